@@ -1,0 +1,45 @@
+// The relay's command line: read the configuration, open the store, serve, and stop cleanly on a signal.
+import { parseConfig, USAGE, ConfigError } from './config'
+import { consoleLogger } from './log'
+import { startRelay } from './server'
+import { LeveldbStore } from './storage/leveldb-store'
+import { MemoryStore } from './storage/memory-store'
+
+const main = async (): Promise<void> => {
+  let config
+  try {
+    config = parseConfig(process.argv.slice(2), process.env)
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  if (config === 'help') {
+    console.log(USAGE)
+    return
+  }
+  const store = config.dataDir === null ? new MemoryStore() : await LeveldbStore.open(config.dataDir)
+  const relay = await startRelay({ ...config, store })
+  consoleLogger.info('relay-listening', {
+    url: relay.url,
+    data: config.dataDir ?? 'memory (nothing survives a restart)',
+    app: config.staticDir
+  })
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    consoleLogger.info('relay-stopping', { signal })
+    relay.close().then(() => process.exit(0), error => {
+      consoleLogger.error('relay-stop-failed', { error: (error as Error).message })
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch(error => {
+  const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)
+  consoleLogger.error('relay-failed', { error: message })
+  process.exit(1)
+})

@@ -1,0 +1,104 @@
+// The rooms a relay holds in memory: loaded on first use, flushed and unloaded once idle.
+import type { Logger } from './log'
+import { Room, type Peer } from './room'
+import type { RoomStore } from './storage/store'
+
+export interface RoomRegistryOptions {
+  store: RoomStore
+  log: Logger
+  /** How long a room with no peers stays loaded (a quick reconnect then costs no reload). */
+  idleUnloadMs: number
+  /** Told when a write fails: the room has been dropped and its peers must go. */
+  onStorageFailure: (room: Room, error: Error) => void
+}
+
+interface Entry {
+  room: Promise<Room>
+  idleTimer: NodeJS.Timeout | null
+}
+
+export class RoomRegistry {
+  private readonly entries = new Map<string, Entry>()
+  private closing = false
+
+  constructor (private readonly options: RoomRegistryOptions) {}
+
+  /** Rooms currently in memory. */
+  get size (): number { return this.entries.size }
+
+  /** Loads the room if needed (once, however many peers ask at the same time) and joins the peer. */
+  async join (name: string, peer: Peer): Promise<Room> {
+    if (this.closing) throw new Error('the relay is shutting down')
+    let entry = this.entries.get(name)
+    if (!entry) {
+      entry = { room: Room.load(name, this.options.store, this.storageFailed), idleTimer: null }
+      this.entries.set(name, entry)
+      const loading = entry
+      entry.room.catch(() => { if (this.entries.get(name) === loading) this.entries.delete(name) })
+    }
+    if (entry.idleTimer) {
+      clearTimeout(entry.idleTimer)
+      entry.idleTimer = null
+    }
+    const room = await entry.room
+    room.join(peer)
+    return room
+  }
+
+  leave (room: Room, peer: Peer): void {
+    room.leave(peer)
+    const entry = this.entries.get(room.name)
+    if (room.peers.size > 0 || !entry || this.closing) return
+    entry.idleTimer ??= setTimeout(() => { void this.unloadIfIdle(room, entry) }, this.options.idleUnloadMs)
+  }
+
+  /**
+   * Writes out and unloads an idle room. NOTE: a peer may join while this runs; it joins the
+   * loaded room, which stays, and since the store only appends, no write here can undo its updates.
+   */
+  private async unloadIfIdle (room: Room, entry: Entry): Promise<void> {
+    entry.idleTimer = null
+    await room.whenWritten()
+    if (!room.failed) {
+      try {
+        await this.options.store.compact(room.name)
+      } catch (error) {
+        this.options.log.warn('compaction-failed', { room: room.name, error: (error as Error).message })
+      }
+    }
+    if (room.peers.size === 0 && this.entries.get(room.name) === entry && !entry.idleTimer) {
+      this.entries.delete(room.name)
+      room.destroy()
+    }
+  }
+
+  private readonly storageFailed = (room: Room, error: Error): void => {
+    this.options.log.error('storage-write-failed', { room: room.name, error: error.message })
+    // Forget the in-memory state: the next client reloads what the store really holds, and
+    // clients re-send what it lacks during their sync.
+    const entry = this.entries.get(room.name)
+    if (entry) {
+      if (entry.idleTimer) clearTimeout(entry.idleTimer)
+      this.entries.delete(room.name)
+    }
+    this.options.onStorageFailure(room, error)
+    room.destroy()
+  }
+
+  /** Stops loading rooms, writes everything out and unloads every room. */
+  async close (): Promise<void> {
+    this.closing = true
+    const rooms = await Promise.allSettled([...this.entries.values()].map(entry => {
+      if (entry.idleTimer) clearTimeout(entry.idleTimer)
+      return entry.room
+    }))
+    for (const result of rooms) {
+      if (result.status !== 'fulfilled') continue
+      const room = result.value
+      await room.whenWritten()
+      if (!room.failed) await this.options.store.compact(room.name).catch(() => {})
+      room.destroy()
+    }
+    this.entries.clear()
+  }
+}

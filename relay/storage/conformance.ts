@@ -1,0 +1,104 @@
+// The conformance suite every RoomStore implementation runs (like automerge-repo's storage adapter tests).
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { RoomStore } from './store'
+
+export interface StoreSetup {
+  /** A fresh, empty store. */
+  open(): Promise<RoomStore>
+  /** Closes `store` and opens the same data again; absent for stores that keep nothing. */
+  reopen?(store: RoomStore): Promise<RoomStore>
+}
+
+const updateSetting = (key: string, value: unknown, doc = new Y.Doc()): Uint8Array => {
+  let update: Uint8Array = new Uint8Array()
+  doc.once('update', (u: Uint8Array) => { update = u })
+  doc.getMap('m').set(key, value)
+  return update
+}
+
+const contents = (update: Uint8Array | null): Record<string, unknown> => {
+  const doc = new Y.Doc()
+  if (update) Y.applyUpdate(doc, update)
+  return doc.getMap('m').toJSON()
+}
+
+export const runRoomStoreConformance = (name: string, setup: StoreSetup): void => {
+  describe(`RoomStore conformance: ${name}`, () => {
+    let store: RoomStore | null = null
+    afterEach(async () => {
+      await store?.close()
+      store = null
+    })
+
+    it('loads null for a room it never stored', async () => {
+      store = await setup.open()
+      expect(await store.load('nothing/here')).toBeNull()
+    })
+
+    it('returns every appended update, merged', async () => {
+      store = await setup.open()
+      const doc = new Y.Doc()
+      for (let i = 0; i < 20; i++) await store.append('room', updateSetting(`k${i}`, i, doc))
+      const stored = contents(await store.load('room'))
+      expect(Object.keys(stored)).toHaveLength(20)
+      expect(stored.k19).toBe(19)
+    })
+
+    it('keeps rooms apart, including rooms whose names are prefixes of each other', async () => {
+      store = await setup.open()
+      await store.append('dm/a', updateSetting('x', 1))
+      await store.append('dm/a/0', updateSetting('y', 2))
+      await store.append('dm/ab', updateSetting('z', 3))
+      expect(contents(await store.load('dm/a'))).toEqual({ x: 1 })
+      expect(contents(await store.load('dm/a/0'))).toEqual({ y: 2 })
+      expect(contents(await store.load('dm/ab'))).toEqual({ z: 3 })
+    })
+
+    it('keeps concurrent appends, none overwriting another', async () => {
+      store = await setup.open()
+      const docs = Array.from({ length: 10 }, () => new Y.Doc())
+      await Promise.all(docs.map((doc, i) => store!.append('room', updateSetting(`writer${i}`, i, doc))))
+      expect(Object.keys(contents(await store.load('room')))).toHaveLength(10)
+    })
+
+    it('compacts without losing content, and keeps updates appended during compaction', async () => {
+      store = await setup.open()
+      const doc = new Y.Doc()
+      for (let i = 0; i < 10; i++) await store.append('room', updateSetting(`k${i}`, i, doc))
+      const late = store.append('room', updateSetting('late', true, doc))
+      await Promise.all([store.compact('room'), late, store.append('room', updateSetting('later', true, doc))])
+      const stored = contents(await store.load('room'))
+      expect(Object.keys(stored)).toHaveLength(12)
+      await store.compact('room')
+      expect(contents(await store.load('room'))).toEqual(stored)
+    })
+
+    it('compacting an empty or unknown room is harmless', async () => {
+      store = await setup.open()
+      await store.compact('unknown')
+      expect(await store.load('unknown')).toBeNull()
+    })
+
+    if (setup.reopen) {
+      it('keeps everything across a reopen', async () => {
+        store = await setup.open()
+        const doc = new Y.Doc()
+        for (let i = 0; i < 5; i++) await store.append('room', updateSetting(`k${i}`, i, doc))
+        await store.compact('room')
+        await store.append('room', updateSetting('after', 'compaction', doc))
+        store = await setup.reopen!(store)
+        expect(contents(await store.load('room'))).toMatchObject({ k0: 0, k4: 4, after: 'compaction' })
+        // Appends after reopening continue the sequence instead of overwriting it.
+        await store.append('room', updateSetting('reopened', true, doc))
+        expect(Object.keys(contents(await store.load('room')))).toHaveLength(7)
+      })
+    }
+
+    it('refuses work after close', async () => {
+      const closing = await setup.open()
+      await closing.close()
+      await expect(closing.append('room', updateSetting('k', 1))).rejects.toThrow()
+    })
+  })
+}

@@ -1,0 +1,117 @@
+// The relay's default RoomStore: LevelDB (classic-level) in a data directory, one key per appended update.
+import { ClassicLevel } from 'classic-level'
+import * as Y from 'yjs'
+import { StorageError, type RoomStore } from './store'
+
+/*
+ * NOTE: y-leveldb runs every operation through a `_transact` that logs and swallows errors,
+ * so a failed write looks like a successful one: the relay would then forward updates it
+ * never kept. This store uses the same engine directly and lets every failure surface.
+ *
+ * Keys: `<room>\u0000<sequence as 12 hex digits>`; a room's updates sort in append order.
+ */
+const SEPARATOR = '\u0000'
+const sequenceKey = (room: string, sequence: number) => room + SEPARATOR + sequence.toString(16).padStart(12, '0')
+const roomRange = (room: string) => ({ gt: room + SEPARATOR, lt: room + '\u0001' })
+
+export class LeveldbStore implements RoomStore {
+  private readonly db: ClassicLevel<string, Uint8Array>
+  /** The next free sequence number of each room touched since opening. */
+  private readonly nextSequence = new Map<string, number>()
+
+  private constructor (db: ClassicLevel<string, Uint8Array>) {
+    this.db = db
+  }
+
+  static async open (directory: string): Promise<LeveldbStore> {
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (error) {
+      throw new StorageError('read-failed', `cannot open the data directory ${directory}: ${(error as Error).message}`, { cause: error })
+    }
+    return new LeveldbStore(db)
+  }
+
+  async load (room: string): Promise<Uint8Array | null> {
+    const updates = await this.read(room)
+    if (updates.length === 0) return null
+    try {
+      return Y.mergeUpdates(updates.map(([, value]) => value))
+    } catch (error) {
+      throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
+    }
+  }
+
+  async append (room: string, update: Uint8Array): Promise<void> {
+    const sequence = await this.takeSequence(room)
+    try {
+      await this.db.put(sequenceKey(room, sequence), update)
+    } catch (error) {
+      throw new StorageError('write-failed', `cannot write to room ${room}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  async compact (room: string): Promise<void> {
+    const updates = await this.read(room)
+    if (updates.length < 2) return
+    let merged: Uint8Array
+    try {
+      merged = Y.mergeUpdates(updates.map(([, value]) => value))
+    } catch (error) {
+      throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
+    }
+    const sequence = await this.takeSequence(room)
+    // One atomic batch: a crash leaves either the old updates or their merge, never neither.
+    try {
+      await this.db.batch([
+        { type: 'put', key: sequenceKey(room, sequence), value: merged },
+        ...updates.map(([key]) => ({ type: 'del' as const, key }))
+      ])
+    } catch (error) {
+      throw new StorageError('write-failed', `cannot compact room ${room}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+
+  private async read (room: string): Promise<Array<[string, Uint8Array]>> {
+    assertRoomName(room)
+    try {
+      return await this.db.iterator(roomRange(room)).all()
+    } catch (error) {
+      throw new StorageError('read-failed', `cannot read room ${room}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  /** Hands out sequence numbers in order, reading a room's last key only the first time. */
+  private async takeSequence (room: string): Promise<number> {
+    assertRoomName(room)
+    if (!this.nextSequence.has(room)) {
+      const next = await this.lastSequence(room)
+      // Another caller may have read it while this one waited: the first one's count stands.
+      if (!this.nextSequence.has(room)) this.nextSequence.set(room, next)
+    }
+    const sequence = this.nextSequence.get(room)!
+    this.nextSequence.set(room, sequence + 1)
+    return sequence
+  }
+
+  private async lastSequence (room: string): Promise<number> {
+    let last: string | undefined
+    try {
+      [last] = await this.db.keys({ ...roomRange(room), reverse: true, limit: 1 }).all()
+    } catch (error) {
+      throw new StorageError('read-failed', `cannot read room ${room}: ${(error as Error).message}`, { cause: error })
+    }
+    return last === undefined ? 0 : parseInt(last.slice(room.length + 1), 16) + 1
+  }
+}
+
+const assertRoomName = (room: string): void => {
+  if (room.length === 0 || room.includes(SEPARATOR) || room.includes('\u0001')) {
+    throw new StorageError('write-failed', 'a room name may not be empty or hold control characters')
+  }
+}

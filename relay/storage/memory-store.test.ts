@@ -1,0 +1,4 @@
+import { runRoomStoreConformance } from './conformance'
+import { MemoryStore } from './memory-store'
+
+runRoomStoreConformance('MemoryStore', { open: async () => new MemoryStore() })

@@ -1,0 +1,25 @@
+// The relay's storage seam: every implementation passes the suite in conformance.ts.
+
+/**
+ * Keeps each room's Yjs updates. Rooms are only ever appended to, so a write can never
+ * overwrite history that another client just added.
+ */
+export interface RoomStore {
+  /** Everything stored for the room, merged into one update; null when nothing is stored. */
+  load(room: string): Promise<Uint8Array | null>
+  /** Appends an update; once resolved it survives the relay process being killed. */
+  append(room: string, update: Uint8Array): Promise<void>
+  /** Replaces the room's stored updates by their merge; updates appended meanwhile are kept. */
+  compact(room: string): Promise<void>
+  /** Releases the store; pending writes finish first. */
+  close(): Promise<void>
+}
+
+export type StorageFailureReason = 'closed' | 'write-failed' | 'read-failed' | 'corrupt'
+
+export class StorageError extends Error {
+  constructor (readonly reason: StorageFailureReason, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StorageError'
+  }
+}

@@ -1,0 +1,247 @@
+// An open conversation: its bucket index, the buckets loaded so far, and sending, editing and paging.
+import type { Identity } from '../identity'
+import { ParleyError } from '../errors'
+import { randomId } from '../ids'
+import { LIMITS, parseMessage, type Message, type Parsed } from '../model'
+import { LOCAL_ORIGIN } from '../origin'
+import { BUCKET_CAPACITY, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
+import { bucketMessages, conversationBuckets, parseBucketEntry, type BucketEntry } from '../schema'
+import { timestamp, type Clock } from '../time'
+import { compareMessages, cursorOf, newestBefore, type Cursor } from './history'
+import { Replica, type ReplicaContext } from './replica'
+import { ValidatedMap } from './validated-map'
+
+export interface ConversationContext extends ReplicaContext {
+  readonly me: Identity
+  readonly clock: Clock
+  /** Told when the conversation closes, so its owner can forget it. */
+  readonly onClose?: (conversation: Conversation) => void
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  messages: Message[]
+  /** Pass as `before` for the next older page; null when there is nothing older. */
+  cursor: Cursor | null
+}
+
+interface LoadedBucket {
+  replica: Replica
+  messages: ValidatedMap<Message>
+}
+
+/** A message is only valid in the conversation it names, and in a direct one only between its two people. */
+const belongsTo = (ref: ConversationRef) => (value: unknown, key: string): Parsed<Message> => {
+  const parsed = parseMessage(value, key)
+  if (!parsed.ok) return parsed
+  const message = parsed.value
+  const fits = ref.kind === 'group'
+    ? message.group_id === ref.group_id
+    : ref.user_ids.includes(message.sender_id) && ref.user_ids.includes(message.receiver_id!) &&
+      message.sender_id !== message.receiver_id
+  return fits ? parsed : { ok: false, reason: 'bad-recipient' }
+}
+
+export class Conversation {
+  readonly room: string
+  private readonly buckets = new Map<number, LoadedBucket>()
+  private readonly loading = new Map<number, Promise<LoadedBucket>>()
+  private readonly listeners = new Set<() => void>()
+  private readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
+  private ascending: Message[] | null = null
+  private closed = false
+
+  private constructor (
+    private readonly context: ConversationContext,
+    readonly ref: ConversationRef,
+    private readonly index: Replica,
+    private readonly bucketIndex: ValidatedMap<BucketEntry>
+  ) {
+    this.room = conversationRoom(ref)
+    this.parseMessage = belongsTo(ref)
+    bucketIndex.onChange(() => {
+      // Another writer started a new bucket: load it, so that new messages arrive live.
+      if (this.head >= 0 && !this.buckets.has(this.head)) void this.loadBucket(this.head).catch(() => {})
+      this.changed()
+    })
+  }
+
+  static async open (context: ConversationContext, ref: ConversationRef): Promise<Conversation> {
+    const index = await Replica.open(context, conversationRoom(ref))
+    const conversation = new Conversation(context, ref, index, new ValidatedMap(conversationBuckets(index.doc), parseBucketEntry))
+    if (conversation.head >= 0) await conversation.loadBucket(conversation.head)
+    return conversation
+  }
+
+  /** The newest bucket anyone has started, or -1 for an empty conversation. */
+  get head (): number {
+    let head = -1
+    for (const entry of this.bucketIndex.values()) head = Math.max(head, entry.bucket)
+    return head
+  }
+
+  /** Entries skipped as invalid in the loaded documents (written by a faulty or hostile peer). */
+  get skipped (): number {
+    let skipped = this.bucketIndex.skipped
+    for (const bucket of this.buckets.values()) skipped += bucket.messages.skipped
+    return skipped
+  }
+
+  /** The oldest bucket loaded so far; buckets below it are fetched when history pages reach them. */
+  private get lowestLoaded (): number {
+    return this.buckets.size === 0 ? -1 : Math.min(...this.buckets.keys())
+  }
+
+  private loadBucket (bucket: number): Promise<LoadedBucket> {
+    const loaded = this.buckets.get(bucket)
+    if (loaded) return Promise.resolve(loaded)
+    let pending = this.loading.get(bucket)
+    if (!pending) {
+      pending = Replica.open(this.context, bucketRoom(this.ref, bucket)).then(replica => {
+        this.loading.delete(bucket)
+        if (this.closed) {
+          void replica.destroy()
+          throw new ParleyError('closed', 'the conversation was closed')
+        }
+        const messages = new ValidatedMap(bucketMessages(replica.doc), this.parseMessage)
+        messages.onChange(() => this.changed())
+        const entry = { replica, messages }
+        this.buckets.set(bucket, entry)
+        this.changed()
+        return entry
+      })
+      this.loading.set(bucket, pending)
+    }
+    return pending
+  }
+
+  private changed (): void {
+    this.ascending = null
+    for (const listener of this.listeners) listener()
+  }
+
+  /** All loaded messages, oldest first. */
+  private loadedMessages (): Message[] {
+    if (this.ascending === null) {
+      const all: Message[] = []
+      for (const bucket of this.buckets.values()) all.push(...bucket.messages.values())
+      this.ascending = all.sort(compareMessages)
+    }
+    return this.ascending
+  }
+
+  /**
+   * Up to `limit` messages, newest first, older than `before` when given. Loads older
+   * buckets only as far as the page needs.
+   */
+  async history ({ limit = 50, before }: { limit?: number; before?: Cursor } = {}): Promise<HistoryPage> {
+    this.assertOpen()
+    if (!(Number.isInteger(limit) && limit > 0)) throw new ParleyError('invalid-input', 'limit must be a positive integer')
+    for (;;) {
+      const page = newestBefore(this.loadedMessages(), limit, before)
+      const lowest = this.lowestLoaded
+      const olderBuckets = lowest > 0 || (lowest === -1 && this.head >= 0)
+      if (page.messages.length === limit || !olderBuckets) {
+        const last = page.messages[page.messages.length - 1]
+        const more = page.olderRemain || olderBuckets
+        return { messages: page.messages, cursor: more && last ? cursorOf(last) : null }
+      }
+      await this.loadBucket(lowest === -1 ? this.head : lowest - 1)
+    }
+  }
+
+  /** The bucket new messages go to, started (and announced in the index) when needed. */
+  private async writableBucket (): Promise<LoadedBucket> {
+    let head = this.head
+    // Capacity counts every entry, valid or not, so junk cannot keep a bucket open forever.
+    if (head >= 0 && bucketMessages((await this.loadBucket(head)).replica.doc).size >= BUCKET_CAPACITY) head += 1
+    if (head < 0) head = 0
+    if (!this.bucketIndex.has(String(head))) {
+      const entry = { created_at: timestamp(this.context.clock) }
+      this.index.doc.transact(() => conversationBuckets(this.index.doc).set(String(head), entry), LOCAL_ORIGIN)
+    }
+    return this.loadBucket(head)
+  }
+
+  async send (content: string): Promise<Message> {
+    this.assertOpen()
+    assertContent(content)
+    const bucket = await this.writableBucket()
+    const now = timestamp(this.context.clock)
+    const message: Message = {
+      message_id: randomId(),
+      sender_id: this.context.me.user_id,
+      receiver_id: this.ref.kind === 'direct' ? this.ref.user_ids.find(id => id !== this.context.me.user_id)! : null,
+      group_id: this.ref.kind === 'group' ? this.ref.group_id : null,
+      content,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null
+    }
+    write(bucket, message)
+    return message
+  }
+
+  async edit (message_id: string, content: string): Promise<Message> {
+    assertContent(content)
+    const { bucket, message } = this.ownMessage(message_id)
+    const edited = { ...message, content, updated_at: timestamp(this.context.clock) }
+    write(bucket, edited)
+    return edited
+  }
+
+  /** Deletes one's own message: it stays in the log as deleted, with its content gone. */
+  async delete (message_id: string): Promise<Message> {
+    const { bucket, message } = this.ownMessage(message_id)
+    const now = timestamp(this.context.clock)
+    const deleted = { ...message, content: '', updated_at: now, deleted_at: now }
+    write(bucket, deleted)
+    return deleted
+  }
+
+  private ownMessage (message_id: string): { bucket: LoadedBucket; message: Message } {
+    this.assertOpen()
+    for (const bucket of this.buckets.values()) {
+      const message = bucket.messages.get(message_id)
+      if (!message) continue
+      if (message.sender_id !== this.context.me.user_id) throw new ParleyError('not-allowed', 'only the sender may change a message')
+      if (message.deleted_at !== null) throw new ParleyError('not-allowed', 'the message is deleted')
+      return { bucket, message }
+    }
+    throw new ParleyError('not-found', `no loaded message ${message_id}`)
+  }
+
+  /** Called on every change to the loaded history; returns the unsubscribe function. */
+  subscribe (listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  private assertOpen (): void {
+    if (this.closed) throw new ParleyError('closed', 'the conversation was closed')
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.listeners.clear()
+    this.context.onClose?.(this)
+    await Promise.allSettled([...this.loading.values()])
+    this.bucketIndex.destroy()
+    const replicas = [this.index, ...[...this.buckets.values()].map(bucket => {
+      bucket.messages.destroy()
+      return bucket.replica
+    })]
+    this.buckets.clear()
+    await Promise.all(replicas.map(replica => replica.destroy()))
+  }
+}
+
+const assertContent = (content: string): void => {
+  if (typeof content !== 'string' || content.trim().length === 0) throw new ParleyError('invalid-input', 'a message needs content')
+  if (content.length > LIMITS.contentLength) throw new ParleyError('invalid-input', `a message is at most ${LIMITS.contentLength} characters`)
+}
+
+const write = (bucket: LoadedBucket, message: Message): void => {
+  bucket.replica.doc.transact(() => bucketMessages(bucket.replica.doc).set(message.message_id, message), LOCAL_ORIGIN)
+}

@@ -1,0 +1,265 @@
+// The Parley API: one object per signed-in user, shared by the app, the widget, scripts and tests.
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { ParleyError } from '../errors'
+import type { Identity } from '../identity'
+import { isId, randomId } from '../ids'
+import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type Group, type User } from '../model'
+import { LOCAL_ORIGIN } from '../origin'
+import { DIRECTORY_ROOM, directConversation, groupConversation, type ConversationRef } from '../protocol'
+import { directoryGroups, directoryUsers } from '../schema'
+import { systemClock, timestamp, type Clock } from '../time'
+import { Conversation } from './conversation'
+import { Replica } from './replica'
+import type { ConnectionStatus, Network, Storage } from './transport'
+import { ValidatedMap } from './validated-map'
+
+export interface ParleyOptions {
+  identity: Identity
+  network: Network
+  storage: Storage
+  clock?: Clock
+  /** Longest wait for a room's first sync when the relay is reachable (default 5 s). */
+  syncWaitMs?: number
+}
+
+export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status'
+
+const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
+
+export class ParleyClient {
+  readonly me: Identity
+  /** Who is online: each client publishes its user_id here while connected. */
+  readonly awareness: Awareness
+  private readonly clock: Clock
+  private readonly syncWaitMs: number
+  private readonly usersView: ValidatedMap<User>
+  private readonly groupsView: ValidatedMap<Group>
+  private readonly listeners = new Set<(change: DirectoryChange) => void>()
+  private readonly conversations = new Set<Conversation>()
+  private closed = false
+
+  private constructor (
+    private readonly options: ParleyOptions,
+    private readonly directory: Replica,
+    awareness: Awareness
+  ) {
+    this.me = options.identity
+    this.clock = options.clock ?? systemClock
+    this.syncWaitMs = options.syncWaitMs ?? 5000
+    this.awareness = awareness
+    this.usersView = new ValidatedMap(directoryUsers(directory.doc), parseUser)
+    this.groupsView = new ValidatedMap(directoryGroups(directory.doc), parseGroup)
+    this.usersView.onChange(() => this.emit('users'))
+    this.groupsView.onChange(() => this.emit('groups'))
+    awareness.on('change', () => this.emit('presence'))
+    directory.link.onChange(() => this.emit('status'))
+  }
+
+  /** Opens the directory from local storage and starts syncing it; does not wait for the relay. */
+  static async open (options: ParleyOptions): Promise<ParleyClient> {
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    awareness.setLocalState({ user_id: options.identity.user_id } satisfies ActiveUser)
+    const context = { ...options, syncWaitMs: 0, relayReachable: () => false }
+    const directory = await Replica.open(context, DIRECTORY_ROOM, awareness, doc)
+    return new ParleyClient(options, directory, awareness)
+  }
+
+  /** The relay connection's state, as a person should see it. */
+  get status (): ConnectionStatus { return this.directory.link.status }
+
+  /** Work offline (false) or reconnect (true): a person's "offline" switch, also used by tests. */
+  setOnline (online: boolean): void { this.options.network.setOnline(online) }
+
+  /** Resolves true once the directory is in sync with the relay (false after timeoutMs). */
+  whenSynced (timeoutMs = this.syncWaitMs): Promise<boolean> { return this.directory.link.whenSynced(timeoutMs) }
+
+  /** Directory entries skipped as invalid. */
+  get skipped (): number { return this.usersView.skipped + this.groupsView.skipped }
+
+  // --- people ---------------------------------------------------------------
+
+  profile (): User | null { return this.usersView.get(this.me.user_id) ?? null }
+
+  /** Publishes or updates one's own profile. */
+  setProfile ({ name }: { name: string }): User {
+    this.assertOpen()
+    const trimmed = typeof name === 'string' ? name.trim() : ''
+    if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength) {
+      throw new ParleyError('invalid-input', `a name has 1 to ${LIMITS.nameLength} characters`)
+    }
+    const now = timestamp(this.clock)
+    const current = this.profile()
+    const user: User = {
+      user_id: this.me.user_id,
+      name: trimmed,
+      public_key: this.me.public_key,
+      created_at: current?.created_at ?? now,
+      updated_at: now,
+      deleted_at: null
+    }
+    this.transact(() => directoryUsers(this.directory.doc).set(user.user_id, user))
+    return user
+  }
+
+  /** Everyone with a valid, not deleted profile, by name. */
+  users (): User[] {
+    return [...this.usersView.values()].filter(user => user.deleted_at === null).sort(byName)
+  }
+
+  user (user_id: string): User | null {
+    const user = this.usersView.get(user_id)
+    return user && user.deleted_at === null ? user : null
+  }
+
+  /** Users with a live connection to the relay (oneself only while connected). */
+  online (): ActiveUser[] {
+    const ids = new Set<string>()
+    for (const [clientId, state] of this.awareness.getStates()) {
+      if (clientId === this.awareness.clientID && this.status !== 'connected') continue
+      const parsed = parseActiveUser(state)
+      if (parsed.ok) ids.add(parsed.value.user_id)
+    }
+    return [...ids].sort().map(user_id => ({ user_id }))
+  }
+
+  isOnline (user_id: string): boolean { return this.online().some(user => user.user_id === user_id) }
+
+  // --- groups ---------------------------------------------------------------
+
+  /** The groups one belongs to, not deleted, by name. */
+  groups (): Group[] {
+    return [...this.groupsView.values()]
+      .filter(group => group.deleted_at === null && group.user_ids.includes(this.me.user_id))
+      .sort(byName)
+  }
+
+  group (group_id: string): Group | null {
+    const group = this.groupsView.get(group_id)
+    return group && group.deleted_at === null ? group : null
+  }
+
+  createGroup ({ name, user_ids }: { name: string; user_ids: string[] }): Group {
+    this.assertOpen()
+    const now = timestamp(this.clock)
+    const members = [...new Set([this.me.user_id, ...user_ids])]
+    return this.writeGroup({
+      group_id: randomId(),
+      name: typeof name === 'string' ? name.trim() : '',
+      user_ids: members,
+      admin_ids: [this.me.user_id],
+      created_by: this.me.user_id,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null
+    })
+  }
+
+  renameGroup (group_id: string, name: string): Group {
+    const group = this.administeredGroup(group_id)
+    return this.writeGroup({ ...group, name: typeof name === 'string' ? name.trim() : '', updated_at: timestamp(this.clock) })
+  }
+
+  addMembers (group_id: string, user_ids: string[]): Group {
+    const group = this.administeredGroup(group_id)
+    const members = [...new Set([...group.user_ids, ...user_ids])]
+    return this.writeGroup({ ...group, user_ids: members, updated_at: timestamp(this.clock) })
+  }
+
+  /** Admins remove anyone; any member may remove themself (leave). */
+  removeMembers (group_id: string, user_ids: string[]): Group {
+    const leaving = user_ids.length === 1 && user_ids[0] === this.me.user_id
+    const group = leaving ? this.memberGroup(group_id) : this.administeredGroup(group_id)
+    const removed = new Set(user_ids)
+    const admins = group.admin_ids.filter(id => !removed.has(id))
+    if (admins.length === 0) throw new ParleyError('not-allowed', 'a group keeps at least one admin')
+    return this.writeGroup({
+      ...group,
+      user_ids: group.user_ids.filter(id => !removed.has(id)),
+      admin_ids: admins,
+      updated_at: timestamp(this.clock)
+    })
+  }
+
+  private memberGroup (group_id: string): Group {
+    this.assertOpen()
+    const group = this.group(group_id)
+    if (!group) throw new ParleyError('not-found', `no group ${group_id}`)
+    if (!group.user_ids.includes(this.me.user_id)) throw new ParleyError('not-allowed', 'not a member of this group')
+    return group
+  }
+
+  private administeredGroup (group_id: string): Group {
+    const group = this.memberGroup(group_id)
+    if (!group.admin_ids.includes(this.me.user_id)) throw new ParleyError('not-allowed', 'only a group admin may do this')
+    return group
+  }
+
+  /** Writes a group record after checking it with the same parser every reader uses. */
+  private writeGroup (group: Group): Group {
+    const parsed = parseGroup(group)
+    if (!parsed.ok) throw new ParleyError('invalid-input', `invalid group (${parsed.reason})`)
+    this.transact(() => directoryGroups(this.directory.doc).set(group.group_id, parsed.value))
+    return parsed.value
+  }
+
+  // --- conversations --------------------------------------------------------
+
+  async openDirect (user_id: string): Promise<Conversation> {
+    if (!isId(user_id) || user_id === this.me.user_id) throw new ParleyError('invalid-input', 'a direct conversation needs another user')
+    return this.openConversation(directConversation(this.me.user_id, user_id))
+  }
+
+  async openGroup (group_id: string): Promise<Conversation> {
+    this.memberGroup(group_id)
+    return this.openConversation(groupConversation(group_id))
+  }
+
+  /** Opens a conversation: its newest messages are loaded, older ones as history pages reach them. */
+  async openConversation (ref: ConversationRef): Promise<Conversation> {
+    this.assertOpen()
+    const conversation = await Conversation.open({
+      me: this.me,
+      network: this.options.network,
+      storage: this.options.storage,
+      clock: this.clock,
+      syncWaitMs: this.syncWaitMs,
+      relayReachable: () => this.status === 'connected',
+      onClose: closed => { this.conversations.delete(closed) }
+    }, ref)
+    this.conversations.add(conversation)
+    return conversation
+  }
+
+  // --- events and lifetime ---------------------------------------------------
+
+  /** Called on every change to users, groups, presence or connection; returns the unsubscribe function. */
+  subscribe (listener: (change: DirectoryChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  private emit (change: DirectoryChange): void {
+    for (const listener of this.listeners) listener(change)
+  }
+
+  private transact (write: () => void): void {
+    this.directory.doc.transact(write, LOCAL_ORIGIN)
+  }
+
+  private assertOpen (): void {
+    if (this.closed) throw new ParleyError('closed', 'the client was closed')
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.listeners.clear()
+    await Promise.all([...this.conversations].map(conversation => conversation.close()))
+    this.usersView.destroy()
+    this.groupsView.destroy()
+    await this.directory.destroy()
+    this.awareness.destroy()
+  }
+}

@@ -1,0 +1,46 @@
+// One room's document on this device: the Y.Doc, its local copy and its link to the relay.
+import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import type { LocalCopy, Network, RoomLink, Storage } from './transport'
+
+export interface ReplicaContext {
+  readonly network: Network
+  readonly storage: Storage
+  /** Whether the relay is reachable now, so that waiting for a room's first sync is worth it. */
+  relayReachable(): boolean
+  /** How long to wait for that first sync before going on with what is stored locally. */
+  readonly syncWaitMs: number
+}
+
+export class Replica {
+  private constructor (
+    readonly room: string,
+    readonly doc: Y.Doc,
+    readonly local: LocalCopy,
+    readonly link: RoomLink
+  ) {}
+
+  /**
+   * Opens a room: loads the local copy, connects, and when the relay is reachable waits
+   * (bounded) for its state, so that a first open on a new device is not empty.
+   */
+  static async open (context: ReplicaContext, room: string, awareness?: Awareness, doc = new Y.Doc()): Promise<Replica> {
+    const local = context.storage.persist(room, doc)
+    const link = context.network.connect(room, doc, awareness)
+    const replica = new Replica(room, doc, local, link)
+    try {
+      await local.loaded
+      if (context.relayReachable()) await link.whenSynced(context.syncWaitMs)
+    } catch (error) {
+      await replica.destroy()
+      throw error
+    }
+    return replica
+  }
+
+  async destroy (): Promise<void> {
+    this.link.destroy()
+    await this.local.destroy()
+    this.doc.destroy()
+  }
+}

@@ -1,0 +1,50 @@
+// The injected seams: where documents are kept on this device (Storage) and how they reach the relay (Network).
+import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+
+export type ConnectionStatus = 'connected' | 'connecting' | 'offline'
+
+/** One room's connection to the relay. */
+export interface RoomLink {
+  readonly status: ConnectionStatus
+  /** True once the relay's state has arrived on the current connection. */
+  readonly synced: boolean
+  /** Resolves true once synced, or false when timeoutMs passes first. */
+  whenSynced(timeoutMs: number): Promise<boolean>
+  /** Called whenever status or synced changes; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void
+  destroy(): void
+}
+
+export interface Network {
+  connect(room: string, doc: Y.Doc, awareness?: Awareness): RoomLink
+  /** Work offline (false) or reconnect (true); what is written meanwhile is sent on reconnect. */
+  setOnline(online: boolean): void
+}
+
+/** One room's copy on this device; `loaded` resolves once the stored state is in the doc. */
+export interface LocalCopy {
+  readonly loaded: Promise<void>
+  destroy(): Promise<void>
+}
+
+export interface Storage {
+  persist(room: string, doc: Y.Doc): LocalCopy
+}
+
+/** A network that never connects: for offline use and for tests of the local layer. */
+export const offlineNetwork: Network = {
+  connect: () => ({
+    status: 'offline',
+    synced: false,
+    whenSynced: async () => false,
+    onChange: () => () => {},
+    destroy: () => {}
+  }),
+  setOnline: () => {}
+}
+
+/** Storage that keeps nothing beyond the life of the doc. */
+export const memoryStorage: Storage = {
+  persist: () => ({ loaded: Promise.resolve(), destroy: async () => {} })
+}

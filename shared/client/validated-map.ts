@@ -1,0 +1,68 @@
+// A read-only, validated view of a Y.Map whose entries were written by other peers.
+import type * as Y from 'yjs'
+import type { InvalidReason, Parsed } from '../model'
+
+export type Parse<T> = (value: unknown, key: string) => Parsed<T>
+
+/**
+ * Keeps the parsed value of every valid entry and counts the invalid ones, re-parsing only
+ * the keys a transaction touched. Invalid entries are never handed out.
+ */
+export class ValidatedMap<T> {
+  private readonly valid = new Map<string, T>()
+  private readonly invalid = new Map<string, InvalidReason>()
+  private readonly listeners = new Set<(keys: ReadonlySet<string>) => void>()
+
+  constructor (
+    private readonly map: Y.Map<unknown>,
+    private readonly parse: Parse<T>
+  ) {
+    for (const key of map.keys()) this.refresh(key)
+    map.observe(this.onMapChange)
+  }
+
+  private readonly onMapChange = (event: Y.YMapEvent<unknown>) => {
+    for (const key of event.keysChanged) this.refresh(key)
+    for (const listener of this.listeners) listener(event.keysChanged)
+  }
+
+  private refresh (key: string): void {
+    this.valid.delete(key)
+    this.invalid.delete(key)
+    if (!this.map.has(key)) return
+    let parsed: Parsed<T>
+    try {
+      parsed = this.parse(this.map.get(key), key)
+    } catch {
+      // A parser must not throw, but foreign data must never take the client down either.
+      parsed = { ok: false, reason: 'not-an-object' }
+    }
+    if (parsed.ok) this.valid.set(key, parsed.value)
+    else this.invalid.set(key, parsed.reason)
+  }
+
+  get (key: string): T | undefined { return this.valid.get(key) }
+
+  has (key: string): boolean { return this.valid.has(key) }
+
+  values (): IterableIterator<T> { return this.valid.values() }
+
+  get size (): number { return this.valid.size }
+
+  /** How many entries are currently skipped as invalid. */
+  get skipped (): number { return this.invalid.size }
+
+  /** Why each skipped entry was skipped, by key. */
+  skippedReasons (): ReadonlyMap<string, InvalidReason> { return this.invalid }
+
+  /** Called with the keys that changed (valid or not); returns the unsubscribe function. */
+  onChange (listener: (keys: ReadonlySet<string>) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  destroy (): void {
+    this.map.unobserve(this.onMapChange)
+    this.listeners.clear()
+  }
+}

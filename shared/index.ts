@@ -1,0 +1,13 @@
+// Parley's shared API: the model, the protocol and the client, for the app, the widget, scripts and tests.
+export * from './model'
+export * from './protocol'
+export * from './errors'
+export * from './identity'
+export * from './ids'
+export * from './time'
+export { ParleyClient, type ParleyOptions, type DirectoryChange } from './client/parley'
+export { Conversation, type HistoryPage } from './client/conversation'
+export type { Cursor } from './client/history'
+export * from './client/transport'
+export { websocketNetwork, type WebsocketNetworkOptions } from './client/websocket-network'
+export { indexeddbStorage } from './client/indexeddb-storage'

@@ -1,0 +1,76 @@
+// Test fixtures: a real relay on an ephemeral port, real clients over ws and fake-indexeddb, and waiting.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { createIdentity, type Identity } from '../shared/identity'
+import { ParleyClient } from '../shared/client/parley'
+import { indexeddbStorage } from '../shared/client/indexeddb-storage'
+import { websocketNetwork } from '../shared/client/websocket-network'
+import { memoryLogger } from '../relay/log'
+import { startRelay, type Relay, type RelayOptions } from '../relay/server'
+import { LeveldbStore } from '../relay/storage/leveldb-store'
+import { MemoryStore } from '../relay/storage/memory-store'
+
+/** Everything a test started, torn down in reverse order by `cleanup()`. */
+export class Fixture {
+  private readonly teardown: Array<() => Promise<void> | void> = []
+
+  defer (step: () => Promise<void> | void): void { this.teardown.push(step) }
+
+  async cleanup (): Promise<void> {
+    const steps = this.teardown.splice(0).reverse()
+    for (const step of steps) await step()
+  }
+
+  async tempDir (): Promise<string> {
+    const directory = await mkdtemp(join(tmpdir(), 'parley-test-'))
+    this.defer(() => rm(directory, { recursive: true, force: true }))
+    return directory
+  }
+
+  /** A relay on a free port (or `port`), storing in memory or in LevelDB at `dataDir`. */
+  async relay (options: Partial<RelayOptions> & { dataDir?: string } = {}): Promise<Relay & { log: string[] }> {
+    const log = memoryLogger()
+    const store = options.store ?? (options.dataDir ? await LeveldbStore.open(options.dataDir) : new MemoryStore())
+    const relay = await startRelay({ port: 0, staticDir: null, idleUnloadMs: 200, log, ...options, store })
+    this.defer(() => relay.close())
+    return Object.assign(relay, { log: log.lines })
+  }
+
+  /** A signed-in client of `relay`, with its own IndexedDB namespace, named `name`. */
+  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string } = {}): Promise<ParleyClient> {
+    const identity = options.identity ?? await createIdentity()
+    const client = await ParleyClient.open({
+      identity,
+      network: websocketNetwork({ url: relay.wsUrl, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
+      storage: indexeddbStorage({ prefix: options.storagePrefix ?? `parley-test/${identity.user_id}/${Math.random()}/` }),
+      syncWaitMs: 3000
+    })
+    this.defer(() => client.close())
+    client.setProfile({ name })
+    return client
+  }
+}
+
+/** Polls until `check` returns a truthy value (returned) or fails with `what` after the timeout. */
+export const waitFor = async <T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<Awaited<T>>> => {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown = null
+  for (;;) {
+    try {
+      const value = await check()
+      if (value) return value as NonNullable<Awaited<T>>
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+/** The contents of a conversation's newest `limit` messages, oldest first. */
+export const contents = async (conversation: { history(options: { limit: number }): Promise<{ messages: Array<{ content: string }> }> }, limit = 100): Promise<string[]> =>
+  (await conversation.history({ limit })).messages.map(message => message.content).reverse()

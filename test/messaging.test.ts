@@ -1,0 +1,112 @@
+// Three real clients through the upstream WebsocketProvider against the real relay.
+import { afterEach, describe, expect, it } from 'vitest'
+import { Fixture, contents, waitFor } from './helpers'
+
+const fixture = new Fixture()
+afterEach(() => fixture.cleanup())
+
+const threeClients = async () => {
+  const relay = await fixture.relay()
+  const [ada, bob, cy] = await Promise.all([
+    fixture.client(relay, 'Ada'), fixture.client(relay, 'Bob'), fixture.client(relay, 'Cy')
+  ])
+  for (const client of [ada, bob, cy]) {
+    await waitFor('everyone in the directory', () => client.users().length === 3)
+  }
+  return { relay, ada, bob, cy }
+}
+
+describe('messaging through the relay', () => {
+  it('lists every user, by name, to every client', async () => {
+    const { ada, bob } = await threeClients()
+    expect(ada.users().map(user => user.name)).toEqual(['Ada', 'Bob', 'Cy'])
+    expect(bob.user(ada.me.user_id)?.public_key).toBe(ada.me.public_key)
+  })
+
+  it('delivers direct messages in real time, to the two people only', async () => {
+    const { ada, bob, cy } = await threeClients()
+    const adaSide = await ada.openDirect(bob.me.user_id)
+    const bobSide = await bob.openDirect(ada.me.user_id)
+    expect(adaSide.room).toBe(bobSide.room)
+
+    await adaSide.send('hi Bob')
+    await waitFor('Bob receives', async () => (await contents(bobSide)).includes('hi Bob'))
+    await bobSide.send('hi Ada')
+    await waitFor('Ada receives the reply', async () => (await contents(adaSide)).join() === 'hi Bob,hi Ada')
+
+    const [message] = (await bobSide.history({ limit: 1 })).messages
+    expect(message).toMatchObject({ sender_id: bob.me.user_id, receiver_id: ada.me.user_id, group_id: null, deleted_at: null })
+
+    // Cy's direct conversation with Ada is another room altogether.
+    const cySide = await cy.openDirect(ada.me.user_id)
+    expect(cySide.room).not.toBe(adaSide.room)
+    expect(await contents(cySide)).toEqual([])
+  })
+
+  it('delivers group messages to every member', async () => {
+    const { ada, bob, cy } = await threeClients()
+    const group = ada.createGroup({ name: 'Trio', user_ids: [bob.me.user_id, cy.me.user_id] })
+    await waitFor('the group reaches Bob and Cy', () => bob.groups().length === 1 && cy.groups().length === 1)
+    expect(cy.group(group.group_id)?.name).toBe('Trio')
+
+    const conversations = await Promise.all([ada, bob, cy].map(client => client.openGroup(group.group_id)))
+    await conversations[0]!.send('from Ada')
+    await conversations[1]!.send('from Bob')
+    await conversations[2]!.send('from Cy')
+    for (const conversation of conversations) {
+      await waitFor('all three messages everywhere', async () => (await contents(conversation)).length === 3)
+    }
+    const [first] = (await conversations[1]!.history({ limit: 3 })).messages.reverse()
+    expect(first).toMatchObject({ group_id: group.group_id, receiver_id: null })
+  })
+
+  it('propagates renames and membership changes, and only admins may make them', async () => {
+    const { ada, bob, cy } = await threeClients()
+    const group = ada.createGroup({ name: 'Pair', user_ids: [bob.me.user_id] })
+    await waitFor('Bob sees the group', () => bob.group(group.group_id))
+    expect(() => bob.renameGroup(group.group_id, 'Mine now')).toThrow(/admin/)
+
+    ada.renameGroup(group.group_id, 'Trio')
+    ada.addMembers(group.group_id, [cy.me.user_id])
+    await waitFor('Cy is a member of Trio', () => cy.groups().some(g => g.name === 'Trio'))
+
+    ada.removeMembers(group.group_id, [bob.me.user_id])
+    await waitFor('Bob no longer lists the group', () => bob.groups().length === 0)
+  })
+
+  it('propagates edits and deletes, and only the sender may make them', async () => {
+    const { ada, bob } = await threeClients()
+    const adaSide = await ada.openDirect(bob.me.user_id)
+    const bobSide = await bob.openDirect(ada.me.user_id)
+    const sent = await adaSide.send('helo')
+    await waitFor('Bob receives', async () => (await contents(bobSide)).includes('helo'))
+    await expect(bobSide.edit(sent.message_id, 'forged')).rejects.toThrow(/only the sender/)
+
+    const edited = await adaSide.edit(sent.message_id, 'hello')
+    expect(edited.updated_at >= sent.updated_at).toBe(true)
+    await waitFor('Bob sees the edit', async () => (await contents(bobSide)).join() === 'hello')
+
+    await adaSide.delete(sent.message_id)
+    const deleted = await waitFor('Bob sees the delete', async () => {
+      const [message] = (await bobSide.history()).messages
+      return message?.deleted_at ? message : null
+    })
+    expect(deleted).toMatchObject({ message_id: sent.message_id, content: '' })
+  })
+
+  it('shows who is online, following connects and disconnects', async () => {
+    const { relay, ada, bob } = await threeClients()
+    await waitFor('Ada sees all three online', () => ada.online().length === 3)
+    expect(ada.isOnline(bob.me.user_id)).toBe(true)
+
+    await bob.close()
+    await waitFor('Bob goes offline for Ada', () => !ada.isOnline(bob.me.user_id), 2000)
+
+    const dan = await fixture.client(relay, 'Dan')
+    await waitFor('Dan comes online for Ada', () => ada.isOnline(dan.me.user_id))
+
+    dan.setOnline(false)
+    await waitFor('Dan working offline is offline for Ada', () => !ada.isOnline(dan.me.user_id), 2000)
+    expect(dan.online()).toEqual([])
+  })
+})
