@@ -77,8 +77,13 @@ export class Connection implements Peer {
     try {
       this.room!.receive(this, message)
     } catch (error) {
-      if (!(error instanceof ProtocolViolation)) throw error
-      this.reject(CloseCode.badMessage, error.reason)
+      if (error instanceof ProtocolViolation) {
+        this.reject(CloseCode.badMessage, error.reason)
+        return
+      }
+      // A bug of ours must cost this connection, never the process.
+      this.context.log.error('internal-error', { room: this.roomName, error: (error as Error).stack ?? String(error) })
+      this.close(CloseCode.internalError, 'internal error')
     }
   }
 

@@ -110,15 +110,37 @@ export class Room {
   }
 
   private receiveSync (peer: Peer, decoder: decoding.Decoder): void {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.sync)
+    let step: number
+    let payload: Uint8Array
     try {
-      syncProtocol.readSyncMessage(decoder, encoder, this.doc, peerOrigin(peer))
+      step = decoding.readVarUint(decoder)
+      payload = decoding.readVarUint8Array(decoder)
     } catch (error) {
-      throw new ProtocolViolation('rejected-update', 'a sync message Yjs could not read', { cause: error })
+      throw new ProtocolViolation('malformed', 'truncated sync message', { cause: error })
     }
-    // Only a step 1 has an answer (the step 2 with what the peer lacks).
-    if (encoding.length(encoder) > 1) peer.send(encoding.toUint8Array(encoder))
+    switch (step) {
+      case syncProtocol.messageYjsSyncStep1: {
+        try {
+          Y.decodeStateVector(payload)
+        } catch (error) {
+          throw new ProtocolViolation('malformed', 'unreadable state vector', { cause: error })
+        }
+        // Answer with what the peer lacks.
+        peer.send(syncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc, payload)))
+        return
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate:
+        // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
+        try {
+          Y.applyUpdate(this.doc, payload, peerOrigin(peer))
+        } catch (error) {
+          throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
+        }
+        return
+      default:
+        throw new ProtocolViolation('unknown-message-type', `unknown sync message type ${step}`)
+    }
   }
 
   private receiveAwareness (peer: Peer, decoder: decoding.Decoder): void {

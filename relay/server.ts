@@ -71,7 +71,15 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   })
 
   const serveStatic = options.staticDir && existsSync(options.staticDir)
-    ? sirv(options.staticDir, { single: true, etag: true, gzip: true })
+    ? sirv(options.staticDir, {
+      single: true,
+      etag: true,
+      gzip: true,
+      // Hashed assets never change; the page itself must be revalidated to pick up a new build.
+      setHeaders: (response, pathname) => {
+        response.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
+      }
+    })
     : null
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -105,7 +105,8 @@ export const parseGroup = (input: unknown, key?: string): Parsed<Group> => {
   if (key !== undefined && key !== group_id) return invalid('id-mismatch')
   if (!isName(name)) return invalid('bad-name')
   if (!isIdList(user_ids, LIMITS.groupMembers) || !isIdList(admin_ids, LIMITS.groupMembers)) return invalid('bad-members')
-  if (!admin_ids.every(id => user_ids.includes(id))) return invalid('bad-members')
+  // A group always has an admin, and admins are members.
+  if (admin_ids.length === 0 || !admin_ids.every(id => user_ids.includes(id))) return invalid('bad-members')
   if (!hasTimestamps(input)) return invalid('bad-timestamp')
   return valid({
     group_id, name, user_ids: [...user_ids], admin_ids: [...admin_ids], created_by, created_at, updated_at, deleted_at

@@ -108,5 +108,8 @@ describe('messaging through the relay', () => {
     dan.setOnline(false)
     await waitFor('Dan working offline is offline for Ada', () => !ada.isOnline(dan.me.user_id), 2000)
     expect(dan.online()).toEqual([])
+
+    dan.setOnline(true)
+    await waitFor('Dan back online for Ada, well before an awareness renewal', () => ada.isOnline(dan.me.user_id), 2000)
   })
 })

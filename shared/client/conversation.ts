@@ -1,13 +1,14 @@
 // An open conversation: its bucket index, the buckets loaded so far, and sending, editing and paging.
+import type * as Y from 'yjs'
 import type { Identity } from '../identity'
 import { ParleyError } from '../errors'
 import { randomId } from '../ids'
 import { LIMITS, parseMessage, type Message, type Parsed } from '../model'
 import { LOCAL_ORIGIN } from '../origin'
-import { BUCKET_CAPACITY, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
+import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
 import { bucketMessages, conversationBuckets, parseBucketEntry, type BucketEntry } from '../schema'
 import { timestamp, type Clock } from '../time'
-import { compareMessages, cursorOf, newestBefore, type Cursor } from './history'
+import { comparePlaced, cursorOf, newestBefore, type Cursor, type Placed } from './history'
 import { Replica, type ReplicaContext } from './replica'
 import { ValidatedMap } from './validated-map'
 
@@ -48,7 +49,8 @@ export class Conversation {
   private readonly loading = new Map<number, Promise<LoadedBucket>>()
   private readonly listeners = new Set<() => void>()
   private readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
-  private ascending: Message[] | null = null
+  /** Every loaded message in history order, rebuilt after a change. */
+  private ascending: Placed[] | null = null
   private closed = false
 
   private constructor (
@@ -73,10 +75,14 @@ export class Conversation {
     return conversation
   }
 
-  /** The newest bucket anyone has started, or -1 for an empty conversation. */
+  /**
+   * The newest bucket, or -1 for an empty conversation. NOTE: the top of the unbroken run
+   * 0, 1, 2…, so a forged index key far ahead ('999999') is ignored instead of sending
+   * readers through a million empty rooms.
+   */
   get head (): number {
     let head = -1
-    for (const entry of this.bucketIndex.values()) head = Math.max(head, entry.bucket)
+    while (this.bucketIndex.has(String(head + 1))) head += 1
     return head
   }
 
@@ -87,9 +93,14 @@ export class Conversation {
     return skipped
   }
 
-  /** The oldest bucket loaded so far; buckets below it are fetched when history pages reach them. */
-  private get lowestLoaded (): number {
-    return this.buckets.size === 0 ? -1 : Math.min(...this.buckets.keys())
+  /**
+   * The lowest bucket of the unbroken loaded run down from the head (head + 1 when the head
+   * is not loaded): everything from here up is complete, so pages cut from it skip nothing.
+   */
+  private loadedFloor (head: number): number {
+    let floor = head + 1
+    while (floor > 0 && this.buckets.has(floor - 1)) floor -= 1
+    return floor
   }
 
   private loadBucket (bucket: number): Promise<LoadedBucket> {
@@ -105,6 +116,7 @@ export class Conversation {
         }
         const messages = new ValidatedMap(bucketMessages(replica.doc), this.parseMessage)
         messages.onChange(() => this.changed())
+        replica.link.onChange(() => this.changed())
         const entry = { replica, messages }
         this.buckets.set(bucket, entry)
         this.changed()
@@ -115,19 +127,35 @@ export class Conversation {
     return pending
   }
 
+  /**
+   * Whether the relay has yet to confirm a message (or its latest edit): true from sending
+   * until the relay has written it, across reloads, since it is read off the document itself.
+   */
+  isPending (message_id: string): boolean {
+    for (const bucket of this.buckets.values()) {
+      if (!bucket.messages.has(message_id)) continue
+      const id = itemIdOf(bucketMessages(bucket.replica.doc), message_id)
+      return id === null || bucket.replica.link.acknowledged(id.client) <= id.clock
+    }
+    return false
+  }
+
   private changed (): void {
     this.ascending = null
     for (const listener of this.listeners) listener()
   }
 
-  /** All loaded messages, oldest first. */
-  private loadedMessages (): Message[] {
+  /** Loaded messages of buckets `floor` and up, in history order. */
+  private loadedFrom (floor: number): Placed[] {
     if (this.ascending === null) {
-      const all: Message[] = []
-      for (const bucket of this.buckets.values()) all.push(...bucket.messages.values())
-      this.ascending = all.sort(compareMessages)
+      const all: Placed[] = []
+      for (const [bucket, loaded] of this.buckets) {
+        for (const message of loaded.messages.values()) all.push({ bucket, message })
+      }
+      this.ascending = all.sort(comparePlaced)
     }
-    return this.ascending
+    const start = this.ascending.findIndex(entry => entry.bucket >= floor)
+    return start === -1 ? [] : start === 0 ? this.ascending : this.ascending.slice(start)
   }
 
   /**
@@ -138,15 +166,14 @@ export class Conversation {
     this.assertOpen()
     if (!(Number.isInteger(limit) && limit > 0)) throw new ParleyError('invalid-input', 'limit must be a positive integer')
     for (;;) {
-      const page = newestBefore(this.loadedMessages(), limit, before)
-      const lowest = this.lowestLoaded
-      const olderBuckets = lowest > 0 || (lowest === -1 && this.head >= 0)
-      if (page.messages.length === limit || !olderBuckets) {
-        const last = page.messages[page.messages.length - 1]
-        const more = page.olderRemain || olderBuckets
-        return { messages: page.messages, cursor: more && last ? cursorOf(last) : null }
+      const floor = this.loadedFloor(this.head)
+      const page = newestBefore(this.loadedFrom(floor), limit, before)
+      if (page.entries.length === limit || floor <= 0) {
+        const last = page.entries[page.entries.length - 1]
+        const more = page.olderRemain || floor > 0
+        return { messages: page.entries.map(entry => entry.message), cursor: more && last ? cursorOf(last) : null }
       }
-      await this.loadBucket(lowest === -1 ? this.head : lowest - 1)
+      await this.loadBucket(floor - 1)
     }
   }
 
@@ -154,7 +181,8 @@ export class Conversation {
   private async writableBucket (): Promise<LoadedBucket> {
     let head = this.head
     // Capacity counts every entry, valid or not, so junk cannot keep a bucket open forever.
-    if (head >= 0 && bucketMessages((await this.loadBucket(head)).replica.doc).size >= BUCKET_CAPACITY) head += 1
+    const full = head >= 0 && bucketMessages((await this.loadBucket(head)).replica.doc).size >= BUCKET_CAPACITY
+    if (full && head < MAX_BUCKET) head += 1
     if (head < 0) head = 0
     if (!this.bucketIndex.has(String(head))) {
       const entry = { created_at: timestamp(this.context.clock) }
@@ -240,6 +268,15 @@ export class Conversation {
 const assertContent = (content: string): void => {
   if (typeof content !== 'string' || content.trim().length === 0) throw new ParleyError('invalid-input', 'a message needs content')
   if (content.length > LIMITS.contentLength) throw new ParleyError('invalid-input', `a message is at most ${LIMITS.contentLength} characters`)
+}
+
+/**
+ * The Yjs id of the item holding a map key's current value.
+ * NOTE: reads Y.Map's internal `_map` (stable across Yjs 13); there is no public accessor.
+ */
+const itemIdOf = (map: Y.Map<unknown>, key: string): { client: number; clock: number } | null => {
+  const item = (map as unknown as { _map: Map<string, { id: { client: number; clock: number } }> })._map.get(key)
+  return item ? item.id : null
 }
 
 const write = (bucket: LoadedBucket, message: Message): void => {

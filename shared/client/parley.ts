@@ -8,7 +8,7 @@ import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type G
 import { LOCAL_ORIGIN } from '../origin'
 import { DIRECTORY_ROOM, directConversation, groupConversation, type ConversationRef } from '../protocol'
 import { directoryGroups, directoryUsers } from '../schema'
-import { systemClock, timestamp, type Clock } from '../time'
+import { monotonicClock, systemClock, timestamp, type Clock } from '../time'
 import { Conversation } from './conversation'
 import { Replica } from './replica'
 import type { ConnectionStatus, Network, Storage } from './transport'
@@ -45,7 +45,7 @@ export class ParleyClient {
     awareness: Awareness
   ) {
     this.me = options.identity
-    this.clock = options.clock ?? systemClock
+    this.clock = monotonicClock(options.clock ?? systemClock)
     this.syncWaitMs = options.syncWaitMs ?? 5000
     this.awareness = awareness
     this.usersView = new ValidatedMap(directoryUsers(directory.doc), parseUser)
@@ -53,7 +53,15 @@ export class ParleyClient {
     this.usersView.onChange(() => this.emit('users'))
     this.groupsView.onChange(() => this.emit('groups'))
     awareness.on('change', () => this.emit('presence'))
-    directory.link.onChange(() => this.emit('status'))
+    let wasConnected = false
+    directory.link.onChange(() => {
+      const connected = directory.link.status === 'connected'
+      // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
+      // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
+      if (connected && !wasConnected) awareness.setLocalState({ ...awareness.getLocalState() })
+      wasConnected = connected
+      this.emit('status')
+    })
   }
 
   /** Opens the directory from local storage and starts syncing it; does not wait for the relay. */

@@ -11,7 +11,12 @@ export interface RoomLink {
   readonly synced: boolean
   /** Resolves true once synced, or false when timeoutMs passes first. */
   whenSynced(timeoutMs: number): Promise<boolean>
-  /** Called whenever status or synced changes; returns the unsubscribe function. */
+  /**
+   * How far the relay is known to hold a Yjs client's updates: the clock it has reached,
+   * from the relay's state vector and the updates it echoes after writing them.
+   */
+  acknowledged(client: number): number
+  /** Called whenever status, synced or acknowledged change; returns the unsubscribe function. */
   onChange(listener: () => void): () => void
   destroy(): void
 }
@@ -38,6 +43,7 @@ export const offlineNetwork: Network = {
     status: 'offline',
     synced: false,
     whenSynced: async () => false,
+    acknowledged: () => 0,
     onChange: () => () => {},
     destroy: () => {}
   }),

@@ -1,7 +1,10 @@
 // Network over the upstream y-websocket WebsocketProvider: one provider per room.
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
+import { MessageType } from '../protocol'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
 export interface WebsocketNetworkOptions {
@@ -21,6 +24,7 @@ const statusOf = (provider: WebsocketProvider): ConnectionStatus =>
 class WebsocketRoomLink implements RoomLink {
   private readonly provider: WebsocketProvider
   private readonly listeners = new Set<() => void>()
+  private readonly relayClocks = new Map<number, number>()
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
   constructor (room: string, doc: Y.Doc, awareness: Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
@@ -34,7 +38,42 @@ class WebsocketRoomLink implements RoomLink {
     })
     this.provider.on('status', this.notify)
     this.provider.on('sync', this.notify)
+    this.watchRelayState()
   }
+
+  /**
+   * Reads, without consuming, each sync message from the relay: its step 1 carries its state
+   * vector, and its updates are echoes of what it has written. Both tell what it holds.
+   */
+  private watchRelayState (): void {
+    const handleSync = this.provider.messageHandlers[MessageType.sync]!
+    this.provider.messageHandlers[MessageType.sync] = (encoder, decoder, provider, emitSynced, messageType) => {
+      try {
+        this.noteRelayState(decoding.clone(decoder))
+      } catch {
+        // A malformed message is the provider's to reject; it only teaches us nothing.
+      }
+      handleSync(encoder, decoder, provider, emitSynced, messageType)
+    }
+  }
+
+  private noteRelayState (decoder: decoding.Decoder): void {
+    const type = decoding.readVarUint(decoder)
+    const payload = decoding.readVarUint8Array(decoder)
+    const clocks = type === syncProtocol.messageYjsSyncStep1
+      ? Y.decodeStateVector(payload)
+      : Y.parseUpdateMeta(payload).to
+    let advanced = false
+    for (const [client, clock] of clocks) {
+      if (clock > (this.relayClocks.get(client) ?? 0)) {
+        this.relayClocks.set(client, clock)
+        advanced = true
+      }
+    }
+    if (advanced) this.notify()
+  }
+
+  acknowledged (client: number): number { return this.relayClocks.get(client) ?? 0 }
 
   get status (): ConnectionStatus {
     // NOTE: between attempts the provider is "disconnected" but will retry: that is still connecting.
