@@ -5,6 +5,9 @@ import type { Logger } from './log'
 import { ProtocolViolation, type Peer, type Room } from './room'
 import type { RoomRegistry } from './rooms'
 
+/** A client sends a handful of frames before its room is ready (sync step 1, awareness); a flood is not a client. */
+const MAX_EARLY_FRAMES = 256
+
 export interface ConnectionContext {
   registry: RoomRegistry
   log: Logger
@@ -18,6 +21,8 @@ export class Connection implements Peer {
   /** Frames that arrived while the room was loading, handled in order once it is ready. */
   private early: Uint8Array[] | null = []
   private closed = false
+  /** Whether this connection's trouble has been logged: once is enough. */
+  private logged = false
 
   constructor (
     private readonly socket: WebSocket,
@@ -69,8 +74,13 @@ export class Connection implements Peer {
       return
     }
     const message = toUint8Array(data)
-    if (this.early) this.early.push(message)
-    else this.handle(message)
+    if (this.early === null) {
+      this.handle(message)
+    } else if (this.early.length < MAX_EARLY_FRAMES) {
+      this.early.push(message)
+    } else {
+      this.reject(CloseCode.badMessage, 'too many frames before the room loaded')
+    }
   }
 
   private handle (message: Uint8Array): void {
@@ -93,7 +103,6 @@ export class Connection implements Peer {
     this.close(code, reason)
   }
 
-  private logged = false
   private logOnce (event: string, reason: string, code?: number): void {
     if (this.logged) return
     this.logged = true

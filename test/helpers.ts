@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
 import { ParleyClient } from '../shared/client/parley'
+import type { Conversation } from '../shared/client/conversation'
+import type { Message } from '../shared/model'
 import { indexeddbStorage } from '../shared/client/indexeddb-storage'
 import { websocketNetwork } from '../shared/client/websocket-network'
 import { memoryLogger } from '../relay/log'
@@ -74,3 +76,11 @@ export const waitFor = async <T>(what: string, check: () => T | Promise<T>, time
 /** The contents of a conversation's newest `limit` messages, oldest first. */
 export const contents = async (conversation: { history(options: { limit: number }): Promise<{ messages: Array<{ content: string }> }> }, limit = 100): Promise<string[]> =>
   (await conversation.history({ limit })).messages.map(message => message.content).reverse()
+
+/** Sends each text in turn and waits until the relay has confirmed (written) every one. */
+export const sendConfirmed = async (conversation: Conversation, texts: string[]): Promise<Message[]> => {
+  const sent: Message[] = []
+  for (const text of texts) sent.push(await conversation.send(text))
+  await waitFor(`the relay to confirm ${texts.length} messages`, () => sent.every(message => !conversation.isPending(message.message_id)))
+  return sent
+}

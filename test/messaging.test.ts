@@ -72,6 +72,11 @@ describe('messaging through the relay', () => {
 
     ada.removeMembers(group.group_id, [bob.me.user_id])
     await waitFor('Bob no longer lists the group', () => bob.groups().length === 0)
+
+    expect(() => cy.deleteGroup(group.group_id)).toThrow(/admin/)
+    ada.deleteGroup(group.group_id)
+    await waitFor('the deleted group is hidden for everyone', () => cy.groups().length === 0 && cy.group(group.group_id) === null)
+    expect(ada.groups()).toEqual([])
   })
 
   it('propagates edits and deletes, and only the sender may make them', async () => {

@@ -1,5 +1,4 @@
 // History survives reconnects, relay restarts (graceful and SIGKILL) and clients joining as others leave.
-import type { Message } from '../shared/model'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
@@ -9,7 +8,7 @@ import { bucketRoom, directConversation } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
 import type { RoomStore } from '../relay/storage/store'
 import { MemoryStore } from '../relay/storage/memory-store'
-import { Fixture, contents, waitFor } from './helpers'
+import { Fixture, contents, sendConfirmed, waitFor } from './helpers'
 import { spawnRelay } from './relay-process'
 
 const fixture = new Fixture()
@@ -74,9 +73,7 @@ describe('persistence', () => {
     const ada = await fixture.client(killed, 'Ada')
     const bob = await createIdentity()
     const conversation = await ada.openDirect(bob.user_id)
-    const sent: Message[] = []
-    for (const text of numbered(25)) sent.push(await conversation.send(text))
-    await waitFor('the relay to confirm all 25', () => sent.every(message => !conversation.isPending(message.message_id)))
+    await sendConfirmed(conversation, numbered(25))
     killed.kill('SIGKILL')
     await killed.exited
 
@@ -131,6 +128,21 @@ describe('persistence', () => {
   })
 })
 
+describe('room lifetime', () => {
+  it('unloads a room from memory once its last client has gone, and reloads it intact', async () => {
+    const relay = await fixture.relay({ idleUnloadMs: 100 })
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await createIdentity()
+    const conversation = await ada.openDirect(bob.user_id)
+    await sendConfirmed(conversation, ['kept'])
+    expect(relay.registry.size).toBe(3) // directory, conversation index, bucket 0
+    await ada.close()
+    await waitFor('every room unloaded', () => relay.registry.size === 0)
+    const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
+    expect(await countAtFirstSync(relay.wsUrl, room)).toBe(1)
+  })
+})
+
 describe('the relay process', () => {
   it('on SIGTERM writes everything out and exits 0, and the next start has it all', async () => {
     const dataDir = await fixture.tempDir()
@@ -139,9 +151,7 @@ describe('the relay process', () => {
     const ada = await fixture.client(relay, 'Ada')
     const bob = await createIdentity()
     const conversation = await ada.openDirect(bob.user_id)
-    const sent: Message[] = []
-    for (const text of numbered(10)) sent.push(await conversation.send(text))
-    await waitFor('the relay to confirm all 10', () => sent.every(message => !conversation.isPending(message.message_id)))
+    await sendConfirmed(conversation, numbered(10))
     relay.kill('SIGTERM')
     const [code] = await relay.exited as [number | null]
     expect(code).toBe(0)

@@ -190,6 +190,13 @@ export class ParleyClient {
     })
   }
 
+  /** Deletes a group for everyone (admins only): it disappears from every list; its history stays stored. */
+  deleteGroup (group_id: string): Group {
+    const group = this.administeredGroup(group_id)
+    const now = timestamp(this.clock)
+    return this.writeGroup({ ...group, updated_at: now, deleted_at: now })
+  }
+
   private memberGroup (group_id: string): Group {
     this.assertOpen()
     const group = this.group(group_id)
