@@ -1,58 +1,53 @@
-// One WebSocket connection to one room: frames in, messages out, and a clear close for anything wrong.
+// WebSocket connections: one room per socket (the upstream provider's way) or many rooms on one (mux).
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
-import { CloseCode } from '../shared/protocol'
+import { CloseCode, MAX_MUX_ROOMS, MuxFrame, parseRoom } from '../shared/protocol'
 import type { Logger } from './log'
-import { ProtocolViolation, type Peer, type Room } from './room'
+import { RoomMembership } from './membership'
 import type { RoomRegistry } from './rooms'
-
-/** A client sends a handful of frames before its room is ready (sync step 1, awareness); a flood is not a client. */
-const MAX_EARLY_FRAMES = 256
 
 export interface ConnectionContext {
   registry: RoomRegistry
   log: Logger
   /** Every open connection, so shutdown and storage failures can reach them. */
-  connections: Map<WebSocket, Connection>
+  connections: Set<Connection>
 }
 
-export class Connection implements Peer {
-  readonly awarenessClients = new Set<number>()
-  private room: Room | null = null
-  /** Frames that arrived while the room was loading, handled in order once it is ready. */
-  private early: Uint8Array[] | null = []
+/** A socket and the rooms it is in. */
+export abstract class Connection {
   private closed = false
   /** Whether this connection's trouble has been logged: once is enough. */
   private logged = false
 
   constructor (
-    private readonly socket: WebSocket,
-    readonly roomName: string,
+    protected readonly socket: WebSocket,
     readonly address: string,
-    private readonly context: ConnectionContext
+    protected readonly context: ConnectionContext
   ) {
-    context.connections.set(socket, this)
+    context.connections.add(this)
     // NOTE: without an 'error' listener, ws rethrows socket errors (a frame with reserved bits
     // set, an oversized frame) as uncaught exceptions: that is how one frame kills the stock server.
     socket.on('error', error => this.logOnce('socket-error', error.message))
-    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary))
-    socket.on('close', () => this.onClose())
-    context.registry.join(roomName, this).then(room => {
-      if (this.closed) {
-        context.registry.leave(room, this)
-        return
-      }
-      this.room = room
-      const early = this.early ?? []
-      this.early = null
-      for (const message of early) if (!this.closed) this.handle(message)
-    }, (error: Error) => {
-      context.log.error('room-load-failed', { room: roomName, error: error.message })
-      this.close(CloseCode.storageFailure, 'room could not be loaded')
+    socket.on('message', (data, isBinary) => {
+      if (this.closed) return
+      if (!isBinary) this.fail(CloseCode.unsupportedData, 'binary frames only')
+      else this.receive(toUint8Array(data))
+    })
+    socket.on('close', () => {
+      this.closed = true
+      context.connections.delete(this)
+      this.endMemberships()
     })
   }
 
-  send (message: Uint8Array): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message)
+  /** The rooms this connection is in. */
+  abstract rooms (): Iterable<string>
+  protected abstract receive (frame: Uint8Array): void
+  protected abstract endMemberships (): void
+
+  protected sendFrame (frame: Uint8Array): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame)
   }
 
   close (code: number, reason: string): void {
@@ -67,38 +62,8 @@ export class Connection implements Peer {
     this.socket.terminate()
   }
 
-  private onFrame (data: WebSocket.RawData, isBinary: boolean): void {
-    if (this.closed) return
-    if (!isBinary) {
-      this.reject(CloseCode.unsupportedData, 'binary frames only')
-      return
-    }
-    const message = toUint8Array(data)
-    if (this.early === null) {
-      this.handle(message)
-    } else if (this.early.length < MAX_EARLY_FRAMES) {
-      this.early.push(message)
-    } else {
-      this.reject(CloseCode.badMessage, 'too many frames before the room loaded')
-    }
-  }
-
-  private handle (message: Uint8Array): void {
-    try {
-      this.room!.receive(this, message)
-    } catch (error) {
-      if (error instanceof ProtocolViolation) {
-        this.reject(CloseCode.badMessage, error.reason)
-        return
-      }
-      // A bug of ours must cost this connection, never the process.
-      this.context.log.error('internal-error', { room: this.roomName, error: (error as Error).stack ?? String(error) })
-      this.close(CloseCode.internalError, 'internal error')
-    }
-  }
-
   /** Closes this connection only, logging why once. */
-  private reject (code: number, reason: string): void {
+  fail (code: number, reason: string): void {
     this.logOnce('connection-rejected', reason, code)
     this.close(code, reason)
   }
@@ -106,14 +71,96 @@ export class Connection implements Peer {
   private logOnce (event: string, reason: string, code?: number): void {
     if (this.logged) return
     this.logged = true
-    this.context.log.warn(event, { room: this.roomName, address: this.address, reason, code })
+    this.context.log.warn(event, { rooms: [...this.rooms()].slice(0, 3).join(' '), address: this.address, reason, code })
+  }
+}
+
+/** One room per socket: the room is the URL path, every frame is one y-websocket message. */
+export class RoomConnection extends Connection {
+  private readonly membership: RoomMembership
+
+  constructor (socket: WebSocket, readonly roomName: string, address: string, context: ConnectionContext) {
+    super(socket, address, context)
+    this.membership = new RoomMembership(roomName, context.registry, {
+      send: message => this.sendFrame(message),
+      fail: (code, reason) => this.fail(code, reason),
+      log: context.log
+    })
   }
 
-  private onClose (): void {
-    this.closed = true
-    this.context.connections.delete(this.socket)
-    if (this.room) this.context.registry.leave(this.room, this)
+  rooms (): Iterable<string> { return [this.roomName] }
+  protected receive (frame: Uint8Array): void { this.membership.receive(frame) }
+  protected endMemberships (): void { this.membership.end() }
+}
+
+/**
+ * Many rooms on one socket (path /mux), so that a client in hundreds of conversations holds
+ * one socket. Each frame is [kind][room][payload] (see MuxFrame in shared/protocol.ts).
+ */
+export class MuxConnection extends Connection {
+  private readonly memberships = new Map<string, RoomMembership>()
+
+  rooms (): Iterable<string> { return this.memberships.keys() }
+
+  protected receive (frame: Uint8Array): void {
+    const decoder = decoding.createDecoder(frame)
+    let kind: number
+    let room: string
+    try {
+      kind = decoding.readVarUint(decoder)
+      room = decoding.readVarString(decoder)
+    } catch {
+      this.fail(CloseCode.badMessage, 'malformed')
+      return
+    }
+    switch (kind) {
+      case MuxFrame.join: return this.join(room)
+      case MuxFrame.leave:
+        this.memberships.get(room)?.end()
+        this.memberships.delete(room)
+        return
+      case MuxFrame.message: {
+        const membership = this.memberships.get(room)
+        if (!membership) return this.fail(CloseCode.badMessage, 'message for a room not joined')
+        membership.receive(decoding.readTailAsUint8Array(decoder))
+        return
+      }
+      default:
+        this.fail(CloseCode.badMessage, 'unknown-message-type')
+    }
   }
+
+  private join (room: string): void {
+    if (this.memberships.has(room)) return
+    if (parseRoom(room) === null) return this.fail(CloseCode.badMessage, 'unknown room')
+    if (this.memberships.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
+    const prefix = muxPrefix(room)
+    this.memberships.set(room, new RoomMembership(room, this.context.registry, {
+      send: message => this.sendFrame(concat(prefix, message)),
+      fail: (code, reason) => this.fail(code, reason),
+      log: this.context.log
+    }))
+  }
+
+  protected endMemberships (): void {
+    for (const membership of this.memberships.values()) membership.end()
+    this.memberships.clear()
+  }
+}
+
+/** The bytes before every message of `room` on a mux socket. */
+export const muxPrefix = (room: string): Uint8Array => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MuxFrame.message)
+  encoding.writeVarString(encoder, room)
+  return encoding.toUint8Array(encoder)
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const joined = new Uint8Array(a.length + b.length)
+  joined.set(a)
+  joined.set(b, a.length)
+  return joined
 }
 
 const toUint8Array = (data: WebSocket.RawData): Uint8Array => {

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CloseCode, parseRoom } from '../shared/protocol'
-import { Connection } from './connection'
+import { CloseCode, MUX_PATH, parseRoom } from '../shared/protocol'
+import { MuxConnection, RoomConnection, type Connection } from './connection'
 import { watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
@@ -44,11 +44,12 @@ const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => 
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`)
 }
 
-/** The room a WebSocket URL names: its path, percent-decoded; null when it names none. */
-const roomOfRequest = (request: IncomingMessage): string | null => {
+/** What a WebSocket URL asks for: the mux endpoint, a room (its path, percent-decoded), or nothing known. */
+const targetOfRequest = (request: IncomingMessage): { mux: true } | { room: string } | null => {
   try {
     const name = decodeURIComponent(new URL(request.url ?? '/', 'http://relay').pathname.slice(1))
-    return parseRoom(name) ? name : null
+    if (name === MUX_PATH) return { mux: true }
+    return parseRoom(name) ? { room: name } : null
   } catch {
     return null
   }
@@ -58,14 +59,14 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const log = options.log ?? consoleLogger
   const health: StorageHealth = { ok: true, failures: 0, lastError: null }
   const store = watchStore(options.store, health)
-  const connections = new Map<WebSocket, Connection>()
+  const connections = new Set<Connection>()
   const registry = new RoomRegistry({
     store,
     log,
     idleUnloadMs: options.idleUnloadMs ?? 5000,
     onStorageFailure: room => {
-      for (const connection of connections.values()) {
-        if (connection.roomName === room.name) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
+      for (const connection of connections) {
+        if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
       }
     }
   })
@@ -104,13 +105,16 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    const room = roomOfRequest(request)
-    if (room === null) {
+    const target = targetOfRequest(request)
+    if (target === null) {
       refuseUpgrade(socket, 404, 'unknown room')
       return
     }
-    sockets.handleUpgrade(request, socket, head, websocket => {
-      new Connection(websocket, room, request.socket.remoteAddress ?? 'unknown', { registry, log, connections })
+    sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
+      const address = request.socket.remoteAddress ?? 'unknown'
+      const context = { registry, log, connections }
+      if ('mux' in target) new MuxConnection(websocket, address, context)
+      else new RoomConnection(websocket, target.room, address, context)
     })
   })
 
@@ -135,11 +139,11 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
-        for (const connection of connections.values()) connection.close(CloseCode.goingAway, 'relay shutting down')
+        for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()
         await registry.close()
         await options.store.close()
-        for (const connection of connections.values()) connection.terminate()
+        for (const connection of connections) connection.terminate()
         sockets.close()
         await stopped
       })()

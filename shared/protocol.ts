@@ -26,6 +26,21 @@ export const CloseCode = {
 
 export type CloseCodeName = keyof typeof CloseCode
 
+/**
+ * The multiplexed endpoint: many rooms on one socket at ws://host/mux. Each frame is
+ * varUint kind, varString room, then for `message` a y-websocket message of that room.
+ */
+export const MUX_PATH = 'mux'
+
+export const MuxFrame = {
+  message: 0,
+  join: 1,
+  leave: 2
+} as const
+
+/** Rooms one mux socket may be in at once. */
+export const MAX_MUX_ROOMS = 2000
+
 /** Messages per bucket document before writers move on to the next bucket. */
 export const BUCKET_CAPACITY = 1000
 

@@ -9,14 +9,23 @@ import type { Conversation } from '../shared/client/conversation'
 import type { Message } from '../shared/model'
 import { indexeddbStorage } from '../shared/client/indexeddb-storage'
 import { websocketNetwork } from '../shared/client/websocket-network'
+import { muxNetwork } from '../shared/client/mux-network'
 import { memoryLogger } from '../relay/log'
 import { startRelay, type Relay, type RelayOptions } from '../relay/server'
 import { LeveldbStore } from '../relay/storage/leveldb-store'
 import { MemoryStore } from '../relay/storage/memory-store'
 
+/** A socket per room (the upstream WebsocketProvider) or every room on one socket (mux). */
+export type Transport = 'websocket' | 'mux'
+
+export const TRANSPORTS: Transport[] = ['websocket', 'mux']
+
 /** Everything a test started, torn down in reverse order by `cleanup()`. */
 export class Fixture {
   private readonly teardown: Array<() => Promise<void> | void> = []
+
+  /** How clients reach the relay unless told otherwise: a socket per room, or all rooms on one. */
+  constructor (readonly transport: Transport = 'websocket') {}
 
   defer (step: () => Promise<void> | void): void { this.teardown.push(step) }
 
@@ -41,11 +50,13 @@ export class Fixture {
   }
 
   /** A signed-in client of `relay`, with its own IndexedDB namespace, named `name`. */
-  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string } = {}): Promise<ParleyClient> {
+  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string; transport?: Transport } = {}): Promise<ParleyClient> {
     const identity = options.identity ?? await createIdentity()
     const client = await ParleyClient.open({
       identity,
-      network: websocketNetwork({ url: relay.wsUrl, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
+      network: (options.transport ?? this.transport) === 'mux'
+        ? muxNetwork({ url: relay.wsUrl, WebSocket, maxBackoffMs: 300 })
+        : websocketNetwork({ url: relay.wsUrl, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
       storage: indexeddbStorage({ prefix: options.storagePrefix ?? `parley-test/${identity.user_id}/${Math.random()}/` }),
       syncWaitMs: 3000
     })

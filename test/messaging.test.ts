@@ -1,22 +1,22 @@
-// Three real clients through the upstream WebsocketProvider against the real relay.
+// Three real clients against the real relay, over a socket per room (upstream WebsocketProvider) and over one mux socket.
 import { afterEach, describe, expect, it } from 'vitest'
-import { Fixture, contents, waitFor } from './helpers'
+import { Fixture, TRANSPORTS, contents, waitFor } from './helpers'
 
-const fixture = new Fixture()
-afterEach(() => fixture.cleanup())
+describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
+  const fixture = new Fixture(transport)
+  afterEach(() => fixture.cleanup())
 
-const threeClients = async () => {
-  const relay = await fixture.relay()
-  const [ada, bob, cy] = await Promise.all([
-    fixture.client(relay, 'Ada'), fixture.client(relay, 'Bob'), fixture.client(relay, 'Cy')
-  ])
-  for (const client of [ada, bob, cy]) {
-    await waitFor('everyone in the directory', () => client.users().length === 3)
+  const threeClients = async () => {
+    const relay = await fixture.relay()
+    const [ada, bob, cy] = await Promise.all([
+      fixture.client(relay, 'Ada'), fixture.client(relay, 'Bob'), fixture.client(relay, 'Cy')
+    ])
+    for (const client of [ada, bob, cy]) {
+      await waitFor('everyone in the directory', () => client.users().length === 3)
+    }
+    return { relay, ada, bob, cy }
   }
-  return { relay, ada, bob, cy }
-}
 
-describe('messaging through the relay', () => {
   it('lists every user, by name, to every client', async () => {
     const { ada, bob } = await threeClients()
     expect(ada.users().map(user => user.name)).toEqual(['Ada', 'Bob', 'Cy'])
@@ -117,4 +117,13 @@ describe('messaging through the relay', () => {
     dan.setOnline(true)
     await waitFor('Dan back online for Ada, well before an awareness renewal', () => ada.isOnline(dan.me.user_id), 2000)
   })
+
+  if (transport === 'mux') {
+    it('holds one socket per client, however many conversations are open', async () => {
+      const { relay, ada, bob, cy } = await threeClients()
+      const group = ada.createGroup({ name: 'Trio', user_ids: [bob.me.user_id, cy.me.user_id] })
+      await Promise.all([ada.openDirect(bob.me.user_id), ada.openDirect(cy.me.user_id), ada.openGroup(group.group_id)])
+      expect(relay.connectionCount()).toBe(3)
+    })
+  }
 })

@@ -1,12 +1,13 @@
 // Offline-first: what a client writes without the relay is delivered once, in order, when it is back.
-import type { Message } from '../shared/model'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Fixture, contents, waitFor } from './helpers'
+import type { Message } from '../shared/model'
+import { Fixture, TRANSPORTS, contents, waitFor } from './helpers'
 
-const fixture = new Fixture()
-afterEach(() => fixture.cleanup())
+describe.each(TRANSPORTS)('offline (%s)', transport => {
+  const fixture = new Fixture(transport)
+  afterEach(() => fixture.cleanup())
 
-describe('offline', () => {
+
   it('a client that goes offline, sends 50 messages and comes back delivers all 50 exactly once and in order', async () => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada')

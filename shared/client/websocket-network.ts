@@ -1,10 +1,9 @@
 // Network over the upstream y-websocket WebsocketProvider: one provider per room.
-import * as Y from 'yjs'
-import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
+import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { MessageType } from '../protocol'
+import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
 export interface WebsocketNetworkOptions {
@@ -24,7 +23,7 @@ const statusOf = (provider: WebsocketProvider): ConnectionStatus =>
 class WebsocketRoomLink implements RoomLink {
   private readonly provider: WebsocketProvider
   private readonly listeners = new Set<() => void>()
-  private readonly relayClocks = new Map<number, number>()
+  private readonly relayState = new RelayState()
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
   constructor (room: string, doc: Y.Doc, awareness: Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
@@ -41,39 +40,16 @@ class WebsocketRoomLink implements RoomLink {
     this.watchRelayState()
   }
 
-  /**
-   * Reads, without consuming, each sync message from the relay: its step 1 carries its state
-   * vector, and its updates are echoes of what it has written. Both tell what it holds.
-   */
+  /** Notes what the relay holds from each of its sync messages, then lets the provider handle it. */
   private watchRelayState (): void {
     const handleSync = this.provider.messageHandlers[MessageType.sync]!
     this.provider.messageHandlers[MessageType.sync] = (encoder, decoder, provider, emitSynced, messageType) => {
-      try {
-        this.noteRelayState(decoding.clone(decoder))
-      } catch {
-        // A malformed message is the provider's to reject; it only teaches us nothing.
-      }
+      if (this.relayState.note(decoder)) this.notify()
       handleSync(encoder, decoder, provider, emitSynced, messageType)
     }
   }
 
-  private noteRelayState (decoder: decoding.Decoder): void {
-    const type = decoding.readVarUint(decoder)
-    const payload = decoding.readVarUint8Array(decoder)
-    const clocks = type === syncProtocol.messageYjsSyncStep1
-      ? Y.decodeStateVector(payload)
-      : Y.parseUpdateMeta(payload).to
-    let advanced = false
-    for (const [client, clock] of clocks) {
-      if (clock > (this.relayClocks.get(client) ?? 0)) {
-        this.relayClocks.set(client, clock)
-        advanced = true
-      }
-    }
-    if (advanced) this.notify()
-  }
-
-  acknowledged (client: number): number { return this.relayClocks.get(client) ?? 0 }
+  acknowledged (client: number): number { return this.relayState.acknowledged(client) }
 
   get status (): ConnectionStatus {
     // NOTE: between attempts the provider is "disconnected" but will retry: that is still connecting.

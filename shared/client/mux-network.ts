@@ -1,0 +1,271 @@
+// Network over one multiplexed WebSocket (ws://relay/mux): every room of a client on one socket.
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import type * as Y from 'yjs'
+import { MUX_PATH, MessageType, MuxFrame } from '../protocol'
+import { RelayState } from './relay-state'
+import type { ConnectionStatus, Network, RoomLink } from './transport'
+
+export interface MuxNetworkOptions {
+  /** The relay's WebSocket URL, e.g. ws://localhost:1234 */
+  url: string
+  /** A WebSocket implementation where there is no global one (Node: the `ws` package). */
+  WebSocket?: unknown
+  /** Longest pause between reconnection attempts. */
+  maxBackoffMs?: number
+}
+
+/** Failed attempts in a row after which "connecting" is shown as "offline". */
+const ATTEMPTS_BEFORE_OFFLINE = 3
+
+const frame = (kind: number, room: string, payload?: Uint8Array): Uint8Array => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, kind)
+  encoding.writeVarString(encoder, room)
+  if (payload) encoding.writeUint8Array(encoder, payload)
+  return encoding.toUint8Array(encoder)
+}
+
+const message = (type: number, write: (encoder: encoding.Encoder) => void): Uint8Array => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, type)
+  write(encoder)
+  return encoding.toUint8Array(encoder)
+}
+
+class MuxRoomLink implements RoomLink {
+  private isSynced = false
+  private readonly relayState = new RelayState()
+  private readonly listeners = new Set<() => void>()
+
+  constructor (
+    private readonly network: MuxNetwork,
+    readonly room: string,
+    private readonly doc: Y.Doc,
+    private readonly awareness?: awarenessProtocol.Awareness
+  ) {
+    doc.on('update', this.onDocUpdate)
+    awareness?.on('update', this.onAwarenessUpdate)
+  }
+
+  get status (): ConnectionStatus { return this.network.status }
+  get synced (): boolean { return this.isSynced }
+  acknowledged (client: number): number { return this.relayState.acknowledged(client) }
+
+  whenSynced (timeoutMs: number): Promise<boolean> {
+    if (this.isSynced) return Promise.resolve(true)
+    return new Promise(resolve => {
+      const timer = setTimeout(() => { unsubscribe(); resolve(false) }, timeoutMs)
+      const unsubscribe = this.onChange(() => {
+        if (!this.isSynced) return
+        clearTimeout(timer)
+        unsubscribe()
+        resolve(true)
+      })
+    })
+  }
+
+  onChange (listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  notify (): void { for (const listener of [...this.listeners]) listener() }
+
+  /** The socket is open and the room joined: start the sync handshake. */
+  start (): void {
+    this.send(message(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
+    if (this.awareness?.getLocalState()) {
+      this.send(message(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
+        awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [this.doc.clientID]))))
+    }
+  }
+
+  /** The socket closed: nothing is synced any more, and nobody else's presence is known. */
+  stop (): void {
+    this.isSynced = false
+    if (this.awareness) {
+      const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness!.clientID)
+      awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
+    }
+    this.notify()
+  }
+
+  /** Handles one y-websocket message of this room from the relay. */
+  receive (decoder: decoding.Decoder): void {
+    const type = decoding.readVarUint(decoder)
+    switch (type) {
+      case MessageType.sync: {
+        const advanced = this.relayState.note(decoder)
+        const encoder = encoding.createEncoder()
+        encoding.writeVarUint(encoder, MessageType.sync)
+        const syncType = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
+        if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
+        if (syncType === syncProtocol.messageYjsSyncStep2 && !this.isSynced) this.isSynced = true
+        if (advanced || syncType === syncProtocol.messageYjsSyncStep2) this.notify()
+        return
+      }
+      case MessageType.awareness:
+        if (this.awareness) awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
+        return
+      case MessageType.queryAwareness:
+        if (this.awareness) {
+          const clients = [...this.awareness.getStates().keys()]
+          this.send(message(MessageType.awareness, encoder =>
+            encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, clients))))
+        }
+    }
+  }
+
+  private send (payload: Uint8Array): void { this.network.sendToRoom(this.room, payload) }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== this) this.send(message(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
+  }
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown
+  ): void => {
+    if (origin === this) return
+    const changed = [...added, ...updated, ...removed]
+    this.send(message(MessageType.awareness, encoder =>
+      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, changed))))
+  }
+
+  destroy (): void {
+    this.doc.off('update', this.onDocUpdate)
+    this.awareness?.off('update', this.onAwarenessUpdate)
+    this.listeners.clear()
+    this.network.remove(this)
+  }
+}
+
+class MuxNetwork implements Network {
+  private readonly rooms = new Map<string, Set<MuxRoomLink>>()
+  private readonly WebSocketClass: typeof WebSocket
+  private socket: WebSocket | null = null
+  private open = false
+  private online = true
+  private failures = 0
+  private retry: ReturnType<typeof setTimeout> | null = null
+
+  constructor (private readonly options: MuxNetworkOptions) {
+    this.WebSocketClass = (options.WebSocket ?? globalThis.WebSocket) as typeof WebSocket
+  }
+
+  get status (): ConnectionStatus {
+    if (this.open) return 'connected'
+    return !this.online || this.failures >= ATTEMPTS_BEFORE_OFFLINE ? 'offline' : 'connecting'
+  }
+
+  connect (room: string, doc: Y.Doc, awareness?: awarenessProtocol.Awareness): RoomLink {
+    const link = new MuxRoomLink(this, room, doc, awareness)
+    const links = this.rooms.get(room) ?? new Set()
+    const first = links.size === 0
+    this.rooms.set(room, links.add(link))
+    if (this.open) {
+      if (first) this.sendFrame(frame(MuxFrame.join, room))
+      link.start()
+    } else {
+      this.ensureSocket()
+    }
+    return link
+  }
+
+  remove (link: MuxRoomLink): void {
+    const links = this.rooms.get(link.room)
+    if (!links?.delete(link)) return
+    if (links.size > 0) return
+    this.rooms.delete(link.room)
+    if (this.open) this.sendFrame(frame(MuxFrame.leave, link.room))
+    if (this.rooms.size === 0) this.closeSocket()
+  }
+
+  setOnline (online: boolean): void {
+    this.online = online
+    if (online) {
+      this.failures = 0
+      this.ensureSocket()
+    } else {
+      this.closeSocket()
+    }
+    this.notifyAll()
+  }
+
+  sendToRoom (room: string, payload: Uint8Array): void {
+    if (this.open) this.sendFrame(frame(MuxFrame.message, room, payload))
+  }
+
+  private sendFrame (bytes: Uint8Array): void { this.socket?.send(bytes as Uint8Array<ArrayBuffer>) }
+
+  private ensureSocket (): void {
+    if (this.socket || this.retry || !this.online || this.rooms.size === 0) return
+    const socket = new this.WebSocketClass(`${this.options.url.replace(/\/+$/, '')}/${MUX_PATH}`)
+    socket.binaryType = 'arraybuffer'
+    this.socket = socket
+    socket.onopen = () => {
+      this.open = true
+      for (const [room, links] of this.rooms) {
+        this.sendFrame(frame(MuxFrame.join, room))
+        for (const link of links) link.start()
+      }
+      this.notifyAll()
+    }
+    socket.onmessage = event => this.receive(new Uint8Array(event.data as ArrayBuffer))
+    socket.onerror = () => {}
+    socket.onclose = () => this.onSocketClosed(socket)
+  }
+
+  private receive (bytes: Uint8Array): void {
+    try {
+      const decoder = decoding.createDecoder(bytes)
+      if (decoding.readVarUint(decoder) !== MuxFrame.message) return
+      const room = decoding.readVarString(decoder)
+      const payload = decoding.readTailAsUint8Array(decoder)
+      for (const link of this.rooms.get(room) ?? []) link.receive(decoding.createDecoder(payload))
+    } catch (error) {
+      console.error('parley: a message from the relay could not be read', error)
+    }
+  }
+
+  private onSocketClosed (socket: WebSocket): void {
+    if (socket !== this.socket) return
+    // A connection that opened and then closed counts as a fresh start; one that never opened as a failure.
+    this.failures = this.open ? 1 : this.failures + 1
+    this.socket = null
+    this.open = false
+    for (const links of this.rooms.values()) for (const link of links) link.stop()
+    if (this.online && this.rooms.size > 0) {
+      const delay = Math.min(100 * 2 ** this.failures, this.options.maxBackoffMs ?? 2500)
+      this.retry = setTimeout(() => {
+        this.retry = null
+        this.ensureSocket()
+      }, delay)
+    }
+    this.notifyAll()
+  }
+
+  private closeSocket (): void {
+    if (this.retry) clearTimeout(this.retry)
+    this.retry = null
+    const socket = this.socket
+    if (!socket) return
+    this.socket = null
+    const wasOpen = this.open
+    this.open = false
+    socket.onclose = null
+    socket.onmessage = null
+    socket.close()
+    if (wasOpen) for (const links of this.rooms.values()) for (const link of links) link.stop()
+  }
+
+  private notifyAll (): void {
+    for (const links of this.rooms.values()) for (const link of links) link.notify()
+  }
+}
+
+/** One socket for every room: what the web app uses, so hundreds of conversations cost one connection. */
+export const muxNetwork = (options: MuxNetworkOptions): Network => new MuxNetwork(options)
