@@ -35,6 +35,7 @@ describe('formatRoom and parseRoom', () => {
     const direct = directConversation(b, a)
     const rooms: Array<[RoomRef, string]> = [
       [{ kind: 'directory' }, DIRECTORY_ROOM],
+      [{ kind: 'user', user_id: a }, `user/${a}`],
       [{ kind: 'conversation', conversation: direct }, `dm/${a}/${b}`],
       [{ kind: 'conversation', conversation: groupConversation(group) }, `group/${group}`],
       [{ kind: 'bucket', conversation: direct, bucket: 0 }, `dm/${a}/${b}/0`],
@@ -56,6 +57,11 @@ describe('formatRoom and parseRoom', () => {
       '/',
       'Directory',
       'directory/',
+      'user',
+      'user/',
+      `user/${a}/x`,
+      'user/not-an-id',
+      'mux',
       '/directory',
       '../directory',
       'directory/0',

@@ -53,15 +53,28 @@ export type ConversationRef =
 
 export type RoomRef =
   | { kind: 'directory' }
+  | { kind: 'user'; user_id: string }
   | { kind: 'conversation'; conversation: ConversationRef }
   | { kind: 'bucket'; conversation: ConversationRef; bucket: number }
 
 export const DIRECTORY_ROOM = 'directory'
 
+/** A user's own room: the conversations they are in and how far they have read each. */
+export const userRoom = (user_id: string): string => {
+  if (!isId(user_id)) throw new TypeError('bad user id')
+  return `user/${user_id}`
+}
+
 /** The direct conversation between two users; the same whichever side asks. */
 export const directConversation = (a: string, b: string): ConversationRef => {
   if (!isId(a) || !isId(b) || a === b) throw new TypeError('a direct conversation needs two distinct user ids')
   return { kind: 'direct', user_ids: a < b ? [a, b] : [b, a] }
+}
+
+/** The conversation a room name names (its index or one of its buckets), or null. */
+export const conversationOfRoom = (name: string): ConversationRef | null => {
+  const room = parseRoom(name)
+  return room && (room.kind === 'conversation' || room.kind === 'bucket') ? room.conversation : null
 }
 
 export const groupConversation = (group_id: string): ConversationRef => {
@@ -84,6 +97,7 @@ export const bucketRoom = (conversation: ConversationRef, bucket: number): strin
 export const formatRoom = (room: RoomRef): string => {
   switch (room.kind) {
     case 'directory': return DIRECTORY_ROOM
+    case 'user': return userRoom(room.user_id)
     case 'conversation': return conversationRoom(room.conversation)
     case 'bucket': return bucketRoom(room.conversation, room.bucket)
   }
@@ -96,6 +110,7 @@ const parseBucket = (text: string): number | null =>
 export const parseRoom = (name: string): RoomRef | null => {
   if (name === DIRECTORY_ROOM) return { kind: 'directory' }
   const parts = name.split('/')
+  if (parts[0] === 'user') return parts.length === 2 && isId(parts[1]) ? { kind: 'user', user_id: parts[1] } : null
   let conversation: ConversationRef
   let rest: string[]
   if (parts[0] === 'dm' && parts.length >= 3) {

@@ -1,7 +1,8 @@
 // Where each entity lives inside its Yjs document (see docs/architecture.md).
 import type * as Y from 'yjs'
-import type { Parsed } from './model'
-import { MAX_BUCKET } from './protocol'
+import { isId } from './ids'
+import { LIMITS, type Parsed } from './model'
+import { MAX_BUCKET, parseRoom, type ConversationRef } from './protocol'
 import { isTimestamp } from './time'
 
 /** The directory document: every user's profile and every group, keyed by id. */
@@ -29,4 +30,109 @@ export const parseBucketEntry = (value: unknown, key: string): Parsed<BucketEntr
   const created_at = (value as { created_at?: unknown } | null)?.created_at
   if (!isTimestamp(created_at)) return { ok: false, reason: 'bad-timestamp' }
   return { ok: true, value: { bucket, created_at } }
+}
+
+// --- conversation activity: who has sent how much, and the latest message ----------------
+
+/** A conversation index's `activity` map: sender_id → ActivityEntry, each written by its sender only. */
+export const conversationActivity = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('activity')
+
+export const PREVIEW_LENGTH = 140
+
+export interface LastMessage {
+  message_id: string
+  sender_id: string
+  created_at: string
+  /** The start of its content ('' once deleted). */
+  preview: string
+  deleted: boolean
+}
+
+export interface ActivityEntry {
+  sender_id: string
+  /** Messages this sender has sent in the conversation. */
+  count: number
+  last: LastMessage | null
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER
+
+export const parseActivity = (value: unknown, key: string): Parsed<ActivityEntry> => {
+  if (!isId(key)) return { ok: false, reason: 'bad-id' }
+  const record = value as { count?: unknown; last?: Record<string, unknown> | null } | null
+  if (typeof record !== 'object' || record === null) return { ok: false, reason: 'not-an-object' }
+  if (!isCount(record.count)) return { ok: false, reason: 'bad-content' }
+  const last = record.last
+  if (last === null || last === undefined) return { ok: true, value: { sender_id: key, count: record.count, last: null } }
+  if (typeof last !== 'object' || !isId(last.message_id)) return { ok: false, reason: 'bad-id' }
+  if (!isTimestamp(last.created_at)) return { ok: false, reason: 'bad-timestamp' }
+  if (typeof last.preview !== 'string' || last.preview.length > PREVIEW_LENGTH || typeof last.deleted !== 'boolean') {
+    return { ok: false, reason: 'bad-content' }
+  }
+  return {
+    ok: true,
+    value: {
+      sender_id: key,
+      count: record.count,
+      last: { message_id: last.message_id, sender_id: key, created_at: last.created_at, preview: last.preview, deleted: last.deleted }
+    }
+  }
+}
+
+// --- a user's own room -------------------------------------------------------------------
+
+/**
+ * `user/<id>`'s `conversations` map: conversation room → { added_at }. Its owner adds the
+ * conversations they start; the other person of a direct conversation adds it too, so that
+ * a first message from someone new shows up in the list.
+ */
+export const userConversations = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('conversations')
+
+/** `user/<id>`'s `reads` map: conversation room → { counts: { sender_id: messages read } }, owner only. */
+export const userReads = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('reads')
+
+export interface ConversationEntry {
+  room: string
+  conversation: ConversationRef
+  added_at: string
+}
+
+/** A conversation entry of `owner`'s list: a direct conversation must include the owner. */
+export const parseConversationEntry = (owner: string) => (value: unknown, key: string): Parsed<ConversationEntry> => {
+  const room = parseRoom(key)
+  if (room?.kind !== 'conversation') return { ok: false, reason: 'bad-id' }
+  if (room.conversation.kind === 'direct' && !room.conversation.user_ids.includes(owner)) return { ok: false, reason: 'bad-recipient' }
+  const added_at = (value as { added_at?: unknown } | null)?.added_at
+  if (!isTimestamp(added_at)) return { ok: false, reason: 'bad-timestamp' }
+  return { ok: true, value: { room: key, conversation: room.conversation, added_at } }
+}
+
+export interface ReadMark {
+  room: string
+  counts: Record<string, number>
+}
+
+export const parseReadMark = (value: unknown, key: string): Parsed<ReadMark> => {
+  if (parseRoom(key)?.kind !== 'conversation') return { ok: false, reason: 'bad-id' }
+  const counts = (value as { counts?: unknown } | null)?.counts
+  if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) return { ok: false, reason: 'not-an-object' }
+  const entries = Object.entries(counts)
+  if (entries.length > LIMITS.groupMembers || !entries.every(([sender, count]) => isId(sender) && isCount(count))) {
+    return { ok: false, reason: 'bad-content' }
+  }
+  return { ok: true, value: { room: key, counts: Object.fromEntries(entries) as Record<string, number> } }
+}
+
+/** Awareness on a conversation index room: who is typing there. Never stored. */
+export interface TypingState {
+  user_id: string
+  typing: boolean
+}
+
+export const parseTypingState = (value: unknown): Parsed<TypingState> => {
+  const state = value as { user_id?: unknown; typing?: unknown } | null
+  if (typeof state !== 'object' || state === null) return { ok: false, reason: 'not-an-object' }
+  if (!isId(state.user_id)) return { ok: false, reason: 'bad-id' }
+  return { ok: true, value: { user_id: state.user_id, typing: state.typing === true } }
 }

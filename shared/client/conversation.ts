@@ -6,15 +6,27 @@ import { randomId } from '../ids'
 import { LIMITS, parseMessage, type Message, type Parsed } from '../model'
 import { LOCAL_ORIGIN } from '../origin'
 import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
-import { bucketMessages, conversationBuckets, parseBucketEntry, type BucketEntry } from '../schema'
+import {
+  PREVIEW_LENGTH, bucketMessages, conversationActivity, conversationBuckets, parseActivity, parseBucketEntry, parseTypingState,
+  type ActivityEntry, type BucketEntry, type TypingState
+} from '../schema'
 import { timestamp, type Clock } from '../time'
 import { comparePlaced, cursorOf, newestBefore, type Cursor, type Placed } from './history'
-import { Replica, type ReplicaContext } from './replica'
+import type { Outbox } from './outbox'
+import type { Replica } from './replica'
+import type { ReplicaPool } from './replica-pool'
 import { ValidatedMap } from './validated-map'
 
-export interface ConversationContext extends ReplicaContext {
+export interface ConversationContext {
   readonly me: Identity
   readonly clock: Clock
+  readonly pool: ReplicaPool
+  /** Keeps what is written here until the relay has it, even across a reload. */
+  readonly outbox: Outbox
+  /** Told after one's own message is written: the conversation joins one's list (and the other person's). */
+  noteSent(ref: ConversationRef): void
+  /** Records, for oneself on every device, how many of each sender's messages have been read. */
+  markRead(room: string, counts: Record<string, number>): void
   /** Told when the conversation closes, so its owner can forget it. */
   readonly onClose?: (conversation: Conversation) => void
 }
@@ -51,6 +63,9 @@ export class Conversation {
   private readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
   /** Every loaded message in history order, rebuilt after a change. */
   private ascending: Placed[] | null = null
+  private readonly activity: ValidatedMap<ActivityEntry>
+  /** Subscriptions on replicas from the pool, which may outlive this conversation. */
+  private readonly unsubscribers: Array<() => void> = []
   private closed = false
 
   private constructor (
@@ -61,6 +76,14 @@ export class Conversation {
   ) {
     this.room = conversationRoom(ref)
     this.parseMessage = belongsTo(ref)
+    this.activity = new ValidatedMap(conversationActivity(index.doc), parseActivity)
+    this.activity.onChange(() => this.changed())
+    const awareness = index.awareness
+    if (awareness) {
+      const onPresence = () => this.notify()
+      awareness.on('change', onPresence)
+      this.unsubscribers.push(() => awareness.off('change', onPresence))
+    }
     bucketIndex.onChange(() => {
       // Another writer started a new bucket: load it, so that new messages arrive live.
       if (this.head >= 0 && !this.buckets.has(this.head)) void this.loadBucket(this.head).catch(() => {})
@@ -69,7 +92,7 @@ export class Conversation {
   }
 
   static async open (context: ConversationContext, ref: ConversationRef): Promise<Conversation> {
-    const index = await Replica.open(context, conversationRoom(ref))
+    const index = await context.pool.acquire(conversationRoom(ref), { presence: true })
     const conversation = new Conversation(context, ref, index, new ValidatedMap(conversationBuckets(index.doc), parseBucketEntry))
     if (conversation.head >= 0) await conversation.loadBucket(conversation.head)
     return conversation
@@ -108,15 +131,16 @@ export class Conversation {
     if (loaded) return Promise.resolve(loaded)
     let pending = this.loading.get(bucket)
     if (!pending) {
-      pending = Replica.open(this.context, bucketRoom(this.ref, bucket)).then(replica => {
+      const room = bucketRoom(this.ref, bucket)
+      pending = this.context.pool.acquire(room).then(replica => {
         this.loading.delete(bucket)
         if (this.closed) {
-          void replica.destroy()
+          void this.context.pool.release(room)
           throw new ParleyError('closed', 'the conversation was closed')
         }
         const messages = new ValidatedMap(bucketMessages(replica.doc), this.parseMessage)
         messages.onChange(() => this.changed())
-        replica.link.onChange(() => this.changed())
+        this.unsubscribers.push(replica.link.onChange(() => this.notify()))
         const entry = { replica, messages }
         this.buckets.set(bucket, entry)
         this.changed()
@@ -142,7 +166,11 @@ export class Conversation {
 
   private changed (): void {
     this.ascending = null
-    for (const listener of this.listeners) listener()
+    this.notify()
+  }
+
+  private notify (): void {
+    for (const listener of [...this.listeners]) listener()
   }
 
   /** Loaded messages of buckets `floor` and up, in history order. */
@@ -187,6 +215,7 @@ export class Conversation {
     if (!this.bucketIndex.has(String(head))) {
       const entry = { created_at: timestamp(this.context.clock) }
       this.index.doc.transact(() => conversationBuckets(this.index.doc).set(String(head), entry), LOCAL_ORIGIN)
+      this.context.outbox.add(this.room)
     }
     return this.loadBucket(head)
   }
@@ -206,15 +235,76 @@ export class Conversation {
       updated_at: now,
       deleted_at: null
     }
-    write(bucket, message)
+    this.write(bucket, message)
+    const mine = this.activity.get(this.context.me.user_id)
+    this.recordActivity((mine?.count ?? 0) + 1, message)
+    this.context.noteSent(this.ref)
     return message
+  }
+
+  /** Publishes one's own message count and latest message in the index, for everyone's list. */
+  private recordActivity (count: number, last: Message): void {
+    const entry = {
+      count,
+      last: {
+        message_id: last.message_id,
+        created_at: last.created_at,
+        preview: last.content.slice(0, PREVIEW_LENGTH),
+        deleted: last.deleted_at !== null
+      }
+    }
+    this.index.doc.transact(() => conversationActivity(this.index.doc).set(this.context.me.user_id, entry), LOCAL_ORIGIN)
+    this.context.outbox.add(this.room)
+  }
+
+  /** After an edit or delete: the index shows the latest message as it now is. */
+  private refreshActivity (changed: Message): void {
+    const mine = this.activity.get(this.context.me.user_id)
+    if (mine?.last?.message_id === changed.message_id) this.recordActivity(mine.count, changed)
+  }
+
+  private write (bucket: LoadedBucket, message: Message): void {
+    bucket.replica.doc.transact(() => bucketMessages(bucket.replica.doc).set(message.message_id, message), LOCAL_ORIGIN)
+    this.context.outbox.add(bucket.replica.room)
+  }
+
+  /** Marks every message known so far as read, for oneself on every device. */
+  markRead (): void {
+    this.assertOpen()
+    const counts: Record<string, number> = {}
+    for (const entry of this.activity.values()) if (entry.sender_id !== this.context.me.user_id) counts[entry.sender_id] = entry.count
+    this.context.markRead(this.room, counts)
+  }
+
+  /** Tells the others in this conversation whether one is typing (presence only, never stored). */
+  setTyping (typing: boolean): void {
+    this.assertOpen()
+    const awareness = this.index.awareness
+    if (!awareness) return
+    const current = awareness.getLocalState() as TypingState | null
+    if ((current?.typing ?? false) === typing) return
+    awareness.setLocalState(typing ? { user_id: this.context.me.user_id, typing: true } satisfies TypingState : null)
+  }
+
+  /** The others typing here now. */
+  typing (): string[] {
+    const awareness = this.index.awareness
+    if (!awareness) return []
+    const typing = new Set<string>()
+    for (const [client, state] of awareness.getStates()) {
+      if (client === awareness.clientID) continue
+      const parsed = parseTypingState(state)
+      if (parsed.ok && parsed.value.typing && parsed.value.user_id !== this.context.me.user_id) typing.add(parsed.value.user_id)
+    }
+    return [...typing]
   }
 
   async edit (message_id: string, content: string): Promise<Message> {
     assertContent(content)
     const { bucket, message } = this.ownMessage(message_id)
     const edited = { ...message, content, updated_at: timestamp(this.context.clock) }
-    write(bucket, edited)
+    this.write(bucket, edited)
+    this.refreshActivity(edited)
     return edited
   }
 
@@ -223,7 +313,8 @@ export class Conversation {
     const { bucket, message } = this.ownMessage(message_id)
     const now = timestamp(this.context.clock)
     const deleted = { ...message, content: '', updated_at: now, deleted_at: now }
-    write(bucket, deleted)
+    this.write(bucket, deleted)
+    this.refreshActivity(deleted)
     return deleted
   }
 
@@ -251,18 +342,22 @@ export class Conversation {
 
   async close (): Promise<void> {
     if (this.closed) return
+    this.setTyping(false)
     this.closed = true
     this.listeners.clear()
     this.context.onClose?.(this)
     await Promise.allSettled([...this.loading.values()])
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe()
     this.bucketIndex.destroy()
-    const replicas = [this.index, ...[...this.buckets.values()].map(bucket => {
+    this.activity.destroy()
+    const rooms = [this.room, ...[...this.buckets.values()].map(bucket => {
       bucket.messages.destroy()
-      return bucket.replica
+      return bucket.replica.room
     })]
     this.buckets.clear()
-    await Promise.all(replicas.map(replica => replica.destroy()))
+    await Promise.all(rooms.map(room => this.context.pool.release(room)))
   }
+
 }
 
 const assertContent = (content: string): void => {
@@ -279,6 +374,3 @@ const itemIdOf = (map: Y.Map<unknown>, key: string): { client: number; clock: nu
   return item ? item.id : null
 }
 
-const write = (bucket: LoadedBucket, message: Message): void => {
-  bucket.replica.doc.transact(() => bucketMessages(bucket.replica.doc).set(message.message_id, message), LOCAL_ORIGIN)
-}

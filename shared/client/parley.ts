@@ -6,11 +6,14 @@ import type { Identity } from '../identity'
 import { isId, randomId } from '../ids'
 import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type Group, type User } from '../model'
 import { LOCAL_ORIGIN } from '../origin'
-import { DIRECTORY_ROOM, directConversation, groupConversation, type ConversationRef } from '../protocol'
-import { directoryGroups, directoryUsers } from '../schema'
+import { DIRECTORY_ROOM, conversationOfRoom, conversationRoom, directConversation, groupConversation, userRoom, type ConversationRef } from '../protocol'
+import { directoryGroups, directoryUsers, userConversations, userReads } from '../schema'
 import { monotonicClock, systemClock, timestamp, type Clock } from '../time'
 import { Conversation } from './conversation'
+import { Inbox, type ConversationSummary } from './inbox'
+import { Outbox } from './outbox'
 import { Replica } from './replica'
+import { ReplicaPool } from './replica-pool'
 import type { ConnectionStatus, Network, Storage } from './transport'
 import { ValidatedMap } from './validated-map'
 
@@ -23,7 +26,7 @@ export interface ParleyOptions {
   syncWaitMs?: number
 }
 
-export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status'
+export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations'
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
 
@@ -36,13 +39,20 @@ export class ParleyClient {
   private readonly usersView: ValidatedMap<User>
   private readonly groupsView: ValidatedMap<Group>
   private readonly listeners = new Set<(change: DirectoryChange) => void>()
-  private readonly conversations = new Set<Conversation>()
+  private readonly open = new Set<Conversation>()
+  private readonly inbox: Inbox
+  /** Direct conversations being announced to the other person right now. */
+  private readonly announcing = new Set<string>()
   private closed = false
 
   private constructor (
     private readonly options: ParleyOptions,
     private readonly directory: Replica,
-    awareness: Awareness
+    awareness: Awareness,
+    /** One's own room: the conversations one is in and the read marks. */
+    private readonly own: Replica,
+    private readonly pool: ReplicaPool,
+    private readonly outbox: Outbox
   ) {
     this.me = options.identity
     this.clock = monotonicClock(options.clock ?? systemClock)
@@ -50,28 +60,49 @@ export class ParleyClient {
     this.awareness = awareness
     this.usersView = new ValidatedMap(directoryUsers(directory.doc), parseUser)
     this.groupsView = new ValidatedMap(directoryGroups(directory.doc), parseGroup)
+    this.inbox = new Inbox(this.me.user_id, own, pool, () => this.groups(), () => this.emit('conversations'))
     this.usersView.onChange(() => this.emit('users'))
-    this.groupsView.onChange(() => this.emit('groups'))
+    this.groupsView.onChange(() => {
+      this.inbox.refresh()
+      this.emit('groups')
+    })
     awareness.on('change', () => this.emit('presence'))
     let wasConnected = false
     directory.link.onChange(() => {
       const connected = directory.link.status === 'connected'
       // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
       // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
-      if (connected && !wasConnected) awareness.setLocalState({ ...awareness.getLocalState() })
+      if (connected && !wasConnected) {
+        awareness.setLocalState({ ...awareness.getLocalState() })
+        outbox.flush()
+        this.announceConversations()
+      }
       wasConnected = connected
       this.emit('status')
     })
   }
 
-  /** Opens the directory from local storage and starts syncing it; does not wait for the relay. */
+  /**
+   * Opens the directory and one's own room from local storage and starts syncing them (without
+   * waiting for the relay), then re-sends whatever an earlier session left undelivered.
+   */
   static async open (options: ParleyOptions): Promise<ParleyClient> {
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     awareness.setLocalState({ user_id: options.identity.user_id } satisfies ActiveUser)
-    const context = { ...options, syncWaitMs: 0, relayReachable: () => false }
-    const directory = await Replica.open(context, DIRECTORY_ROOM, awareness, doc)
-    return new ParleyClient(options, directory, awareness)
+    const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false }
+    const directory = await Replica.open(noWait, DIRECTORY_ROOM, awareness, doc)
+    const own = await Replica.open(noWait, userRoom(options.identity.user_id))
+    const pool = new ReplicaPool({
+      ...options,
+      syncWaitMs: options.syncWaitMs ?? 5000,
+      relayReachable: () => directory.link.status === 'connected'
+    })
+    const outbox = await Outbox.open(options.storage, pool)
+    const client = new ParleyClient(options, directory, awareness, own, pool, outbox)
+    outbox.flush()
+    client.announceConversations()
+    return client
   }
 
   /** The relay connection's state, as a person should see it. */
@@ -236,16 +267,64 @@ export class ParleyClient {
     this.assertOpen()
     const conversation = await Conversation.open({
       me: this.me,
-      network: this.options.network,
-      storage: this.options.storage,
       clock: this.clock,
-      syncWaitMs: this.syncWaitMs,
-      relayReachable: () => this.status === 'connected',
-      onClose: closed => { this.conversations.delete(closed) }
+      pool: this.pool,
+      outbox: this.outbox,
+      noteSent: sent => this.noteSent(sent),
+      markRead: (room, counts) => {
+        this.own.doc.transact(() => userReads(this.own.doc).set(room, { counts }), LOCAL_ORIGIN)
+      },
+      onClose: closed => { this.open.delete(closed) }
     }, ref)
-    this.conversations.add(conversation)
+    this.open.add(conversation)
     return conversation
   }
+
+  /** One's conversations with unread counts and last messages, the most recently active first. */
+  conversations (): ConversationSummary[] { return this.inbox.summaries() }
+
+  /** Rooms with writes the relay does not have yet (delivered when it is reachable). */
+  undelivered (): string[] { return this.outbox.pending() }
+
+  /**
+   * After one's own message: a direct conversation joins one's own list, marked to be
+   * announced to the other person, so that a first message from someone new shows up for them.
+   */
+  private noteSent (ref: ConversationRef): void {
+    if (ref.kind !== 'direct') return
+    const room = conversationRoom(ref)
+    if (this.inbox.lists(room)) return
+    const entry = { added_at: timestamp(this.clock), announced: false }
+    this.own.doc.transact(() => userConversations(this.own.doc).set(room, entry), LOCAL_ORIGIN)
+    this.announceConversations()
+  }
+
+  /**
+   * Adds each direct conversation not yet announced to the other person's list. NOTE: the
+   * intent lives in one's own (persisted) room, so an announcement cut short by closing the
+   * app is made on the next start; the write itself is then held by the outbox.
+   */
+  private announceConversations (): void {
+    const listed = userConversations(this.own.doc)
+    for (const [room, value] of listed.entries()) {
+      const entry = value as { added_at?: string; announced?: unknown } | null
+      const ref = conversationOfRoom(room)
+      if (entry?.announced !== false || ref?.kind !== 'direct' || this.announcing.has(room)) continue
+      const peerRoom = userRoom(ref.user_ids.find(id => id !== this.me.user_id)!)
+      this.announcing.add(room)
+      void this.pool.acquire(peerRoom).then(replica => {
+        if (this.closed) return
+        const theirs = userConversations(replica.doc)
+        if (!theirs.has(room)) replica.doc.transact(() => theirs.set(room, { added_at: entry.added_at }), LOCAL_ORIGIN)
+        this.outbox.add(peerRoom)
+        this.own.doc.transact(() => listed.set(room, { added_at: entry.added_at, announced: true }), LOCAL_ORIGIN)
+      }).catch(() => {}).finally(() => {
+        this.announcing.delete(room)
+        void this.pool.release(peerRoom)
+      })
+    }
+  }
+
 
   // --- events and lifetime ---------------------------------------------------
 
@@ -271,9 +350,13 @@ export class ParleyClient {
     if (this.closed) return
     this.closed = true
     this.listeners.clear()
-    await Promise.all([...this.conversations].map(conversation => conversation.close()))
+    await Promise.all([...this.open].map(conversation => conversation.close()))
+    this.inbox.destroy()
+    await this.outbox.close()
+    await this.pool.close()
     this.usersView.destroy()
     this.groupsView.destroy()
+    await this.own.destroy()
     await this.directory.destroy()
     this.awareness.destroy()
   }

@@ -17,7 +17,9 @@ export class Replica {
     readonly room: string,
     readonly doc: Y.Doc,
     readonly local: LocalCopy,
-    readonly link: RoomLink
+    readonly link: RoomLink,
+    /** Presence in this room, when it carries any (the directory, a conversation's typing). */
+    readonly awareness: Awareness | null
   ) {}
 
   /**
@@ -27,7 +29,7 @@ export class Replica {
   static async open (context: ReplicaContext, room: string, awareness?: Awareness, doc = new Y.Doc()): Promise<Replica> {
     const local = context.storage.persist(room, doc)
     const link = context.network.connect(room, doc, awareness)
-    const replica = new Replica(room, doc, local, link)
+    const replica = new Replica(room, doc, local, link, awareness ?? null)
     try {
       await local.loaded
       if (context.relayReachable()) await link.whenSynced(context.syncWaitMs)
@@ -36,6 +38,15 @@ export class Replica {
       throw error
     }
     return replica
+  }
+
+  /** Whether the relay holds everything this replica holds: nothing written here is still to be sent. */
+  get delivered (): boolean {
+    if (!this.link.synced) return false
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) {
+      if (this.link.acknowledged(client) < clock) return false
+    }
+    return true
   }
 
   async destroy (): Promise<void> {

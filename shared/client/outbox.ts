@@ -1,0 +1,89 @@
+// Rooms with local writes the relay may not have yet: kept on this device and re-sent, even after a reload.
+import * as Y from 'yjs'
+import { LOCAL_ORIGIN } from '../origin'
+import type { ReplicaPool } from './replica-pool'
+import type { LocalCopy, Storage } from './transport'
+
+/** Where the outbox lives on this device; never synced (it is about this device only). */
+const OUTBOX_STORE = 'local/outbox'
+
+/** How long one delivery attempt keeps a room open before trying again on the next connection. */
+const ATTEMPT_MS = 30_000
+
+export class Outbox {
+  private readonly inFlight = new Set<string>()
+  /** Wakes the deliveries waiting on a link, so that closing does not wait for their timeouts. */
+  private readonly wakers = new Set<() => void>()
+  private closed = false
+
+  private constructor (
+    private readonly doc: Y.Doc,
+    private readonly local: LocalCopy,
+    private readonly pool: ReplicaPool
+  ) {}
+
+  static async open (storage: Storage, pool: ReplicaPool): Promise<Outbox> {
+    const doc = new Y.Doc()
+    const local = storage.persist(OUTBOX_STORE, doc)
+    await local.loaded
+    return new Outbox(doc, local, pool)
+  }
+
+  private get rooms (): Y.Map<unknown> { return this.doc.getMap('rooms') }
+
+  /** Rooms still waiting for the relay. */
+  pending (): string[] { return [...this.rooms.keys()] }
+
+  /** Notes a local write to `room`; it is delivered now if the room is open and online, else later. */
+  add (room: string): void {
+    if (this.closed) return
+    if (!this.rooms.has(room)) this.doc.transact(() => this.rooms.set(room, true), LOCAL_ORIGIN)
+    void this.deliver(room)
+  }
+
+  /** Tries every pending room: call when the relay becomes reachable. */
+  flush (): void {
+    for (const room of this.pending()) void this.deliver(room)
+  }
+
+  /** Holds the room open until the relay has everything in it (or the attempt times out). */
+  private async deliver (room: string): Promise<void> {
+    if (this.inFlight.has(room) || this.closed) return
+    this.inFlight.add(room)
+    try {
+      const replica = await this.pool.acquire(room)
+      try {
+        const delivered = await new Promise<boolean>(resolve => {
+          const check = () => {
+            if (!replica.delivered && !this.closed) return
+            clearTimeout(timer)
+            unsubscribe()
+            resolve(replica.delivered)
+          }
+          const timer = setTimeout(() => { unsubscribe(); resolve(false) }, ATTEMPT_MS)
+          const unsubscribeLink = replica.link.onChange(check)
+          this.wakers.add(check)
+          const unsubscribe = () => {
+            unsubscribeLink()
+            this.wakers.delete(check)
+          }
+          check()
+        })
+        if (delivered && !this.closed) this.doc.transact(() => this.rooms.delete(room), LOCAL_ORIGIN)
+      } finally {
+        await this.pool.release(room)
+      }
+    } catch {
+      // The room could not be opened (e.g. the client is closing): it stays pending.
+    } finally {
+      this.inFlight.delete(room)
+    }
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    for (const wake of [...this.wakers]) wake()
+    await this.local.destroy()
+    this.doc.destroy()
+  }
+}
