@@ -1,10 +1,41 @@
-import { defineConfig } from 'vitest/config'
+// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb) and
+// `e2e` (the built web app in headless Chromium against the real relay). `vitest run` runs both;
+// `--project unit` or `--project e2e` picks one.
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['fake-indexeddb/auto'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/e2e/**'],
+          setupFiles: ['fake-indexeddb/auto'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+          sequence: { groupOrder: 0 }
+        }
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          // Builds the web app once per run, from the current source, into a temporary directory.
+          globalSetup: ['test/e2e/build-app.ts'],
+          // NOTE: one file at a time: each file runs a Chromium, and on two cores two of them
+          // at once make timing-sensitive checks (presence, reconnects) flaky.
+          fileParallelism: false,
+          // The files share one worker and so import the relay and Playwright once, not per file;
+          // nothing in test/e2e keeps state at module level.
+          isolate: false,
+          // After the unit project, not beside it: Chromium and the unit suite on two cores at once
+          // would slow both past their timeouts.
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000
+        }
+      }
+    ]
   }
 })

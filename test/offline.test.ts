@@ -52,8 +52,12 @@ describe.each(TRANSPORTS)('offline (%s)', transport => {
     expect(again.user(bob.me.user_id)?.name).toBe('Bob')
     const reopened = await again.openDirect(bob.me.user_id)
     expect(await contents(reopened)).toEqual(['kept locally'])
-    await reopened.send('written offline')
+    // What the relay confirmed before stays confirmed, even with no relay to ask now.
+    expect(reopened.isPending(kept.message_id)).toBe(false)
+    const offline = await reopened.send('written offline')
     expect(await contents(reopened)).toEqual(['kept locally', 'written offline'])
+    expect(reopened.isPending(offline.message_id)).toBe(true)
+    expect(reopened.isPending(kept.message_id)).toBe(false)
     expect(again.status).not.toBe('connected')
   })
 })

@@ -1,21 +1,59 @@
-// Where the relay is: `?relay=ws(s)://…` when given, otherwise the host that served the page.
+// Where the relay is: `?relay=` when given, else the address saved in settings, else the host that served the page.
+
+export type RelaySource = 'query' | 'saved' | 'page'
+
+export interface RelayChoice {
+  /** The relay's WebSocket base URL (ws:// or wss://). */
+  url: string
+  source: RelaySource
+}
+
+const SAVED_KEY = 'parley.relay'
 
 /**
- * The relay's WebSocket URL for a page at `pageUrl`. Throws a RangeError when `?relay=`
- * is not a ws:// or wss:// URL, so a mistyped address is reported rather than ignored.
+ * A relay address as a WebSocket URL. http(s):// is taken for ws(s)://, since people copy the
+ * address from the browser's bar. Throws a RangeError for anything else, so a mistyped address
+ * is reported rather than ignored.
  */
-export const relayUrl = (pageUrl: string): string => {
+export const normalizeRelay = (given: string): string => {
+  const url = URL.canParse(given.trim()) ? new URL(given.trim()) : null
+  if (url?.protocol === 'http:') url.protocol = 'ws:'
+  if (url?.protocol === 'https:') url.protocol = 'wss:'
+  if (url === null || (url.protocol !== 'ws:' && url.protocol !== 'wss:')) {
+    throw new RangeError(`the relay address must start with ws://, wss://, http:// or https://, not "${given}"`)
+  }
+  return url.href
+}
+
+/** The relay for a page at `pageUrl`, given the address saved in settings (if any). */
+export const chooseRelay = (pageUrl: string, saved: string | null): RelayChoice => {
   const page = new URL(pageUrl)
   const given = page.searchParams.get('relay')
-  if (given !== null) {
-    const url = URL.canParse(given) ? new URL(given) : null
-    if (url === null || (url.protocol !== 'ws:' && url.protocol !== 'wss:')) {
-      throw new RangeError(`the relay address must start with ws:// or wss://, not "${given}"`)
+  if (given !== null) return { url: normalizeRelay(given), source: 'query' }
+  if (saved !== null) {
+    try {
+      return { url: normalizeRelay(saved), source: 'saved' }
+    } catch {
+      // A saved address that no longer parses is ignored; settings show and replace it.
     }
-    return url.href
   }
   // NOTE: the relay reads the room from the URL path, so it must sit at the root.
   const url = new URL('/', page)
   url.protocol = page.protocol === 'https:' ? 'wss:' : 'ws:'
-  return url.href
+  return { url: url.href, source: 'page' }
+}
+
+/** The relay address saved in settings, or null. Storage may be unavailable (private modes). */
+export const savedRelay = (): string | null => {
+  try {
+    return localStorage.getItem(SAVED_KEY)
+  } catch {
+    return null
+  }
+}
+
+/** Saves the relay address used from the next load on; null forgets it. */
+export const saveRelay = (url: string | null): void => {
+  if (url === null) localStorage.removeItem(SAVED_KEY)
+  else localStorage.setItem(SAVED_KEY, normalizeRelay(url))
 }

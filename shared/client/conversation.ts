@@ -4,7 +4,6 @@ import type { Identity } from '../identity'
 import { ParleyError } from '../errors'
 import { randomId } from '../ids'
 import { LIMITS, parseMessage, type Message, type Parsed } from '../model'
-import { LOCAL_ORIGIN } from '../origin'
 import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
 import {
   PREVIEW_LENGTH, bucketMessages, conversationActivity, conversationBuckets, parseActivity, parseBucketEntry, parseTypingState,
@@ -157,9 +156,16 @@ export class Conversation {
    */
   isPending (message_id: string): boolean {
     for (const bucket of this.buckets.values()) {
-      if (!bucket.messages.has(message_id)) continue
+      const message = bucket.messages.get(message_id)
+      if (!message) continue
+      // Others' messages came from the relay; one's own are pending only while the outbox holds their room.
+      if (message.sender_id !== this.context.me.user_id) return false
+      const baseline = this.context.outbox.baseline(bucket.replica.room)
+      if (baseline === null) return false
       const id = itemIdOf(bucketMessages(bucket.replica.doc), message_id)
-      return id === null || bucket.replica.link.acknowledged(id.client) <= id.clock
+      if (id === null) return true
+      if (id.clock < (baseline.get(id.client) ?? 0)) return false
+      return bucket.replica.link.acknowledged(id.client) <= id.clock
     }
     return false
   }
@@ -214,8 +220,7 @@ export class Conversation {
     if (head < 0) head = 0
     if (!this.bucketIndex.has(String(head))) {
       const entry = { created_at: timestamp(this.context.clock) }
-      this.index.doc.transact(() => conversationBuckets(this.index.doc).set(String(head), entry), LOCAL_ORIGIN)
-      this.context.outbox.add(this.room)
+      this.context.outbox.write(this.room, this.index.doc, () => conversationBuckets(this.index.doc).set(String(head), entry))
     }
     return this.loadBucket(head)
   }
@@ -253,8 +258,7 @@ export class Conversation {
         deleted: last.deleted_at !== null
       }
     }
-    this.index.doc.transact(() => conversationActivity(this.index.doc).set(this.context.me.user_id, entry), LOCAL_ORIGIN)
-    this.context.outbox.add(this.room)
+    this.context.outbox.write(this.room, this.index.doc, () => conversationActivity(this.index.doc).set(this.context.me.user_id, entry))
   }
 
   /** After an edit or delete: the index shows the latest message as it now is. */
@@ -264,8 +268,8 @@ export class Conversation {
   }
 
   private write (bucket: LoadedBucket, message: Message): void {
-    bucket.replica.doc.transact(() => bucketMessages(bucket.replica.doc).set(message.message_id, message), LOCAL_ORIGIN)
-    this.context.outbox.add(bucket.replica.room)
+    const doc = bucket.replica.doc
+    this.context.outbox.write(bucket.replica.room, doc, () => bucketMessages(doc).set(message.message_id, message))
   }
 
   /** Marks every message known so far as read, for oneself on every device. */

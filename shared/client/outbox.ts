@@ -1,5 +1,6 @@
 // Rooms with local writes the relay may not have yet: kept on this device and re-sent, even after a reload.
 import * as Y from 'yjs'
+import { fromBase64, toBase64 } from 'lib0/buffer'
 import { LOCAL_ORIGIN } from '../origin'
 import type { ReplicaPool } from './replica-pool'
 import type { LocalCopy, Storage } from './transport'
@@ -34,11 +35,29 @@ export class Outbox {
   /** Rooms still waiting for the relay. */
   pending (): string[] { return [...this.rooms.keys()] }
 
-  /** Notes a local write to `room`; it is delivered now if the room is open and online, else later. */
-  add (room: string): void {
-    if (this.closed) return
-    if (!this.rooms.has(room)) this.doc.transact(() => this.rooms.set(room, true), LOCAL_ORIGIN)
-    void this.deliver(room)
+  /**
+   * Makes a local write to a room's doc and keeps the room until the relay has it. The first
+   * write since the room was last delivered records the doc's state before it (the baseline):
+   * everything below it is known to be at the relay, which isPending relies on after a reload.
+   */
+  write (room: string, doc: Y.Doc, change: () => void): void {
+    if (!this.closed && !this.rooms.has(room)) {
+      const baseline = toBase64(Y.encodeStateVector(doc))
+      this.doc.transact(() => this.rooms.set(room, { baseline }), LOCAL_ORIGIN)
+    }
+    doc.transact(change, LOCAL_ORIGIN)
+    if (!this.closed) void this.deliver(room)
+  }
+
+  /** What the room held before its undelivered writes began, or null when nothing is pending there. */
+  baseline (room: string): Map<number, number> | null {
+    const entry = this.rooms.get(room) as { baseline?: unknown } | undefined
+    if (entry === undefined) return null
+    try {
+      return Y.decodeStateVector(fromBase64(entry.baseline as string))
+    } catch {
+      return new Map() // unreadable: treat everything in the room as possibly undelivered
+    }
   }
 
   /** Tries every pending room: call when the relay becomes reachable. */
@@ -69,7 +88,8 @@ export class Outbox {
           }
           check()
         })
-        if (delivered && !this.closed) this.doc.transact(() => this.rooms.delete(room), LOCAL_ORIGIN)
+        // Checked again now: a write may have slipped in since the check resolved.
+        if (delivered && replica.delivered && !this.closed) this.doc.transact(() => this.rooms.delete(room), LOCAL_ORIGIN)
       } finally {
         await this.pool.release(room)
       }

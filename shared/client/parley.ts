@@ -315,8 +315,7 @@ export class ParleyClient {
       void this.pool.acquire(peerRoom).then(replica => {
         if (this.closed) return
         const theirs = userConversations(replica.doc)
-        if (!theirs.has(room)) replica.doc.transact(() => theirs.set(room, { added_at: entry.added_at }), LOCAL_ORIGIN)
-        this.outbox.add(peerRoom)
+        if (!theirs.has(room)) this.outbox.write(peerRoom, replica.doc, () => theirs.set(room, { added_at: entry.added_at }))
         this.own.doc.transact(() => listed.set(room, { added_at: entry.added_at, announced: true }), LOCAL_ORIGIN)
       }).catch(() => {}).finally(() => {
         this.announcing.delete(room)
