@@ -3,6 +3,7 @@ import './app.css'
 import { mount } from 'svelte'
 import App from './App.svelte'
 import { loadIdentity } from './identity-store'
+import { registerServiceWorker } from './offline/register'
 import { chooseRelay, saveRelay, savedRelay, type RelayChoice } from './relay-url'
 import { Session } from './session.svelte'
 
@@ -37,4 +38,5 @@ addEventListener('pageshow', event => { if (event.persisted) session?.setPageSho
 addEventListener('offline', () => session?.setNetworkUp(false))
 addEventListener('online', () => session?.setNetworkUp(true))
 
+registerServiceWorker()
 mount(App, { target: document.getElementById('app')!, props: { starting, relay, onrelay: useRelay } })
