@@ -79,6 +79,8 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       // Hashed assets never change; the page itself must be revalidated to pick up a new build.
       setHeaders: (response, pathname) => {
         response.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
+        // Public files: other sites may load the widget (parley-chat.js) straight from the relay.
+        response.setHeader('access-control-allow-origin', '*')
       }
     })
     : null

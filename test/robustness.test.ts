@@ -1,5 +1,7 @@
 // Bad input closes only the socket that sent it: the relay stays up and honest clients keep syncing.
+import { mkdir, writeFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -174,6 +176,24 @@ describe('hostile and broken input', () => {
       expect(status, path).toBe(404)
     }
     expect(relay.registry.size).toBe(0)
+  })
+
+  it('serves the built app: the page revalidated, hashed assets cached for good, all loadable from other sites', async () => {
+    const staticDir = await fixture.tempDir()
+    await mkdir(join(staticDir, 'assets'))
+    await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Parley</title>')
+    await writeFile(join(staticDir, 'assets', 'app-1234.js'), 'export {}')
+    await writeFile(join(staticDir, 'parley-chat.js'), 'export {}')
+    const relay = await fixture.relay({ staticDir })
+    const page = await fetch(`${relay.url}/`)
+    expect(await page.text()).toContain('<title>Parley</title>')
+    expect(page.headers.get('cache-control')).toBe('no-cache')
+    const asset = await fetch(`${relay.url}/assets/app-1234.js`)
+    expect(asset.headers.get('cache-control')).toContain('immutable')
+    const widget = await fetch(`${relay.url}/parley-chat.js`, { headers: { origin: 'https://example.org' } })
+    expect(widget.status).toBe(200)
+    expect(widget.headers.get('access-control-allow-origin')).toBe('*')
+    expect(widget.headers.get('content-type')).toMatch(/javascript/)
   })
 
   it('answers /healthz', async () => {

@@ -1,6 +1,7 @@
-// Where the relay is: `?relay=` when given, else the address saved in settings, else the host that served the page.
+// Where the relay is: `?relay=` when given, else the address saved in settings, else the one set
+// at build time (VITE_PARLEY_RELAY), else the host that served the page.
 
-export type RelaySource = 'query' | 'saved' | 'page'
+export type RelaySource = 'query' | 'saved' | 'build' | 'page'
 
 export interface RelayChoice {
   /** The relay's WebSocket base URL (ws:// or wss://). */
@@ -25,8 +26,11 @@ export const normalizeRelay = (given: string): string => {
   return url.href
 }
 
-/** The relay for a page at `pageUrl`, given the address saved in settings (if any). */
-export const chooseRelay = (pageUrl: string, saved: string | null): RelayChoice => {
+/** The relay the app was built for: `VITE_PARLEY_RELAY=wss://… npm run build`. */
+export const builtRelay = (): string | null => import.meta.env.VITE_PARLEY_RELAY || null
+
+/** The relay for a page at `pageUrl`, given the address saved in settings and the one built in (if any). */
+export const chooseRelay = (pageUrl: string, saved: string | null, built: string | null = builtRelay()): RelayChoice => {
   const page = new URL(pageUrl)
   const given = page.searchParams.get('relay')
   if (given !== null) return { url: normalizeRelay(given), source: 'query' }
@@ -37,6 +41,7 @@ export const chooseRelay = (pageUrl: string, saved: string | null): RelayChoice 
       // A saved address that no longer parses is ignored; settings show and replace it.
     }
   }
+  if (built !== null) return { url: normalizeRelay(built), source: 'build' }
   // NOTE: the relay reads the room from the URL path, so it must sit at the root.
   const url = new URL('/', page)
   url.protocol = page.protocol === 'https:' ? 'wss:' : 'ws:'

@@ -30,6 +30,10 @@ self.addEventListener('fetch', event => {
       (await caches.match(request, { ignoreSearch: true })) ?? (await caches.match(new URL('./', self.registration.scope).href)) ?? Response.error()))
     return
   }
-  // Hashed assets never change: the cache first, the network for anything not cached.
-  event.respondWith(caches.match(request).then(cached => cached ?? fetch(request)))
+  // Hashed assets never change: the cache first. Anything else the page loads (the widget's
+  // script, for one) is kept once fetched, so it is there offline next time.
+  event.respondWith(caches.match(request).then(cached => cached ?? fetch(request).then(async response => {
+    if (response.ok && response.type === 'basic') await (await caches.open(CACHE)).put(request, response.clone())
+    return response
+  })))
 })

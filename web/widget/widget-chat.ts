@@ -1,0 +1,241 @@
+// The widget's model, without rendering: one person's ParleyClient over a relay, the chosen
+// conversation, its newest messages and the connection status. The element renders it.
+import {
+  ParleyClient,
+  indexeddbStorage,
+  muxNetwork,
+  type ConnectionStatus,
+  type Conversation,
+  type DirectoryChange,
+  type Message
+} from '../../shared'
+import { loadIdentity } from '../identity-store'
+import { parseTarget, targetKey, targetProblem, targetTitle, type ConversationTarget } from './conversation-target'
+
+/** Messages shown: the newest of the conversation (the widget has no scroll-back). */
+export const SHOWN_MESSAGES = 100
+
+/** With no local profile (storage cleared), it may still be on the relay: wait this long for it. */
+const FIRST_SYNC_WAIT_MS = 2000
+
+export type WidgetPhase = 'starting' | 'join' | 'ready' | 'failed'
+
+export interface WidgetListener {
+  /** Anything shown changed. */
+  changed(): void
+  /** A message from someone else arrived while its conversation was open. */
+  received(message: Message): void
+}
+
+export const describeError = (error: unknown): string => error instanceof Error ? error.message : String(error)
+
+export class WidgetChat {
+  #phase: WidgetPhase = 'starting'
+  #failure: string | null = null
+  #client: ParleyClient | null = null
+  #unsubscribeClient: (() => void) | null = null
+  /** The directory has reached the relay once: a missing person or group is really missing. */
+  #synced = false
+  #networkUp = true
+  #targetValue: string | null = null
+  #target: ConversationTarget | null = null
+  #problem: string | null = null
+  #conversation: Conversation | null = null
+  #conversationKey: string | null = null
+  #unsubscribeConversation: (() => void) | null = null
+  /** Counts openings, so that a slow open overtaken by a newer one is dropped. */
+  #opening = 0
+  #messages: Message[] = []
+  #pending: ReadonlySet<string> = new Set()
+  #seen = new Set<string>()
+  #firstRead = true
+  #reads: Promise<void> = Promise.resolve()
+  #readQueued = false
+  #closed = false
+
+  constructor (private readonly listener: WidgetListener) {}
+
+  get phase (): WidgetPhase { return this.#phase }
+  /** Why the widget could not start (relay address, storage). */
+  get failure (): string | null { return this.#failure }
+  /** Why the chosen conversation is not shown. */
+  get problem (): string | null { return this.#problem }
+  get status (): ConnectionStatus { return this.#client?.status ?? 'connecting' }
+  get me (): string | null { return this.#client?.me.user_id ?? null }
+  get title (): string { return this.#client && this.#target ? targetTitle(this.#client, this.#target) : '' }
+  /** The open conversation's newest messages, oldest first. */
+  get messages (): readonly Message[] { return this.#messages }
+  get open (): boolean { return this.#conversation !== null }
+
+  isPending (message_id: string): boolean { return this.#pending.has(message_id) }
+  nameOf (user_id: string): string { return this.#client?.user(user_id)?.name ?? 'Unknown' }
+
+  /**
+   * Opens the person stored in this browser (the same identity and documents as the app on
+   * this origin) over the relay at `url`; joins with `name` if they have no profile yet.
+   */
+  async start (url: string, name: string | null): Promise<void> {
+    try {
+      const { identity, created } = await loadIdentity()
+      const client = await ParleyClient.open({
+        identity,
+        network: muxNetwork({ url }),
+        storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
+      })
+      if (this.#closed) return void await client.close()
+      this.#client = client
+      this.#unsubscribeClient = client.subscribe(change => this.#clientChanged(change))
+      if (!this.#networkUp) client.setOnline(false)
+      this.#watchSync()
+      if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
+      if (this.#closed) return
+      if (client.profile() === null && name?.trim()) client.setProfile({ name })
+      this.#phase = client.profile() === null ? 'join' : 'ready'
+      this.#openTarget()
+    } catch (error) {
+      if (this.#closed) return
+      this.#phase = 'failed'
+      this.#failure = describeError(error)
+    }
+    this.listener.changed()
+  }
+
+  /** First use with no `name`: publishes the profile; throws with a readable message for a bad name. */
+  join (name: string): void {
+    this.#client?.setProfile({ name })
+    this.#phase = 'ready'
+    this.#openTarget()
+    this.listener.changed()
+  }
+
+  /** The `name` attribute changed: the display name follows it. */
+  rename (name: string | null): void {
+    const client = this.#client
+    if (!client || !name?.trim() || client.profile()?.name === name.trim()) return
+    try {
+      this.join(name)
+    } catch (error) {
+      this.#problem = describeError(error)
+      this.listener.changed()
+    }
+  }
+
+  /** Shows the conversation named by a `conversation` attribute value. */
+  choose (value: string | null): void {
+    this.#targetValue = value
+    this.#openTarget()
+    this.listener.changed()
+  }
+
+  /** The browser lost (false) or regained (true) its network. */
+  setNetworkUp (up: boolean): void {
+    this.#networkUp = up
+    this.#client?.setOnline(up)
+  }
+
+  async send (content: string): Promise<Message> {
+    if (!this.#conversation) throw new Error('No conversation is open.')
+    return this.#conversation.send(content)
+  }
+
+  #clientChanged (change: DirectoryChange): void {
+    if (change === 'status' && this.#client?.status === 'connected' && !this.#synced) this.#watchSync()
+    if (change === 'users' || change === 'groups') this.#openTarget()
+    if (change !== 'conversations') this.listener.changed()
+  }
+
+  #watchSync (): void {
+    void this.#client?.whenSynced().then(synced => {
+      if (!synced || this.#synced || this.#closed) return
+      this.#synced = true
+      this.#openTarget()
+      this.listener.changed()
+    })
+  }
+
+  /** Opens the chosen conversation if it can be, else closes the one shown and says why. */
+  #openTarget (): void {
+    const client = this.#client
+    if (!client || this.#phase !== 'ready' || this.#closed) return
+    const parsed = parseTarget(this.#targetValue)
+    const problem = parsed.ok ? targetProblem(client, parsed.target, this.#synced) : parsed.problem
+    this.#target = parsed.ok ? parsed.target : null
+    this.#problem = problem
+    const key = parsed.ok && problem === null ? targetKey(parsed.target) : null
+    if (key === this.#conversationKey) return
+    this.#conversationKey = key
+    this.#replaceConversation(null)
+    if (key === null || !parsed.ok) return
+    const attempt = ++this.#opening
+    const target = parsed.target
+    const opening = target.kind === 'direct' ? client.openDirect(target.user_id) : client.openGroup(target.group_id)
+    opening.then(conversation => {
+      if (attempt !== this.#opening || this.#closed) return void conversation.close()
+      this.#replaceConversation(conversation)
+    }, error => {
+      if (attempt !== this.#opening) return
+      this.#conversationKey = null
+      this.#problem = describeError(error)
+      this.listener.changed()
+    })
+  }
+
+  #replaceConversation (conversation: Conversation | null): void {
+    this.#unsubscribeConversation?.()
+    this.#unsubscribeConversation = null
+    void this.#conversation?.close()
+    this.#conversation = conversation
+    this.#messages = []
+    this.#pending = new Set()
+    this.#seen = new Set()
+    this.#firstRead = true
+    if (conversation) {
+      this.#unsubscribeConversation = conversation.subscribe(() => this.#scheduleRead())
+      this.#scheduleRead()
+    }
+    this.listener.changed()
+  }
+
+  /** NOTE: changes come in bursts (a bucket syncing): at most one read waits at a time. */
+  #scheduleRead (): void {
+    if (this.#readQueued) return
+    this.#readQueued = true
+    this.#reads = this.#reads.then(() => {
+      this.#readQueued = false
+      return this.#read()
+    }).catch(error => {
+      if (!this.#closed) console.error('parley-chat: reading the conversation failed', error)
+    })
+  }
+
+  async #read (): Promise<void> {
+    const conversation = this.#conversation
+    if (!conversation) return
+    const page = await conversation.history({ limit: SHOWN_MESSAGES })
+    if (conversation !== this.#conversation) return
+    const messages = page.messages.slice().reverse()
+    const me = this.me
+    for (const message of messages) {
+      if (this.#seen.has(message.message_id)) continue
+      this.#seen.add(message.message_id)
+      // The history shown on opening was not "received" now; what arrives afterwards was.
+      if (!this.#firstRead && message.sender_id !== me) this.listener.received(message)
+    }
+    this.#firstRead = false
+    this.#messages = messages
+    this.#pending = new Set(messages.filter(message => conversation.isPending(message.message_id)).map(message => message.message_id))
+    // Read marks keep the unread counts right in the app, for this person on every device.
+    if (typeof document === 'undefined' || document.visibilityState === 'visible') conversation.markRead()
+    this.listener.changed()
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#opening++
+    this.#unsubscribeConversation?.()
+    this.#unsubscribeClient?.()
+    await this.#conversation?.close()
+    await this.#client?.close()
+  }
+}
