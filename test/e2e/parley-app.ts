@@ -6,7 +6,12 @@
 // - button "New group" opens a dialog: textbox "Group name", a checkbox per person, button "Create";
 // - the open conversation is a role="log" region; each message (a list item) shows its sender's
 //   name and its content; textbox "Message" and button "Send" (Enter sends, Shift+Enter is a new line);
-// - role="status" reading "Connected", "Connecting" or "Offline".
+// - role="status" reading "Connected", "Connecting" or "Offline";
+// - a Users entry's name ends in ", N unread" while there are unread messages; one's own message
+//   has buttons "Edit" (opens textbox "Edited text": Enter saves, Escape cancels) and "Delete",
+//   and a deleted one reads "Message deleted"; the line under the log reads "Bob is typing…";
+//   button "Group settings" opens dialog "Group settings" (textbox "Group name", button "Rename",
+//   buttons "Remove <name>").
 import type { Locator, Page } from 'playwright-core'
 import { expect } from 'vitest'
 
@@ -171,3 +176,29 @@ export const presenceOf = async (page: Page, name: string): Promise<'online' | '
 export const expectPresence = async (page: Page, name: string, presence: 'online' | 'offline', timeout = SYNC_TIMEOUT_MS): Promise<void> => {
   await expect.poll(() => presenceOf(page, name), { timeout, interval: 100, message: `${name}'s entry in Users to say ${presence}` }).toBe(presence)
 }
+
+/** The message of the open conversation that shows `text`: a list item of the log. */
+export const messageItem = (page: Page, text: string): Locator =>
+  conversationLog(page).getByRole('listitem').filter({ hasText: text })
+
+/**
+ * How many unread messages `name`'s entry in the Users list announces: its accessible name ends in
+ * ", N unread" when there are some, and says nothing of it when there are none (0).
+ */
+export const unreadOf = async (page: Page, name: string): Promise<number | 'not listed' | 'listed more than once'> => {
+  const entry = userEntry(page, name)
+  const all = await entry.count()
+  if (all === 0) return 'not listed'
+  if (all > 1) return 'listed more than once'
+  // The first line of the snapshot is the entry's role and accessible name, e.g. `- button "Bob, online, 2 unread"`.
+  const [first = ''] = (await entry.ariaSnapshot()).split('\n')
+  const count = /\b(\d+) unread\b/.exec(first)
+  return count ? Number(count[1]) : 0
+}
+
+export const expectUnread = async (page: Page, name: string, count: number, timeout = SYNC_TIMEOUT_MS): Promise<void> => {
+  await expect.poll(() => unreadOf(page, name), { timeout, interval: 100, message: `${name}'s entry in Users to announce ${count} unread` }).toBe(count)
+}
+
+/** The line under the log saying who is typing, e.g. "Bob is typing…" (it has no role: found by its text). */
+export const typingNotice = (page: Page, name: string): Locator => page.getByText(`${name} is typing`)
