@@ -1,7 +1,6 @@
 // WebSocket connections: one room per socket (the upstream provider's way) or many rooms on one (mux).
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
+import { decodeMuxFrame, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
 import { CloseCode, MAX_MUX_ROOMS, MuxFrame, parseRoom } from '../shared/protocol'
 import type { Logger } from './log'
 import { RoomMembership } from './membership'
@@ -103,16 +102,14 @@ export class MuxConnection extends Connection {
   rooms (): Iterable<string> { return this.memberships.keys() }
 
   protected receive (frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
-    let kind: number
-    let room: string
+    let parts: MuxFrameParts
     try {
-      kind = decoding.readVarUint(decoder)
-      room = decoding.readVarString(decoder)
+      parts = decodeMuxFrame(frame)
     } catch {
       this.fail(CloseCode.badMessage, 'malformed')
       return
     }
+    const { kind, room, payload } = parts
     switch (kind) {
       case MuxFrame.join: return this.join(room)
       case MuxFrame.leave:
@@ -122,7 +119,7 @@ export class MuxConnection extends Connection {
       case MuxFrame.message: {
         const membership = this.memberships.get(room)
         if (!membership) return this.fail(CloseCode.badMessage, 'message for a room not joined')
-        membership.receive(decoding.readTailAsUint8Array(decoder))
+        membership.receive(payload)
         return
       }
       default:
@@ -134,9 +131,8 @@ export class MuxConnection extends Connection {
     if (this.memberships.has(room)) return
     if (parseRoom(room) === null) return this.fail(CloseCode.badMessage, 'unknown room')
     if (this.memberships.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
-    const prefix = muxPrefix(room)
     this.memberships.set(room, new RoomMembership(room, this.context.registry, {
-      send: message => this.sendFrame(concat(prefix, message)),
+      send: message => this.sendFrame(encodeMuxFrame(MuxFrame.message, room, message)),
       fail: (code, reason) => this.fail(code, reason),
       log: this.context.log
     }))
@@ -146,21 +142,6 @@ export class MuxConnection extends Connection {
     for (const membership of this.memberships.values()) membership.end()
     this.memberships.clear()
   }
-}
-
-/** The bytes before every message of `room` on a mux socket. */
-export const muxPrefix = (room: string): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MuxFrame.message)
-  encoding.writeVarString(encoder, room)
-  return encoding.toUint8Array(encoder)
-}
-
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const joined = new Uint8Array(a.length + b.length)
-  joined.set(a)
-  joined.set(b, a.length)
-  return joined
 }
 
 const toUint8Array = (data: WebSocket.RawData): Uint8Array => {

@@ -6,6 +6,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN, peerOrigin, type Origin } from '../shared/origin'
 import { MessageType } from '../shared/protocol'
+import { encodeMessage } from '../shared/wire'
 import type { RoomStore } from './storage/store'
 
 /** One connection's side of a room. */
@@ -29,19 +30,11 @@ const peerOf = (origin: unknown): Peer | null => {
   return tagged?.source === 'peer' ? (tagged.peer as Peer) : null
 }
 
-const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.sync)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
+const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => encodeMessage(MessageType.sync, write)
 
-const awarenessMessage = (awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.awareness)
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
-  return encoding.toUint8Array(encoder)
-}
+const awarenessMessage = (awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array =>
+  encodeMessage(MessageType.awareness, encoder =>
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients)))
 
 export class Room {
   readonly doc = new Y.Doc({ gc: true })

@@ -118,12 +118,18 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
     await waitFor('Dan back online for Ada, well before an awareness renewal', () => ada.isOnline(dan.me.user_id), 2000)
   })
 
-  if (transport === 'mux') {
-    it('holds one socket per client, however many conversations are open', async () => {
-      const { relay, ada, bob, cy } = await threeClients()
-      const group = ada.createGroup({ name: 'Trio', user_ids: [bob.me.user_id, cy.me.user_id] })
-      await Promise.all([ada.openDirect(bob.me.user_id), ada.openDirect(cy.me.user_id), ada.openGroup(group.group_id)])
-      expect(relay.connectionCount()).toBe(3)
-    })
-  }
+})
+
+describe('the mux socket', () => {
+  const fixture = new Fixture('mux')
+  afterEach(() => fixture.cleanup())
+
+  it('holds one socket per client, however many conversations are open', async () => {
+    const relay = await fixture.relay()
+    const [ada, bob, cy] = await Promise.all(['Ada', 'Bob', 'Cy'].map(name => fixture.client(relay, name)))
+    await waitFor('everyone in the directory', () => ada!.users().length === 3)
+    const group = ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
+    await Promise.all([ada!.openDirect(bob!.me.user_id), ada!.openDirect(cy!.me.user_id), ada!.openGroup(group.group_id)])
+    expect(relay.connectionCount()).toBe(3)
+  })
 })

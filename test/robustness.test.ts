@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import * as encoding from 'lib0/encoding'
+import { encodeMuxFrame } from '../shared/wire'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, MuxFrame } from '../shared/protocol'
 import { Fixture, contents, waitFor } from './helpers'
 
@@ -45,14 +45,6 @@ const rawFrame = (firstByte: number, payload: Buffer): Buffer => {
   const mask = randomBytes(4)
   const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!))
   return Buffer.concat([Buffer.from([firstByte, 0x80 | payload.length]), mask, masked])
-}
-
-const muxFrame = (kind: number, room: string, payload = new Uint8Array()): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, kind)
-  encoding.writeVarString(encoder, room)
-  encoding.writeUint8Array(encoder, payload)
-  return encoding.toUint8Array(encoder)
 }
 
 /** Two honest clients in a direct conversation, and a check that they still talk. */
@@ -145,9 +137,9 @@ describe('hostile and broken input', () => {
     const { stillTalking } = await honestPair(relay)
     const frames: Array<[string, Uint8Array]> = [
       ['truncated', new Uint8Array([0])],
-      ['join of a room that does not exist', muxFrame(MuxFrame.join, 'nowhere')],
-      ['message for a room not joined', muxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 0, 0]))],
-      ['unknown kind', muxFrame(7, DIRECTORY_ROOM)]
+      ['join of a room that does not exist', encodeMuxFrame(MuxFrame.join, 'nowhere')],
+      ['message for a room not joined', encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 0, 0]))],
+      ['unknown kind', encodeMuxFrame(7, DIRECTORY_ROOM)]
     ]
     for (const [what, frame] of frames) {
       const socket = await openSocket(relay.wsUrl, MUX_PATH)
@@ -159,8 +151,8 @@ describe('hostile and broken input', () => {
     // A garbage message inside a joined room closes the whole mux socket too.
     const socket = await openSocket(relay.wsUrl, MUX_PATH)
     const closed = closeOf(socket)
-    socket.send(muxFrame(MuxFrame.join, DIRECTORY_ROOM))
-    socket.send(muxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff])))
+    socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))
+    socket.send(encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff])))
     expect((await closed).code).toBe(CloseCode.badMessage)
     await stillTalking()
   })

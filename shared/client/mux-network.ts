@@ -4,6 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import type * as Y from 'yjs'
+import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../wire'
 import { MUX_PATH, MessageType, MuxFrame } from '../protocol'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -19,21 +20,6 @@ export interface MuxNetworkOptions {
 
 /** Failed attempts in a row after which "connecting" is shown as "offline". */
 const ATTEMPTS_BEFORE_OFFLINE = 3
-
-const frame = (kind: number, room: string, payload?: Uint8Array): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, kind)
-  encoding.writeVarString(encoder, room)
-  if (payload) encoding.writeUint8Array(encoder, payload)
-  return encoding.toUint8Array(encoder)
-}
-
-const message = (type: number, write: (encoder: encoding.Encoder) => void): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, type)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
 
 class MuxRoomLink implements RoomLink {
   private isSynced = false
@@ -76,9 +62,9 @@ class MuxRoomLink implements RoomLink {
 
   /** The socket is open and the room joined: start the sync handshake. */
   start (): void {
-    this.send(message(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
+    this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.awareness?.getLocalState()) {
-      this.send(message(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
+      this.send(encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
         awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [this.doc.clientID]))))
     }
   }
@@ -113,7 +99,7 @@ class MuxRoomLink implements RoomLink {
       case MessageType.queryAwareness:
         if (this.awareness) {
           const clients = [...this.awareness.getStates().keys()]
-          this.send(message(MessageType.awareness, encoder =>
+          this.send(encodeMessage(MessageType.awareness, encoder =>
             encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, clients))))
         }
     }
@@ -122,7 +108,7 @@ class MuxRoomLink implements RoomLink {
   private send (payload: Uint8Array): void { this.network.sendToRoom(this.room, payload) }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== this) this.send(message(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
+    if (origin !== this) this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
   }
 
   private readonly onAwarenessUpdate = (
@@ -131,7 +117,7 @@ class MuxRoomLink implements RoomLink {
   ): void => {
     if (origin === this) return
     const changed = [...added, ...updated, ...removed]
-    this.send(message(MessageType.awareness, encoder =>
+    this.send(encodeMessage(MessageType.awareness, encoder =>
       encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, changed))))
   }
 
@@ -167,7 +153,7 @@ class MuxNetwork implements Network {
     const first = links.size === 0
     this.rooms.set(room, links.add(link))
     if (this.open) {
-      if (first) this.sendFrame(frame(MuxFrame.join, room))
+      if (first) this.sendFrame(encodeMuxFrame(MuxFrame.join, room))
       link.start()
     } else {
       this.ensureSocket()
@@ -180,7 +166,7 @@ class MuxNetwork implements Network {
     if (!links?.delete(link)) return
     if (links.size > 0) return
     this.rooms.delete(link.room)
-    if (this.open) this.sendFrame(frame(MuxFrame.leave, link.room))
+    if (this.open) this.sendFrame(encodeMuxFrame(MuxFrame.leave, link.room))
     if (this.rooms.size === 0) this.closeSocket()
   }
 
@@ -196,7 +182,7 @@ class MuxNetwork implements Network {
   }
 
   sendToRoom (room: string, payload: Uint8Array): void {
-    if (this.open) this.sendFrame(frame(MuxFrame.message, room, payload))
+    if (this.open) this.sendFrame(encodeMuxFrame(MuxFrame.message, room, payload))
   }
 
   private sendFrame (bytes: Uint8Array): void { this.socket?.send(bytes as Uint8Array<ArrayBuffer>) }
@@ -209,7 +195,7 @@ class MuxNetwork implements Network {
     socket.onopen = () => {
       this.open = true
       for (const [room, links] of this.rooms) {
-        this.sendFrame(frame(MuxFrame.join, room))
+        this.sendFrame(encodeMuxFrame(MuxFrame.join, room))
         for (const link of links) link.start()
       }
       this.notifyAll()
@@ -221,10 +207,8 @@ class MuxNetwork implements Network {
 
   private receive (bytes: Uint8Array): void {
     try {
-      const decoder = decoding.createDecoder(bytes)
-      if (decoding.readVarUint(decoder) !== MuxFrame.message) return
-      const room = decoding.readVarString(decoder)
-      const payload = decoding.readTailAsUint8Array(decoder)
+      const { kind, room, payload } = decodeMuxFrame(bytes)
+      if (kind !== MuxFrame.message) return
       for (const link of this.rooms.get(room) ?? []) link.receive(decoding.createDecoder(payload))
     } catch (error) {
       console.error('parley: a message from the relay could not be read', error)

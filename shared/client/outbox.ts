@@ -13,6 +13,7 @@ const ATTEMPT_MS = 30_000
 
 export class Outbox {
   private readonly inFlight = new Set<string>()
+  private readonly decoded = new Map<string, { encoded: unknown; stateVector: Map<number, number> }>()
   /** Wakes the deliveries waiting on a link, so that closing does not wait for their timeouts. */
   private readonly wakers = new Set<() => void>()
   private closed = false
@@ -53,11 +54,17 @@ export class Outbox {
   baseline (room: string): Map<number, number> | null {
     const entry = this.rooms.get(room) as { baseline?: unknown } | undefined
     if (entry === undefined) return null
+    // NOTE: asked once per shown message on every change: decode each recorded baseline once.
+    const cached = this.decoded.get(room)
+    if (cached && cached.encoded === entry.baseline) return cached.stateVector
+    let stateVector: Map<number, number>
     try {
-      return Y.decodeStateVector(fromBase64(entry.baseline as string))
+      stateVector = Y.decodeStateVector(fromBase64(entry.baseline as string))
     } catch {
-      return new Map() // unreadable: treat everything in the room as possibly undelivered
+      stateVector = new Map() // unreadable: treat everything in the room as possibly undelivered
     }
+    this.decoded.set(room, { encoded: entry.baseline, stateVector })
+    return stateVector
   }
 
   /** Tries every pending room: call when the relay becomes reachable. */

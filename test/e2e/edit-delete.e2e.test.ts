@@ -5,7 +5,6 @@ import {
   expectConversation,
   expectMessage,
   messageItem,
-  openUser,
   saidIn,
   send,
   useBrowserFixture
@@ -15,9 +14,7 @@ const browsers = useBrowserFixture()
 
 test('Alice edits one message and deletes another; Bob sees both, and cannot edit or delete hers', async () => {
   const relay = await browsers.relay()
-  const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
+  const [alice, bob] = await browsers.aliceAndBobChatting(relay)
   await send(alice.page, 'dinner at six?')
   await send(alice.page, 'I will bring the cake')
   await expectConversation(bob.page, [

@@ -10,7 +10,7 @@ import { startRelay, type Relay } from '../../relay/server'
 import { LeveldbStore } from '../../relay/storage/leveldb-store'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { launchChromium } from './chromium'
-import { join } from './parley-app'
+import { join, openUser } from './parley-app'
 
 export * from './parley-app'
 
@@ -134,6 +134,14 @@ export class BrowserFixture {
     await person.page.goto(relay.url)
     await join(person.page, name)
     return person
+  }
+
+  /** Alice and Bob, joined, each with their direct conversation with the other open. */
+  async aliceAndBobChatting (relay: TestRelay): Promise<[Person, Person]> {
+    const [alice, bob] = await Promise.all([this.joined(relay, 'Alice'), this.joined(relay, 'Bob')])
+    await openUser(alice.page, 'Bob')
+    await openUser(bob.page, 'Alice')
+    return [alice, bob]
   }
 }
 

@@ -7,7 +7,6 @@ import {
   expectMessage,
   expectPresence,
   expectStatus,
-  openUser,
   send,
   useBrowserFixture
 } from './harness'
@@ -16,9 +15,7 @@ const browsers = useBrowserFixture()
 
 test('Alice writes three messages offline; Bob gets them once, in order, when she is back online', async () => {
   const relay = await browsers.relay()
-  const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
+  const [alice, bob] = await browsers.aliceAndBobChatting(relay)
   await send(alice.page, 'about to board the train')
   await expectMessage(bob.page, 'Alice', 'about to board the train')
   await expectStatus(alice.page, ['Connected'])

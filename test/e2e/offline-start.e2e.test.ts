@@ -15,9 +15,7 @@ const serviceWorkerActive = (page: Page, timeoutMs: number): Promise<boolean> =>
 
 test('with the network gone and the relay stopped, a reload still shows the app and the history', async () => {
   const relay = await browsers.relay()
-  const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
+  const [alice, bob] = await browsers.aliceAndBobChatting(relay)
   await send(alice.page, 'see you at the station')
   await expectMessage(bob.page, 'Alice', 'see you at the station')
   await send(bob.page, 'platform four')

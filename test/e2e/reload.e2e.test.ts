@@ -16,9 +16,7 @@ const browsers = useBrowserFixture()
 
 test('after a reload Alice is still Alice, with her history, and Bob sees one Alice', async () => {
   const relay = await browsers.relay()
-  const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
+  const [alice, bob] = await browsers.aliceAndBobChatting(relay)
   await send(alice.page, 'did you water the plants?')
   await expectMessage(bob.page, 'Alice', 'did you water the plants?')
   await send(bob.page, 'yes, both of them')
