@@ -1,11 +1,13 @@
 // Relay configuration: defaults, environment, flags over environment, and clear errors.
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from './config'
+import { DEFAULT_LIMITS } from './trust/limits'
 
 describe('parseConfig', () => {
   it('has working defaults', () => {
     expect(parseConfig([], {})).toEqual({
-      port: 1234, host: '127.0.0.1', dataDir: 'data', staticDir: 'dist', maxFrameBytes: 4194304, idleUnloadMs: 5000
+      port: 1234, host: '127.0.0.1', dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000,
+      inviteOnly: false, inviteSecret: null, limits: DEFAULT_LIMITS
     })
   })
 
@@ -18,6 +20,15 @@ describe('parseConfig', () => {
   it('keeps rooms in memory only when asked', () => {
     expect(parseConfig(['--memory'], {}).valueOf()).toMatchObject({ dataDir: null })
     expect(parseConfig([], { PARLEY_MEMORY: '1' })).toMatchObject({ dataDir: null })
+  })
+
+  it('reads invite-only mode and every limit, from flags or the environment', () => {
+    expect(parseConfig(['--invite-only'], {})).toMatchObject({ inviteOnly: true })
+    expect(parseConfig([], { PARLEY_INVITE_ONLY: '1' })).toMatchObject({ inviteOnly: true })
+    const config = parseConfig(['--connections-per-address', '5000'], { PARLEY_MESSAGES_PER_SECOND: '10', PARLEY_MAX_FRAME_BYTES: '65536' })
+    expect(config).toMatchObject({ limits: { ...DEFAULT_LIMITS, connectionsPerAddress: 5000, messagesPerSecond: 10, maxFrameBytes: 65536 } })
+    expect(() => parseConfig(['--awareness-per-room', '0'], {})).toThrow(/awareness per room must be an integer from 1 to 64/)
+    expect(() => parseConfig([], { PARLEY_INVITE_SECRET: 'short' })).toThrow(/PARLEY_INVITE_SECRET/)
   })
 
   it('says what is wrong with a bad value or an unknown flag', () => {

@@ -1,5 +1,6 @@
 // Relay configuration from the environment and matching command-line flags (flags win).
 import { parseArgs } from 'node:util'
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from './trust/limits'
 
 export interface RelayConfig {
   port: number
@@ -7,9 +8,18 @@ export interface RelayConfig {
   /** Where LevelDB keeps the rooms; null keeps them in memory only (--memory). */
   dataDir: string | null
   staticDir: string
-  maxFrameBytes: number
   idleUnloadMs: number
+  /** Only admitted users and holders of an invitation may connect. */
+  inviteOnly: boolean
+  /** The secret that seals invitations (base64url); null: kept in the data directory. */
+  inviteSecret: string | null
+  limits: RelayLimits
 }
+
+const limitLines = (Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>).map(name => {
+  const { flag, env } = LIMIT_SETTINGS[name]
+  return `  --${`${flag} N`.padEnd(26)} ${env} (default ${DEFAULT_LIMITS[name]})`
+}).join('\n')
 
 export const USAGE = `Usage: parley-relay [options]
 
@@ -18,9 +28,13 @@ export const USAGE = `Usage: parley-relay [options]
   --data-dir DIR      PARLEY_DATA_DIR   where rooms are stored (default ./data)
   --memory            PARLEY_MEMORY=1   keep rooms in memory only (nothing survives a restart)
   --static-dir DIR    PARLEY_STATIC_DIR the built web app to serve (default ./dist)
-  --max-frame-bytes N PARLEY_MAX_FRAME_BYTES  largest WebSocket frame (default 4194304)
   --idle-unload-ms N  PARLEY_IDLE_UNLOAD_MS   unload a room this long after its last client (default 5000)
-  --help`
+  --invite-only       PARLEY_INVITE_ONLY=1    only admitted people and invitation holders may connect
+                      PARLEY_INVITE_SECRET    secret sealing invitations (default: kept in the data directory)
+  --help
+
+Limits (see docs/trust.md):
+${limitLines}`
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -34,6 +48,8 @@ const integer = (name: string, text: string, min: number, max: number): number =
   return value
 }
 
+const limitOptions = Object.fromEntries(Object.values(LIMIT_SETTINGS).map(({ flag }) => [flag, { type: 'string' as const }]))
+
 export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig | 'help' => {
   const { values } = parseArgs({
     args: argv,
@@ -43,20 +59,34 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
       'static-dir': { type: 'string' },
-      'max-frame-bytes': { type: 'string' },
       'idle-unload-ms': { type: 'string' },
-      help: { type: 'boolean' }
+      'invite-only': { type: 'boolean' },
+      help: { type: 'boolean' },
+      ...limitOptions
     },
     strict: true
   })
   if (values.help) return 'help'
   const memory = values.memory ?? env.PARLEY_MEMORY === '1'
+  const text = (flag: string): string | undefined => (values as Record<string, string | boolean | undefined>)[flag] as string | undefined
+  const limits = { ...DEFAULT_LIMITS }
+  for (const name of Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>) {
+    const { flag, env: variable, min, max } = LIMIT_SETTINGS[name]
+    const given = text(flag) ?? env[variable]
+    if (given !== undefined) limits[name] = integer(flag.replaceAll('-', ' '), given, min, max)
+  }
+  const inviteSecret = env.PARLEY_INVITE_SECRET ?? null
+  if (inviteSecret !== null && !/^[A-Za-z0-9_-]{43,}$/.test(inviteSecret)) {
+    throw new ConfigError('PARLEY_INVITE_SECRET must be at least 32 bytes in base64url (43 characters or more)')
+  }
   return {
     port: integer('port', values.port ?? env.PORT ?? '1234', 0, 65535),
     host: values.host ?? env.HOST ?? '127.0.0.1',
     dataDir: memory ? null : values['data-dir'] ?? env.PARLEY_DATA_DIR ?? 'data',
     staticDir: values['static-dir'] ?? env.PARLEY_STATIC_DIR ?? 'dist',
-    maxFrameBytes: integer('max frame bytes', values['max-frame-bytes'] ?? env.PARLEY_MAX_FRAME_BYTES ?? '4194304', 1024, 256 * 1024 * 1024),
-    idleUnloadMs: integer('idle unload ms', values['idle-unload-ms'] ?? env.PARLEY_IDLE_UNLOAD_MS ?? '5000', 0, 3_600_000)
+    idleUnloadMs: integer('idle unload ms', values['idle-unload-ms'] ?? env.PARLEY_IDLE_UNLOAD_MS ?? '5000', 0, 3_600_000),
+    inviteOnly: values['invite-only'] ?? env.PARLEY_INVITE_ONLY === '1',
+    inviteSecret,
+    limits
   }
 }

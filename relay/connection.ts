@@ -5,6 +5,7 @@ import { CloseCode, MAX_MUX_ROOMS, MuxFrame, parseRoom } from '../shared/protoco
 import type { Logger } from './log'
 import { RoomMembership } from './membership'
 import type { RoomRegistry } from './rooms'
+import type { AuthenticatedUser } from './trust/authenticate'
 
 export interface ConnectionContext {
   registry: RoomRegistry
@@ -22,6 +23,8 @@ export abstract class Connection {
   constructor (
     protected readonly socket: WebSocket,
     readonly address: string,
+    /** Who proved, in the upgrade, to hold this user's key. */
+    readonly user: AuthenticatedUser,
     protected readonly context: ConnectionContext
   ) {
     context.connections.add(this)
@@ -70,7 +73,7 @@ export abstract class Connection {
   private logOnce (event: string, reason: string, code?: number): void {
     if (this.logged) return
     this.logged = true
-    this.context.log.warn(event, { rooms: [...this.rooms()].slice(0, 3).join(' '), address: this.address, reason, code })
+    this.context.log.warn(event, { user: this.user.user_id, rooms: [...this.rooms()].slice(0, 3).join(' '), address: this.address, reason, code })
   }
 }
 
@@ -78,8 +81,8 @@ export abstract class Connection {
 export class RoomConnection extends Connection {
   private readonly membership: RoomMembership
 
-  constructor (socket: WebSocket, readonly roomName: string, address: string, context: ConnectionContext) {
-    super(socket, address, context)
+  constructor (socket: WebSocket, readonly roomName: string, address: string, user: AuthenticatedUser, context: ConnectionContext) {
+    super(socket, address, user, context)
     this.membership = new RoomMembership(roomName, context.registry, {
       send: message => this.sendFrame(message),
       fail: (code, reason) => this.fail(code, reason),

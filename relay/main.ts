@@ -4,6 +4,23 @@ import { consoleLogger } from './log'
 import { startRelay } from './server'
 import { LeveldbStore } from './storage/leveldb-store'
 import { MemoryStore } from './storage/memory-store'
+import type { RoomStore } from './storage/store'
+import { Admissions } from './trust/admissions'
+import type { AccessMode } from './trust/authenticate'
+import { loadInviteSecret } from './trust/invite-secret'
+import { createInvite } from './trust/invites'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+const accessMode = async (config: { inviteOnly: boolean; inviteSecret: string | null; dataDir: string | null }, store: RoomStore): Promise<AccessMode> => {
+  if (!config.inviteOnly) return { mode: 'open' }
+  const secret = await loadInviteSecret(config.inviteSecret, config.dataDir)
+  if (config.dataDir === null && config.inviteSecret === null) {
+    // Nobody else can make an invitation for a secret that lives only in this process.
+    consoleLogger.info('invitation', { code: createInvite(secret, Date.now() + 7 * DAY_MS), valid: '7 days' })
+  }
+  return { mode: 'invite-only', secret, admissions: await Admissions.open(store) }
+}
 
 const main = async (): Promise<void> => {
   let config
@@ -18,11 +35,12 @@ const main = async (): Promise<void> => {
     return
   }
   const store = config.dataDir === null ? new MemoryStore() : await LeveldbStore.open(config.dataDir)
-  const relay = await startRelay({ ...config, store })
+  const relay = await startRelay({ ...config, store, access: await accessMode(config, store) })
   consoleLogger.info('relay-listening', {
     url: relay.url,
     data: config.dataDir ?? 'memory (nothing survives a restart)',
-    app: config.staticDir
+    app: config.staticDir,
+    access: config.inviteOnly ? 'invite-only' : 'open'
   })
   let stopping = false
   const stop = (signal: string) => {

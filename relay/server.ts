@@ -5,12 +5,15 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { PARLEY_PROTOCOL } from '../shared/connect-token'
 import { CloseCode, MUX_PATH, parseRoom } from '../shared/protocol'
 import { MuxConnection, RoomConnection, type Connection } from './connection'
 import { watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import type { RoomStore } from './storage/store'
+import { Authenticator, type AccessMode } from './trust/authenticate'
+import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 
 export interface RelayOptions {
   store: RoomStore
@@ -19,9 +22,11 @@ export interface RelayOptions {
   host?: string
   /** The built web app to serve; null serves none. */
   staticDir?: string | null
-  /** Largest WebSocket frame accepted; bigger ones close that socket with 1009. */
-  maxFrameBytes?: number
+  /** Caps on what one connection, address or user may cost; unset ones take DEFAULT_LIMITS. */
+  limits?: Partial<RelayLimits>
   idleUnloadMs?: number
+  /** Who may connect: anyone with a key pair (default), or admitted users and invitation holders. */
+  access?: AccessMode
   log?: Logger
 }
 
@@ -38,18 +43,16 @@ export interface Relay {
   close(): Promise<void>
 }
 
-export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024
-
 const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`)
 }
 
 /** What a WebSocket URL asks for: the mux endpoint, a room (its path, percent-decoded), or nothing known. */
-const targetOfRequest = (request: IncomingMessage): { mux: true } | { room: string } | null => {
+const targetOfRequest = (request: IncomingMessage): { mux: true; path: string } | { room: string; path: string } | null => {
   try {
     const name = decodeURIComponent(new URL(request.url ?? '/', 'http://relay').pathname.slice(1))
-    if (name === MUX_PATH) return { mux: true }
-    return parseRoom(name) ? { room: name } : null
+    if (name === MUX_PATH) return { mux: true, path: name }
+    return parseRoom(name) ? { room: name, path: name } : null
   } catch {
     return null
   }
@@ -57,6 +60,7 @@ const targetOfRequest = (request: IncomingMessage): { mux: true } | { room: stri
 
 export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const log = options.log ?? consoleLogger
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const health: StorageHealth = { ok: true, failures: 0, lastError: null }
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
@@ -104,7 +108,13 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     response.end('This relay serves no web app: run `npm run build` first (or see the README).\n')
   })
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES })
+  const authenticator = new Authenticator(options.access ?? { mode: 'open' })
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    // The token is offered as a second subprotocol; the answer names only Parley's.
+    handleProtocols: protocols => protocols.has(PARLEY_PROTOCOL) ? PARLEY_PROTOCOL : false
+  })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     const target = targetOfRequest(request)
@@ -112,11 +122,24 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       refuseUpgrade(socket, 404, 'unknown room')
       return
     }
-    sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
-      const address = request.socket.remoteAddress ?? 'unknown'
-      const context = { registry, log, connections }
-      if ('mux' in target) new MuxConnection(websocket, address, context)
-      else new RoomConnection(websocket, target.room, address, context)
+    const address = request.socket.remoteAddress ?? 'unknown'
+    authenticator.authenticate(request, target.path).then(authentication => {
+      if (socket.destroyed) return
+      sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
+        if (!authentication.ok) {
+          // NOTE: refused after the handshake rather than with an HTTP status, because a browser
+          // shows a page nothing of a refused upgrade, but does show a close code and reason.
+          log.warn('connection-refused', { address, path: target.path, reason: authentication.reason })
+          websocket.close(CloseCode.unauthorized, authentication.reason)
+          return
+        }
+        const context = { registry, log, connections }
+        if ('mux' in target) new MuxConnection(websocket, address, authentication.user, context)
+        else new RoomConnection(websocket, target.room, address, authentication.user, context)
+      })
+    }, (error: Error) => {
+      log.error('authentication-failed', { address, error: error.message })
+      refuseUpgrade(socket, 503, 'authentication unavailable')
     })
   })
 

@@ -20,6 +20,10 @@ export const CloseCode = {
   messageTooBig: 1009,
   internalError: 1011,
   badMessage: 4400,
+  /** The connection's credentials were refused; the reason is an AuthFailure (shared/connect-token.ts). */
+  unauthorized: 4401,
+  /** The connection may not be in this room (a one-room socket). */
+  forbidden: 4403,
   unknownRoom: 4404,
   storageFailure: 4503
 } as const

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
+import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { ParleyClient } from '../shared/client/parley'
 import type { Conversation } from '../shared/client/conversation'
 import type { Message } from '../shared/model'
@@ -55,8 +56,8 @@ export class Fixture {
     const client = await ParleyClient.open({
       identity,
       network: (options.transport ?? this.transport) === 'mux'
-        ? muxNetwork({ url: relay.wsUrl, WebSocket, maxBackoffMs: 300 })
-        : websocketNetwork({ url: relay.wsUrl, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
+        ? muxNetwork({ url: relay.wsUrl, identity, WebSocket, maxBackoffMs: 300 })
+        : websocketNetwork({ url: relay.wsUrl, identity, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
       storage: indexeddbStorage({ prefix: options.storagePrefix ?? `parley-test/${identity.user_id}/${Math.random()}/` }),
       syncWaitMs: 3000
     })
@@ -94,4 +95,14 @@ export const sendConfirmed = async (conversation: Conversation, texts: string[])
   for (const text of texts) sent.push(await conversation.send(text))
   await waitFor(`the relay to confirm ${texts.length} messages`, () => sent.every(message => !conversation.isPending(message.message_id)))
   return sent
+}
+
+/**
+ * A raw ws socket to `path` (mux or a room) carrying a valid token for `identity` (a fresh
+ * one unless given): what a hand-made client, honest or not, connects with.
+ */
+export const authenticatedSocket = async (wsUrl: string, path: string, identity?: Identity): Promise<WebSocket> => {
+  const url = `${wsUrl}/${path}`
+  const token = await createConnectToken(identity ?? await createIdentity(), url)
+  return new WebSocket(url, connectProtocols(token))
 }

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
-import { createIdentity } from '../shared/identity'
+import { createIdentity, type Identity } from '../shared/identity'
+import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { bucketRoom, directConversation } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
 import type { RoomStore } from '../relay/storage/store'
@@ -17,15 +18,16 @@ afterEach(() => fixture.cleanup())
 const numbered = (count: number, prefix = 'm') => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
 
 /** How many messages a raw upstream provider sees in a room at the moment of its first sync. */
-const countAtFirstSync = (wsUrl: string, room: string): Promise<number> => new Promise(resolve => {
+const countAtFirstSync = async (wsUrl: string, room: string, identity: Identity): Promise<number> => {
+  const token = await createConnectToken(identity, `${wsUrl}/${room}`)
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(wsUrl, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true })
-  provider.once('sync', () => {
+  const provider = new WebsocketProvider(wsUrl, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, protocols: connectProtocols(token) })
+  return new Promise(resolve => provider.once('sync', () => {
     const count = bucketMessages(doc).size
     provider.destroy()
     resolve(count)
-  })
-})
+  }))
+}
 
 describe('persistence', () => {
   it('a client that reconnects, on the same device or a new one, sees the full history', async () => {
@@ -59,7 +61,7 @@ describe('persistence', () => {
 
     const second = await fixture.relay({ dataDir, port: first.port })
     const room = bucketRoom(directConversation(ada.me.user_id, bob.me.user_id), 0)
-    expect(await countAtFirstSync(second.wsUrl, room)).toBe(30)
+    expect(await countAtFirstSync(second.wsUrl, room, bob.me)).toBe(30)
 
     // Clients that were connected reconnect by themselves and carry on.
     await conversation.send('after the restart')
@@ -80,7 +82,7 @@ describe('persistence', () => {
     const restarted = await spawnRelay({ dataDir, port: killed.port })
     fixture.defer(() => restarted.stop())
     const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
-    expect(await countAtFirstSync(restarted.wsUrl, room)).toBe(25)
+    expect(await countAtFirstSync(restarted.wsUrl, room, bob)).toBe(25)
   })
 
   it('a client joining while the last one leaves loses nothing', async () => {
@@ -139,7 +141,7 @@ describe('room lifetime', () => {
     await ada.close()
     await waitFor('every room unloaded', () => relay.registry.size === 0)
     const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
-    expect(await countAtFirstSync(relay.wsUrl, room)).toBe(1)
+    expect(await countAtFirstSync(relay.wsUrl, room, bob)).toBe(1)
   })
 })
 
@@ -160,6 +162,6 @@ describe('the relay process', () => {
     const restarted = await spawnRelay({ dataDir, port: relay.port })
     fixture.defer(() => restarted.stop())
     const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
-    expect(await countAtFirstSync(restarted.wsUrl, room)).toBe(10)
+    expect(await countAtFirstSync(restarted.wsUrl, room, bob)).toBe(10)
   })
 })

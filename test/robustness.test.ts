@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { encodeMuxFrame } from '../shared/wire'
+import { connectProtocols, createConnectToken } from '../shared/connect-token'
+import { createIdentity } from '../shared/identity'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, MuxFrame } from '../shared/protocol'
-import { Fixture, contents, waitFor } from './helpers'
+import { Fixture, authenticatedSocket, contents, waitFor } from './helpers'
 
 const fixture = new Fixture()
 afterEach(() => fixture.cleanup())
@@ -16,7 +18,7 @@ const MAX_FRAME = 64 * 1024
 
 /** A raw ws client to a room; resolves once open. */
 const openSocket = async (wsUrl: string, room = DIRECTORY_ROOM): Promise<WebSocket> => {
-  const socket = new WebSocket(`${wsUrl}/${room}`)
+  const socket = await authenticatedSocket(wsUrl, room)
   socket.on('error', () => {})
   fixture.defer(() => socket.terminate())
   await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('unexpected-response', reject) })
@@ -31,7 +33,10 @@ const handshakeByHand = async (port: number, room = DIRECTORY_ROOM): Promise<Soc
   const socket = connect(port, '127.0.0.1')
   fixture.defer(() => { socket.destroy() })
   await new Promise(resolve => socket.once('connect', resolve))
-  socket.write(`GET /${room} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  const host = `127.0.0.1:${port}`
+  const token = await createConnectToken(await createIdentity(), `ws://${host}/${room}`)
+  socket.write(`GET /${room} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Protocol: ${connectProtocols(token).join(', ')}\r\n` +
     `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
   await new Promise<void>(resolve => socket.once('data', chunk => {
     expect(chunk.toString()).toMatch(/^HTTP\/1.1 101/)
@@ -66,7 +71,7 @@ const honestPair = async (relay: { wsUrl: string }) => {
 
 describe('hostile and broken input', () => {
   it('closes a socket that sends garbage, truncated or Yjs-rejected messages with 4400, and only that socket', async () => {
-    const relay = await fixture.relay({ maxFrameBytes: MAX_FRAME })
+    const relay = await fixture.relay({ limits: { maxFrameBytes: MAX_FRAME } })
     const { stillTalking } = await honestPair(relay)
     const badMessages: Array<[string, Uint8Array]> = [
       ['empty', new Uint8Array()],
@@ -106,7 +111,7 @@ describe('hostile and broken input', () => {
   })
 
   it('closes a socket that sends an oversized frame with 1009', async () => {
-    const relay = await fixture.relay({ maxFrameBytes: MAX_FRAME })
+    const relay = await fixture.relay({ limits: { maxFrameBytes: MAX_FRAME } })
     const { stillTalking } = await honestPair(relay)
     const socket = await openSocket(relay.wsUrl)
     const closed = closeOf(socket)

@@ -70,7 +70,7 @@ export class Session {
   static async open ({ identity, url, created = false }: { identity: Identity; url: string; created?: boolean }): Promise<Session> {
     const client = await ParleyClient.open({
       identity,
-      network: muxNetwork({ url }),
+      network: muxNetwork({ url, identity }),
       storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
     })
     if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)

@@ -74,6 +74,8 @@ class HubNetwork implements Network {
     for (const link of this.links) this.hub.exchange(link)
     for (const link of this.links) link.notify()
   }
+
+  setInvite (): void {}
 }
 
 class HubLink implements RoomLink {
@@ -88,6 +90,7 @@ class HubLink implements RoomLink {
   }
 
   get status (): ConnectionStatus { return this.network.online ? 'connected' : 'offline' }
+  readonly refusal = null
   get synced (): boolean { return this.network.online }
   async whenSynced (): Promise<boolean> { return this.synced }
   acknowledged (): number { return 0 }

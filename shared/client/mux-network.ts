@@ -4,14 +4,21 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import type * as Y from 'yjs'
+import { connectProtocols, createConnectToken } from '../connect-token'
+import type { Identity } from '../identity'
 import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../wire'
-import { MUX_PATH, MessageType, MuxFrame } from '../protocol'
+import { CloseCode, MUX_PATH, MessageType, MuxFrame } from '../protocol'
+import { readRefusal } from './refusal'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
 export interface MuxNetworkOptions {
   /** The relay's WebSocket URL, e.g. ws://localhost:1234 */
   url: string
+  /** Who connects: every connection carries a fresh token signed with this identity's key. */
+  identity: Identity
+  /** An invitation, for a relay that is invite-only and does not know this identity yet. */
+  invite?: string
   /** A WebSocket implementation where there is no global one (Node: the `ws` package). */
   WebSocket?: unknown
   /** Longest pause between reconnection attempts. */
@@ -23,6 +30,9 @@ const ATTEMPTS_BEFORE_OFFLINE = 3
 
 class MuxRoomLink implements RoomLink {
   private isSynced = false
+  /** Whether this room's sync step 2 has gone out on the current connection (see onDocUpdate). */
+  private answered = false
+  private denied: string | null = null
   private readonly relayState = new RelayState()
   private readonly listeners = new Set<() => void>()
 
@@ -36,7 +46,8 @@ class MuxRoomLink implements RoomLink {
     awareness?.on('update', this.onAwarenessUpdate)
   }
 
-  get status (): ConnectionStatus { return this.network.status }
+  get status (): ConnectionStatus { return this.denied === null ? this.network.status : 'refused' }
+  get refusal (): string | null { return this.denied ?? this.network.refusal }
   get synced (): boolean { return this.isSynced }
   acknowledged (client: number): number { return this.relayState.acknowledged(client) }
 
@@ -62,6 +73,7 @@ class MuxRoomLink implements RoomLink {
 
   /** The socket is open and the room joined: start the sync handshake. */
   start (): void {
+    this.denied = null
     this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.awareness?.getLocalState()) {
       this.send(encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
@@ -72,6 +84,7 @@ class MuxRoomLink implements RoomLink {
   /** The socket closed: nothing is synced any more, and nobody else's presence is known. */
   stop (): void {
     this.isSynced = false
+    this.answered = false
     if (this.awareness) {
       const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness!.clientID)
       awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
@@ -89,6 +102,7 @@ class MuxRoomLink implements RoomLink {
         encoding.writeVarUint(encoder, MessageType.sync)
         const syncType = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
         if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
+        if (syncType === syncProtocol.messageYjsSyncStep1) this.answered = true
         if (syncType === syncProtocol.messageYjsSyncStep2 && !this.isSynced) this.isSynced = true
         if (advanced || syncType === syncProtocol.messageYjsSyncStep2) this.notify()
         return
@@ -96,6 +110,15 @@ class MuxRoomLink implements RoomLink {
       case MessageType.awareness:
         if (this.awareness) awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
         return
+      case MessageType.auth: {
+        const refusal = readRefusal(decoder)
+        if (refusal !== null) {
+          this.denied = refusal
+          this.isSynced = false
+          this.notify()
+        }
+        return
+      }
       case MessageType.queryAwareness:
         if (this.awareness) {
           const clients = [...this.awareness.getStates().keys()]
@@ -107,8 +130,12 @@ class MuxRoomLink implements RoomLink {
 
   private send (payload: Uint8Array): void { this.network.sendToRoom(this.room, payload) }
 
+  /**
+   * NOTE: nothing is sent before this room's sync step 2: that step carries every local change
+   * anyway, and a change sent ahead of it could depend on changes the relay has not seen yet.
+   */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== this) this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
+    if (origin !== this && this.answered) this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
   }
 
   private readonly onAwarenessUpdate = (
@@ -133,17 +160,25 @@ class MuxNetwork implements Network {
   private readonly rooms = new Map<string, Set<MuxRoomLink>>()
   private readonly WebSocketClass: typeof WebSocket
   private socket: WebSocket | null = null
+  /** A token is being made for the next socket. */
+  private preparing = false
   private open = false
+  private refused: string | null = null
+  private invite: string
   private online = true
   private failures = 0
   private retry: ReturnType<typeof setTimeout> | null = null
 
   constructor (private readonly options: MuxNetworkOptions) {
     this.WebSocketClass = (options.WebSocket ?? globalThis.WebSocket) as typeof WebSocket
+    this.invite = options.invite ?? ''
   }
+
+  get refusal (): string | null { return this.refused }
 
   get status (): ConnectionStatus {
     if (this.open) return 'connected'
+    if (this.refused !== null) return 'refused'
     return !this.online || this.failures >= ATTEMPTS_BEFORE_OFFLINE ? 'offline' : 'connecting'
   }
 
@@ -170,10 +205,20 @@ class MuxNetwork implements Network {
     if (this.rooms.size === 0) this.closeSocket()
   }
 
+  setInvite (invite: string): void {
+    this.invite = invite.trim()
+    this.refused = null
+    this.failures = 0
+    this.closeSocket()
+    this.ensureSocket()
+    this.notifyAll()
+  }
+
   setOnline (online: boolean): void {
     this.online = online
     if (online) {
       this.failures = 0
+      this.refused = null
       this.ensureSocket()
     } else {
       this.closeSocket()
@@ -188,8 +233,21 @@ class MuxNetwork implements Network {
   private sendFrame (bytes: Uint8Array): void { this.socket?.send(bytes as Uint8Array<ArrayBuffer>) }
 
   private ensureSocket (): void {
-    if (this.socket || this.retry || !this.online || this.rooms.size === 0) return
-    const socket = new this.WebSocketClass(`${this.options.url.replace(/\/+$/, '')}/${MUX_PATH}`)
+    if (this.socket || this.preparing || this.retry || !this.online || this.refused !== null || this.rooms.size === 0) return
+    const url = `${this.options.url.replace(/\/+$/, '')}/${MUX_PATH}`
+    this.preparing = true
+    createConnectToken(this.options.identity, url, { invite: this.invite }).then(token => {
+      this.preparing = false
+      this.openSocket(url, token)
+    }, (error: Error) => {
+      this.preparing = false
+      console.error('parley: could not sign a connection token', error)
+    })
+  }
+
+  private openSocket (url: string, token: string): void {
+    if (this.socket || !this.online || this.rooms.size === 0) return
+    const socket = new this.WebSocketClass(url, connectProtocols(token))
     socket.binaryType = 'arraybuffer'
     this.socket = socket
     socket.onopen = () => {
@@ -202,7 +260,7 @@ class MuxNetwork implements Network {
     }
     socket.onmessage = event => this.receive(new Uint8Array(event.data as ArrayBuffer))
     socket.onerror = () => {}
-    socket.onclose = () => this.onSocketClosed(socket)
+    socket.onclose = event => this.onSocketClosed(socket, event)
   }
 
   private receive (bytes: Uint8Array): void {
@@ -215,14 +273,16 @@ class MuxNetwork implements Network {
     }
   }
 
-  private onSocketClosed (socket: WebSocket): void {
+  private onSocketClosed (socket: WebSocket, event: CloseEvent): void {
     if (socket !== this.socket) return
+    // Refused credentials stay refused until something changes (an invitation, going online again).
+    if (event.code === CloseCode.unauthorized) this.refused = event.reason || 'refused'
     // A connection that opened and then closed counts as a fresh start; one that never opened as a failure.
     this.failures = this.open ? 1 : this.failures + 1
     this.socket = null
     this.open = false
     for (const links of this.rooms.values()) for (const link of links) link.stop()
-    if (this.online && this.rooms.size > 0) {
+    if (this.online && this.refused === null && this.rooms.size > 0) {
       const delay = Math.min(100 * 2 ** this.failures, this.options.maxBackoffMs ?? 2500)
       this.retry = setTimeout(() => {
         this.retry = null

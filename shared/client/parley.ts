@@ -108,6 +108,12 @@ export class ParleyClient {
   /** The relay connection's state, as a person should see it. */
   get status (): ConnectionStatus { return this.directory.link.status }
 
+  /** Why the relay refused this client (an AuthFailure such as 'invite-required'), or null. */
+  get refusal (): string | null { return this.directory.link.refusal }
+
+  /** Offers an invitation to an invite-only relay and reconnects with it. */
+  setInvite (invite: string): void { this.options.network.setInvite(invite) }
+
   /** Work offline (false) or reconnect (true): a person's "offline" switch, also used by tests. */
   setOnline (online: boolean): void { this.options.network.setOnline(online) }
 

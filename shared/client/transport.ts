@@ -2,11 +2,17 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 
-export type ConnectionStatus = 'connected' | 'connecting' | 'offline'
+/** 'refused': the relay turned the credentials down (see RoomLink.refusal); retrying will not help. */
+export type ConnectionStatus = 'connected' | 'connecting' | 'offline' | 'refused'
 
 /** One room's connection to the relay. */
 export interface RoomLink {
   readonly status: ConnectionStatus
+  /**
+   * Why the relay refused this connection (an AuthFailure when status is 'refused') or this
+   * room (not a participant, not a member); null while neither.
+   */
+  readonly refusal: string | null
   /** True once the relay's state has arrived on the current connection. */
   readonly synced: boolean
   /** Resolves true once synced, or false when timeoutMs passes first. */
@@ -25,6 +31,8 @@ export interface Network {
   connect(room: string, doc: Y.Doc, awareness?: Awareness): RoomLink
   /** Work offline (false) or reconnect (true); what is written meanwhile is sent on reconnect. */
   setOnline(online: boolean): void
+  /** Sets the invitation offered to an invite-only relay and tries again at once. */
+  setInvite(invite: string): void
 }
 
 /** One room's copy on this device; `loaded` resolves once the stored state is in the doc. */
@@ -41,13 +49,15 @@ export interface Storage {
 export const offlineNetwork: Network = {
   connect: () => ({
     status: 'offline',
+    refusal: null,
     synced: false,
     whenSynced: async () => false,
     acknowledged: () => 0,
     onChange: () => () => {},
     destroy: () => {}
   }),
-  setOnline: () => {}
+  setOnline: () => {},
+  setInvite: () => {}
 }
 
 /** Storage that keeps nothing beyond the life of the doc. */

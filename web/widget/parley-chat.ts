@@ -16,7 +16,8 @@ export interface ParleyMessageDetail {
 const STATUS_WORDS: Record<ConnectionStatus, string> = {
   connected: 'Connected',
   connecting: 'Connecting',
-  offline: 'Offline'
+  offline: 'Offline',
+  refused: 'Refused by the relay'
 }
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })

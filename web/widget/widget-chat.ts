@@ -79,7 +79,7 @@ export class WidgetChat {
       const { identity, created } = await loadIdentity()
       const client = await ParleyClient.open({
         identity,
-        network: muxNetwork({ url }),
+        network: muxNetwork({ url, identity }),
         storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
       })
       if (this.#closed) return void await client.close()

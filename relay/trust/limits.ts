@@ -1,0 +1,47 @@
+// The caps that keep one connection, address or user from costing everyone else: defaults and their names.
+
+export interface RelayLimits {
+  /** Largest WebSocket frame, and so largest update; bigger closes the socket with 1009. */
+  maxFrameBytes: number
+  /** Longest message content the relay accepts (characters). */
+  maxMessageLength: number
+  /** Sustained sync and awareness messages per second per connection (bursts of 4× pass). */
+  messagesPerSecond: number
+  /** Time Yjs may spend on one connection's updates per second, sustained (bursts of 4× pass). */
+  cpuMsPerSecond: number
+  /** Open connections from one IP address. */
+  connectionsPerAddress: number
+  /** Rooms one user may be in at once, over all their connections. */
+  roomsPerUser: number
+  /** Awareness client ids one connection may publish per room. */
+  awarenessPerRoom: number
+  /** A reader whose unsent data passes this is dropped (it can reconnect and catch up). */
+  maxBufferedBytes: number
+  /** Updates held per membership while their dependencies have not arrived. */
+  maxPendingUpdates: number
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxMessageLength: 4000,
+  messagesPerSecond: 200,
+  cpuMsPerSecond: 100,
+  connectionsPerAddress: 256,
+  roomsPerUser: 2000,
+  awarenessPerRoom: 2,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxPendingUpdates: 64
+}
+
+/** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
+export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: string; min: number; max: number }> = {
+  maxFrameBytes: { flag: 'max-frame-bytes', env: 'PARLEY_MAX_FRAME_BYTES', min: 1024, max: 256 * 1024 * 1024 },
+  maxMessageLength: { flag: 'max-message-length', env: 'PARLEY_MAX_MESSAGE_LENGTH', min: 1, max: 4000 },
+  messagesPerSecond: { flag: 'messages-per-second', env: 'PARLEY_MESSAGES_PER_SECOND', min: 1, max: 1_000_000 },
+  cpuMsPerSecond: { flag: 'cpu-ms-per-second', env: 'PARLEY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
+  connectionsPerAddress: { flag: 'connections-per-address', env: 'PARLEY_CONNECTIONS_PER_ADDRESS', min: 1, max: 1_000_000 },
+  roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
+  awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
+  maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
+  maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 }
+}
