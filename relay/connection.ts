@@ -1,24 +1,43 @@
 // WebSocket connections: one room per socket (the upstream provider's way) or many rooms on one (mux).
 import WebSocket from 'ws'
-import { decodeMuxFrame, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
-import { CloseCode, MAX_MUX_ROOMS, MuxFrame, parseRoom } from '../shared/protocol'
+import * as encoding from 'lib0/encoding'
+import { decodeMuxFrame, encodeMessage, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
+import { CloseCode, MAX_MUX_ROOMS, MessageType, MuxFrame, parseRoom } from '../shared/protocol'
 import type { Logger } from './log'
-import { RoomMembership } from './membership'
+import { RoomMembership, type Carrier } from './membership'
 import type { RoomRegistry } from './rooms'
+import type { AccessGate } from './trust/access-gate'
+import type { RelayLimits } from './trust/limits'
+import { TokenBucket } from './trust/token-bucket'
 import type { AuthenticatedUser } from './trust/authenticate'
 
 export interface ConnectionContext {
   registry: RoomRegistry
+  access: AccessGate
+  limits: RelayLimits
+  /** Rooms each user is in now, over all their connections. */
+  roomsPerUser: Map<string, number>
   log: Logger
   /** Every open connection, so shutdown and storage failures can reach them. */
   connections: Set<Connection>
 }
 
 /** A socket and the rooms it is in. */
+/**
+ * Time Yjs spent on one connection past which it is closed rather than slowed down: about one
+ * CPU-heavy update, which would stall every other client of the relay meanwhile.
+ */
+const MAX_CPU_DEBT_MS = 1000
+
 export abstract class Connection {
   private closed = false
   /** Whether this connection's trouble has been logged: once is enough. */
   private logged = false
+  private readonly messageBudget: TokenBucket
+  private readonly cpuBudget: TokenBucket
+  private resumeTimer: ReturnType<typeof setTimeout> | null = null
+  /** Whether this connection has been slowed down before (logged once). */
+  private throttled = false
 
   constructor (
     protected readonly socket: WebSocket,
@@ -28,16 +47,22 @@ export abstract class Connection {
     protected readonly context: ConnectionContext
   ) {
     context.connections.add(this)
+    const { messagesPerSecond, cpuMsPerSecond } = context.limits
+    this.messageBudget = new TokenBucket(messagesPerSecond, 4 * messagesPerSecond)
+    this.cpuBudget = new TokenBucket(cpuMsPerSecond, 4 * cpuMsPerSecond)
     // NOTE: without an 'error' listener, ws rethrows socket errors (a frame with reserved bits
     // set, an oversized frame) as uncaught exceptions: that is how one frame kills the stock server.
     socket.on('error', error => this.logOnce('socket-error', error.message))
     socket.on('message', (data, isBinary) => {
       if (this.closed) return
-      if (!isBinary) this.fail(CloseCode.unsupportedData, 'binary frames only')
-      else this.receive(toUint8Array(data))
+      if (!isBinary) return this.fail(CloseCode.unsupportedData, 'binary frames only')
+      const started = performance.now()
+      this.receive(toUint8Array(data))
+      this.charge(started)
     })
     socket.on('close', () => {
       this.closed = true
+      if (this.resumeTimer) clearTimeout(this.resumeTimer)
       context.connections.delete(this)
       this.endMemberships()
     })
@@ -45,11 +70,56 @@ export abstract class Connection {
 
   /** The rooms this connection is in. */
   abstract rooms (): Iterable<string>
+  /** Its memberships, one per room. */
+  abstract memberships (): Iterable<RoomMembership>
   protected abstract receive (frame: Uint8Array): void
   protected abstract endMemberships (): void
 
+  /**
+   * Charges one message and the time spent on it. Over budget, the connection is paused (its
+   * frames wait in the kernel, not in the relay) until the budget has refilled; a connection
+   * that cost far too much at once is closed.
+   */
+  private charge (started: number): void {
+    const now = performance.now()
+    this.messageBudget.take(1, now)
+    if (this.cpuBudget.take(now - started, now) < -MAX_CPU_DEBT_MS) return this.fail(CloseCode.rateLimited, 'too-costly')
+    const wait = Math.max(this.messageBudget.waitMs(now), this.cpuBudget.waitMs(now))
+    if (wait === 0 || this.resumeTimer || this.closed) return
+    if (!this.throttled) {
+      this.throttled = true
+      this.context.log.info('connection-throttled', { user: this.user.user_id, address: this.address, waitMs: wait })
+    }
+    this.socket.pause()
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null
+      if (!this.closed) this.socket.resume()
+    }, wait)
+  }
+
   protected sendFrame (frame: Uint8Array): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame)
+    if (this.socket.readyState !== WebSocket.OPEN) return
+    // A reader that cannot keep up would make the relay hold ever more for it.
+    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
+      this.fail(CloseCode.tooSlow, 'too slow to keep up')
+      this.terminate()
+      return
+    }
+    this.socket.send(frame)
+  }
+
+  /** Counts a room joined (false, and nothing counted, when the user is in as many as allowed). */
+  protected countRoom (): boolean {
+    const rooms = this.context.roomsPerUser.get(this.user.user_id) ?? 0
+    if (rooms >= this.context.limits.roomsPerUser) return false
+    this.context.roomsPerUser.set(this.user.user_id, rooms + 1)
+    return true
+  }
+
+  protected uncountRoom (): void {
+    const rooms = (this.context.roomsPerUser.get(this.user.user_id) ?? 1) - 1
+    if (rooms > 0) this.context.roomsPerUser.set(this.user.user_id, rooms)
+    else this.context.roomsPerUser.delete(this.user.user_id)
   }
 
   close (code: number, reason: string): void {
@@ -79,20 +149,32 @@ export abstract class Connection {
 
 /** One room per socket: the room is the URL path, every frame is one y-websocket message. */
 export class RoomConnection extends Connection {
-  private readonly membership: RoomMembership
+  private readonly membership: RoomMembership | null = null
 
   constructor (socket: WebSocket, readonly roomName: string, address: string, user: AuthenticatedUser, context: ConnectionContext) {
     super(socket, address, user, context)
-    this.membership = new RoomMembership(roomName, context.registry, {
+    if (!this.countRoom()) {
+      this.close(CloseCode.forbidden, 'too-many-rooms')
+      return
+    }
+    this.membership = new RoomMembership(roomName, user.user_id, context, {
       send: message => this.sendFrame(message),
       fail: (code, reason) => this.fail(code, reason),
+      // The socket is this one room: refusing the room ends it.
+      deny: reason => this.close(CloseCode.forbidden, reason),
       log: context.log
     })
   }
 
-  rooms (): Iterable<string> { return [this.roomName] }
-  protected receive (frame: Uint8Array): void { this.membership.receive(frame) }
-  protected endMemberships (): void { this.membership.end() }
+  rooms (): Iterable<string> { return this.membership ? [this.roomName] : [] }
+  memberships (): Iterable<RoomMembership> { return this.membership ? [this.membership] : [] }
+  protected receive (frame: Uint8Array): void { this.membership?.receive(frame) }
+
+  protected endMemberships (): void {
+    if (!this.membership) return
+    this.membership.end()
+    this.uncountRoom()
+  }
 }
 
 /**
@@ -100,9 +182,12 @@ export class RoomConnection extends Connection {
  * one socket. Each frame is [kind][room][payload] (see MuxFrame in shared/protocol.ts).
  */
 export class MuxConnection extends Connection {
-  private readonly memberships = new Map<string, RoomMembership>()
+  private readonly joined = new Map<string, RoomMembership>()
+  /** Rooms refused on this socket (bounded like memberships), whose late frames are ignored. */
+  private readonly refused = new Set<string>()
 
-  rooms (): Iterable<string> { return this.memberships.keys() }
+  rooms (): Iterable<string> { return this.joined.keys() }
+  memberships (): Iterable<RoomMembership> { return this.joined.values() }
 
   protected receive (frame: Uint8Array): void {
     let parts: MuxFrameParts
@@ -115,13 +200,11 @@ export class MuxConnection extends Connection {
     const { kind, room, payload } = parts
     switch (kind) {
       case MuxFrame.join: return this.join(room)
-      case MuxFrame.leave:
-        this.memberships.get(room)?.end()
-        this.memberships.delete(room)
-        return
+      case MuxFrame.leave: return this.leave(room)
       case MuxFrame.message: {
-        const membership = this.memberships.get(room)
-        if (!membership) return this.fail(CloseCode.badMessage, 'message for a room not joined')
+        const membership = this.joined.get(room)
+        // NOTE: a room refused a moment ago may still get the client's in-flight frames: dropped.
+        if (!membership) return this.refused.has(room) ? undefined : this.fail(CloseCode.badMessage, 'message for a room not joined')
         membership.receive(payload)
         return
       }
@@ -131,21 +214,54 @@ export class MuxConnection extends Connection {
   }
 
   private join (room: string): void {
-    if (this.memberships.has(room)) return
+    if (this.joined.has(room)) return
     if (parseRoom(room) === null) return this.fail(CloseCode.badMessage, 'unknown room')
-    if (this.memberships.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
-    this.memberships.set(room, new RoomMembership(room, this.context.registry, {
+    if (this.joined.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
+    this.refused.delete(room)
+    if (!this.countRoom()) return this.refuse(room, 'too-many-rooms')
+    const carrier: Carrier = {
       send: message => this.sendFrame(encodeMuxFrame(MuxFrame.message, room, message)),
       fail: (code, reason) => this.fail(code, reason),
+      deny: reason => {
+        if (this.joined.get(room) !== membership) return
+        this.joined.delete(room)
+        this.uncountRoom()
+        this.refuse(room, reason)
+      },
       log: this.context.log
-    }))
+    }
+    const membership = new RoomMembership(room, this.user.user_id, this.context, carrier)
+    this.joined.set(room, membership)
+  }
+
+  private leave (room: string): void {
+    const membership = this.joined.get(room)
+    if (!membership) return
+    membership.end()
+    this.joined.delete(room)
+    this.uncountRoom()
+  }
+
+  /** Tells the client it may not be in `room`, in that room's own words (y-protocols' auth message). */
+  private refuse (room: string, reason: string): void {
+    if (this.refused.size < MAX_MUX_ROOMS) this.refused.add(room)
+    this.sendFrame(encodeMuxFrame(MuxFrame.message, room, permissionDenied(reason)))
   }
 
   protected endMemberships (): void {
-    for (const membership of this.memberships.values()) membership.end()
-    this.memberships.clear()
+    for (const membership of this.joined.values()) {
+      membership.end()
+      this.uncountRoom()
+    }
+    this.joined.clear()
   }
 }
+
+/** y-protocols' auth message: permission denied, and why. */
+const permissionDenied = (reason: string): Uint8Array => encodeMessage(MessageType.auth, encoder => {
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarString(encoder, reason)
+})
 
 const toUint8Array = (data: WebSocket.RawData): Uint8Array => {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))

@@ -1,8 +1,9 @@
-// One peer's membership of one room, whatever socket carries it: loading, early frames, errors.
-import { CloseCode } from '../shared/protocol'
+// One peer's membership of one room, whatever socket carries it: access, loading, early frames, errors.
+import { CloseCode, parseRoom, type RoomRef } from '../shared/protocol'
 import type { Logger } from './log'
 import { ProtocolViolation, type Peer, type Room } from './room'
 import type { RoomRegistry } from './rooms'
+import type { AccessGate } from './trust/access-gate'
 
 /** A client sends a handful of frames before its room is ready (sync step 1, awareness); a flood is not a client. */
 const MAX_EARLY_FRAMES = 256
@@ -13,34 +14,60 @@ export interface Carrier {
   send(message: Uint8Array): void
   /** Ends the connection for a reason the client is told (a close code and reason). */
   fail(code: number, reason: string): void
+  /** Tells the client it may not be in this room, and forgets the membership. */
+  deny(reason: string): void
   readonly log: Logger
+}
+
+export interface MembershipContext {
+  registry: RoomRegistry
+  access: AccessGate
 }
 
 export class RoomMembership implements Peer {
   readonly awarenessClients = new Set<number>()
   private room: Room | null = null
-  /** Frames that arrived while the room was loading, handled in order once it is ready. */
+  /** Frames that arrived while access was checked and the room loaded, handled in order once it is ready. */
   private early: Uint8Array[] | null = []
   private ended = false
+  private readonly ref: RoomRef
 
   constructor (
     readonly roomName: string,
-    private readonly registry: RoomRegistry,
+    readonly user_id: string,
+    private readonly context: MembershipContext,
     private readonly carrier: Carrier
   ) {
-    registry.join(roomName, this).then(room => {
-      if (this.ended) {
-        registry.leave(room, this)
-        return
-      }
-      this.room = room
-      const early = this.early ?? []
-      this.early = null
-      for (const message of early) if (!this.ended) this.handle(message)
-    }, (error: Error) => {
-      carrier.log.error('room-load-failed', { room: roomName, error: error.message })
-      carrier.fail(CloseCode.storageFailure, 'room could not be loaded')
-    })
+    const ref = parseRoom(roomName)
+    if (ref === null) throw new Error(`not a room: ${roomName}`)
+    this.ref = ref
+    void this.start()
+  }
+
+  private async start (): Promise<void> {
+    const { registry, access } = this.context
+    let room: Room
+    try {
+      const refusal = await access.admit(this.user_id, this.ref)
+      if (this.ended) return
+      if (refusal !== null) return this.revoke(refusal)
+      room = await registry.join(this.roomName, this)
+    } catch (error) {
+      this.carrier.log.error('room-load-failed', { room: this.roomName, error: (error as Error).message })
+      this.carrier.fail(CloseCode.storageFailure, 'room could not be loaded')
+      return
+    }
+    if (this.ended) {
+      registry.leave(room, this)
+      return
+    }
+    this.room = room
+    // Access may have changed while the room loaded (a member removed meanwhile).
+    const refusal = access.check(this.user_id, this.ref)
+    if (refusal !== null) return this.revoke(refusal)
+    const early = this.early ?? []
+    this.early = null
+    for (const message of early) if (!this.ended) this.handle(message)
   }
 
   send (message: Uint8Array): void {
@@ -72,10 +99,25 @@ export class RoomMembership implements Peer {
     }
   }
 
+  /** Whether the user may still be here, by the directory as it stands; revokes the membership if not. */
+  recheck (): void {
+    if (this.ended || this.room === null) return
+    const refusal = this.context.access.check(this.user_id, this.ref)
+    if (refusal !== null) this.revoke(refusal)
+  }
+
+  revoke (reason: string): void {
+    if (this.ended) return
+    this.end()
+    this.carrier.log.info('room-refused', { room: this.roomName, user: this.user_id, reason })
+    this.carrier.deny(reason)
+  }
+
   /** Leaves the room (its presence goes with it); nothing more is sent or received. */
   end (): void {
     if (this.ended) return
     this.ended = true
-    if (this.room) this.registry.leave(this.room, this)
+    this.early = null
+    if (this.room) this.context.registry.leave(this.room, this)
   }
 }

@@ -5,18 +5,48 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN, peerOrigin, type Origin } from '../shared/origin'
-import { MessageType } from '../shared/protocol'
+import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import type { RoomStore } from './storage/store'
+import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
+import { judgeUpdate } from './trust/judge-update'
+
+/** What a room is told to do by the registry that holds it. */
+export interface RoomOptions {
+  store: RoomStore
+  /** Called when a write fails: the room is then dropped. */
+  onStorageFailure: (room: Room, error: Error) => void
+  /** Called after a peer's update has been applied. */
+  onPeerUpdate?: (room: Room, peer: Peer) => void
+  maxMessageLength: number
+  /** Updates held per peer while their dependencies have not arrived. */
+  maxPendingUpdates: number
+  /** Awareness client ids one peer may publish. */
+  awarenessPerRoom: number
+}
+
+/** Refused updates after which a peer is taken for hostile and its connection closed. */
+const MAX_REJECTIONS = 32
+
+interface HeldUpdates {
+  pending: Uint8Array[]
+  rejections: number
+  /** Yjs client id → first refused clock: anything built on those is refused too. */
+  refused: Map<number, number>
+}
 
 /** One connection's side of a room. */
 export interface Peer {
   send(message: Uint8Array): void
   /** The awareness client ids this peer has published, removed when it leaves. */
   readonly awarenessClients: Set<number>
+  /** The authenticated user behind this peer ('' for the relay's own readers). */
+  readonly user_id: string
+  /** Ends this peer's membership because it may no longer be in the room, telling it why. */
+  revoke(reason: string): void
 }
 
-export type ProtocolViolationReason = 'malformed' | 'unknown-message-type' | 'rejected-update'
+export type ProtocolViolationReason = 'malformed' | 'unknown-message-type' | 'rejected-update' | 'too-many-rejected-updates' | 'missing-dependencies'
 
 export class ProtocolViolation extends Error {
   constructor (readonly reason: ProtocolViolationReason, message: string, options?: { cause?: unknown }) {
@@ -40,15 +70,22 @@ export class Room {
   readonly doc = new Y.Doc({ gc: true })
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
   readonly peers = new Set<Peer>()
+  readonly ref: RoomRef
   private queue: Uint8Array[] = []
   private flushing: Promise<void> | null = null
   private failure: Error | null = null
+  /** Per peer: updates waiting for their dependencies, and what of its updates was refused. */
+  private readonly held = new Map<Peer, HeldUpdates>()
+  /** Awareness client id → the user who first published it here. */
+  private readonly presenceHolders = new Map<number, string>()
 
   private constructor (
     readonly name: string,
-    private readonly store: RoomStore,
-    private readonly onStorageFailure: (room: Room, error: Error) => void
+    private readonly options: RoomOptions
   ) {
+    const ref = parseRoom(name)
+    if (ref === null) throw new Error(`not a room: ${name}`)
+    this.ref = ref
     // The relay holds no awareness state of its own.
     this.awareness.setLocalState(null)
     this.doc.on('update', this.onDocUpdate)
@@ -59,9 +96,9 @@ export class Room {
    * Loads the room from the store. NOTE: a room answers nobody before this resolves, or a
    * client would take the still-empty document for the room's state.
    */
-  static async load (name: string, store: RoomStore, onStorageFailure: (room: Room, error: Error) => void): Promise<Room> {
-    const room = new Room(name, store, onStorageFailure)
-    const stored = await store.load(name)
+  static async load (name: string, options: RoomOptions): Promise<Room> {
+    const room = new Room(name, options)
+    const stored = await options.store.load(name)
     if (stored) Y.applyUpdate(room.doc, stored, STORAGE_ORIGIN)
     return room
   }
@@ -77,6 +114,7 @@ export class Room {
   /** Removes a peer, and with it the presence it published. */
   leave (peer: Peer): void {
     this.peers.delete(peer)
+    this.held.delete(peer)
     if (peer.awarenessClients.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessClients], null)
     }
@@ -124,24 +162,97 @@ export class Room {
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate:
-        // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
-        try {
-          Y.applyUpdate(this.doc, payload, peerOrigin(peer))
-        } catch (error) {
-          throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
-        }
-        return
+        return this.receiveUpdate(peer, payload)
       default:
         throw new ProtocolViolation('unknown-message-type', `unknown sync message type ${step}`)
     }
   }
 
-  private receiveAwareness (peer: Peer, decoder: decoding.Decoder): void {
+  /**
+   * Applies a peer's update if every entry it writes is the peer's to write. A refused update
+   * is not applied, stored or forwarded: the peer is told why. One whose dependencies have not
+   * arrived is held for that peer alone, and tried again after its next applied update.
+   */
+  private receiveUpdate (peer: Peer, update: Uint8Array): void {
+    const held = this.heldFor(peer)
+    const verdict = judgeUpdate(update, {
+      doc: this.doc,
+      room: this.ref,
+      writer: peer.user_id,
+      refused: held.refused,
+      maxMessageLength: this.options.maxMessageLength
+    })
+    if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
+    if (verdict === 'wait') {
+      if (held.pending.length >= this.options.maxPendingUpdates) {
+        throw new ProtocolViolation('missing-dependencies', 'too many updates waiting for changes that never came')
+      }
+      held.pending.push(update)
+      return
+    }
+    if (verdict !== 'apply') {
+      for (const [client, clock] of Y.parseUpdateMeta(update).from) {
+        held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
+      }
+      return this.refuse(peer, `${REJECTED_UPDATE}${verdict.refused}`)
+    }
+    // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), peerOrigin(peer))
+      Y.applyUpdate(this.doc, update, peerOrigin(peer))
+    } catch (error) {
+      throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
+    }
+    // NOTE: a backstop: the checks above let nothing through that Yjs would keep pending (and
+    // ship to every newcomer); should one ever, it is dropped here rather than kept.
+    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
+      this.doc.store.pendingStructs = null
+      this.doc.store.pendingDs = null
+      throw new ProtocolViolation('missing-dependencies', 'an update Yjs could not fully apply')
+    }
+    this.options.onPeerUpdate?.(this, peer)
+    if (held.pending.length > 0) {
+      const pending = held.pending
+      held.pending = []
+      for (const waiting of pending) this.receiveUpdate(peer, waiting)
+    }
+  }
+
+  private heldFor (peer: Peer): HeldUpdates {
+    let held = this.held.get(peer)
+    if (!held) this.held.set(peer, held = { pending: [], rejections: 0, refused: new Map() })
+    return held
+  }
+
+  /** Applies a peer's presence if every entry is its own user's (awareness-guard.ts); else tells it why not. */
+  private receiveAwareness (peer: Peer, decoder: decoding.Decoder): void {
+    let update: Uint8Array
+    try {
+      update = decoding.readVarUint8Array(decoder)
     } catch (error) {
       throw new ProtocolViolation('malformed', 'an awareness message that could not be read', { cause: error })
     }
+    const entries = readAwarenessUpdate(update)
+    if (entries === null) throw new ProtocolViolation('malformed', 'an awareness message that could not be read')
+    const refusal = judgePresence(entries, {
+      user_id: peer.user_id,
+      own: peer.awarenessClients,
+      holders: this.presenceHolders,
+      maxEntries: this.options.awarenessPerRoom
+    })
+    if (refusal !== null) return this.refuse(peer, `${REJECTED_PRESENCE}${refusal}`)
+    for (const { client } of entries) if (!this.presenceHolders.has(client)) this.presenceHolders.set(client, peer.user_id)
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peerOrigin(peer))
+  }
+
+  /** Tells a peer one of its messages was refused; too many refusals and it is taken for hostile. */
+  private refuse (peer: Peer, reason: string): void {
+    const held = this.heldFor(peer)
+    held.rejections += 1
+    peer.send(encodeMessage(MessageType.auth, encoder => {
+      encoding.writeVarUint(encoder, 0)
+      encoding.writeVarString(encoder, reason)
+    }))
+    if (held.rejections > MAX_REJECTIONS) throw new ProtocolViolation('too-many-rejected-updates', 'too many refused updates')
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -161,10 +272,10 @@ export class Room {
       this.queue = []
       const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch)
       try {
-        await this.store.append(this.name, update)
+        await this.options.store.append(this.name, update)
       } catch (error) {
         this.failure = error as Error
-        this.onStorageFailure(this, this.failure)
+        this.options.onStorageFailure(this, this.failure)
         break
       }
       this.broadcast(syncMessage(encoder => syncProtocol.writeUpdate(encoder, update)))

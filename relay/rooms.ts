@@ -1,7 +1,8 @@
 // The rooms a relay holds in memory: loaded on first use, flushed and unloaded once idle.
 import type { Logger } from './log'
-import { Room, type Peer } from './room'
+import { Room, type Peer, type RoomOptions } from './room'
 import type { RoomStore } from './storage/store'
+import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 
 export interface RoomRegistryOptions {
   store: RoomStore
@@ -10,10 +11,17 @@ export interface RoomRegistryOptions {
   idleUnloadMs: number
   /** Told when a write fails: the room has been dropped and its peers must go. */
   onStorageFailure: (room: Room, error: Error) => void
+  /** Told each time a room has been loaded, before anyone joins it. */
+  onLoaded?: (room: Room) => void
+  /** Told after a peer's update has been applied to a room. */
+  onPeerUpdate?: (room: Room, peer: Peer) => void
+  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom'>
 }
 
 interface Entry {
   room: Promise<Room>
+  /** The room once loaded. */
+  loaded: Room | null
   idleTimer: NodeJS.Timeout | null
 }
 
@@ -21,17 +29,39 @@ export class RoomRegistry {
   private readonly entries = new Map<string, Entry>()
   private closing = false
 
-  constructor (private readonly options: RoomRegistryOptions) {}
+  private readonly roomOptions: RoomOptions
+
+  constructor (private readonly options: RoomRegistryOptions) {
+    this.roomOptions = {
+      store: options.store,
+      onStorageFailure: this.storageFailed,
+      onPeerUpdate: options.onPeerUpdate,
+      maxMessageLength: options.limits?.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
+      maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,
+      awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom
+    }
+  }
 
   /** Rooms currently in memory. */
   get size (): number { return this.entries.size }
+
+  /** The peers of a room if it is loaded now. */
+  peersOf (name: string): ReadonlySet<Peer> {
+    return this.entries.get(name)?.loaded?.peers ?? new Set()
+  }
 
   /** Loads the room if needed (once, however many peers ask at the same time) and joins the peer. */
   async join (name: string, peer: Peer): Promise<Room> {
     if (this.closing) throw new Error('the relay is shutting down')
     let entry = this.entries.get(name)
     if (!entry) {
-      entry = { room: Room.load(name, this.options.store, this.storageFailed), idleTimer: null }
+      const created: Entry = { room: Promise.resolve(null as never), loaded: null, idleTimer: null }
+      created.room = Room.load(name, this.roomOptions).then(loaded => {
+        created.loaded = loaded
+        this.options.onLoaded?.(loaded)
+        return loaded
+      })
+      entry = created
       this.entries.set(name, entry)
       const loading = entry
       entry.room.catch(() => { if (this.entries.get(name) === loading) this.entries.delete(name) })

@@ -6,13 +6,16 @@ import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { PARLEY_PROTOCOL } from '../shared/connect-token'
-import { CloseCode, MUX_PATH, parseRoom } from '../shared/protocol'
+import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
 import { MuxConnection, RoomConnection, type Connection } from './connection'
 import { watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import type { RoomStore } from './storage/store'
+import { AccessGate } from './trust/access-gate'
 import { Authenticator, type AccessMode } from './trust/authenticate'
+import { DirectAnnouncer } from './trust/direct-announcer'
+import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 
 export interface RelayOptions {
@@ -64,6 +67,9 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const health: StorageHealth = { ok: true, failures: 0, lastError: null }
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
+  const roomsPerUser = new Map<string, number>()
+  const connectionsByAddress = new Map<string, number>()
+  const directory = new DirectoryView()
   const registry = new RoomRegistry({
     store,
     log,
@@ -71,6 +77,20 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     onStorageFailure: room => {
       for (const connection of connections) {
         if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
+      }
+    },
+    onLoaded: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
+    onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
+    limits
+  })
+  const announcer = new DirectAnnouncer(registry)
+  const access = new AccessGate(registry, directory)
+  // A member removed from a group leaves its rooms at once, on every connection.
+  directory.onGroupChange(group_id => {
+    for (const connection of connections) {
+      for (const membership of [...connection.memberships()]) {
+        const conversation = conversationOfRoom(membership.roomName)
+        if (conversation?.kind === 'group' && conversation.group_id === group_id) membership.recheck()
       }
     }
   })
@@ -123,6 +143,19 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       return
     }
     const address = request.socket.remoteAddress ?? 'unknown'
+    // Counted from the upgrade on, so that a flood of slow handshakes counts too.
+    const fromAddress = connectionsByAddress.get(address) ?? 0
+    if (fromAddress >= limits.connectionsPerAddress) {
+      log.warn('connection-refused', { address, reason: 'too-many-connections' })
+      refuseUpgrade(socket, 429, 'too many connections from this address')
+      return
+    }
+    connectionsByAddress.set(address, fromAddress + 1)
+    socket.once('close', () => {
+      const left = (connectionsByAddress.get(address) ?? 1) - 1
+      if (left > 0) connectionsByAddress.set(address, left)
+      else connectionsByAddress.delete(address)
+    })
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
       sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
@@ -133,7 +166,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           websocket.close(CloseCode.unauthorized, authentication.reason)
           return
         }
-        const context = { registry, log, connections }
+        const context = { registry, access, limits, roomsPerUser, log, connections }
         if ('mux' in target) new MuxConnection(websocket, address, authentication.user, context)
         else new RoomConnection(websocket, target.room, address, authentication.user, context)
       })

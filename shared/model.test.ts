@@ -76,6 +76,8 @@ const directMessage = (overrides: Record<string, unknown> = {}) => ({
   created_at: T,
   updated_at: T,
   deleted_at: null,
+  // The shape of a signature only: whether it verifies is shared/message-signature.ts's to say.
+  signature: 'S'.repeat(85) + 'w',
   ...overrides
 })
 
@@ -237,7 +239,8 @@ describe('parseMessage', () => {
 
   it('rejects empty, blank or too long content on a live message', () => {
     expect(parseMessage(directMessage({ content: 'x'.repeat(LIMITS.contentLength) })).ok).toBe(true)
-    for (const content of ['', ' \n\t', 'x'.repeat(LIMITS.contentLength + 1), 42, null, undefined, ['hi']]) {
+    expect(parseMessage(directMessage({ content: 'emoji 😀 kept whole' })).ok).toBe(true)
+    for (const content of ['', ' \n\t', 'x'.repeat(LIMITS.contentLength + 1), 42, null, undefined, ['hi'], 'half \uD83D', '\uDE00 half']) {
       expect(parseMessage(directMessage({ content }))).toEqual({ ok: false, reason: 'bad-content' })
     }
   })
@@ -246,6 +249,15 @@ describe('parseMessage', () => {
     for (const content of ['still here', ' ']) {
       expect(parseMessage(directMessage({ content, deleted_at: LATER }))).toEqual({ ok: false, reason: 'bad-content' })
     }
+  })
+
+  it('needs a signature of the right shape: 64 bytes in base64url', () => {
+    const bad: unknown[] = [
+      undefined, null, '', 42, 'S'.repeat(85), 'S'.repeat(87), 'S'.repeat(86), // the last character may carry only 2 bits
+      'S'.repeat(84) + '+w', 'S'.repeat(84) + '==', { signature: 'S'.repeat(85) + 'w' }
+    ]
+    for (const signature of bad) expect(parseMessage(directMessage({ signature }))).toEqual({ ok: false, reason: 'bad-signature' })
+    for (const last of 'AQgw') expect(parseMessage(directMessage({ signature: '-_'.repeat(42) + 'A' + last })).ok).toBe(true)
   })
 
   it('drops unknown fields', () => {

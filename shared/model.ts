@@ -34,6 +34,11 @@ export interface Message {
   created_at: Timestamp
   updated_at: Timestamp
   deleted_at: Timestamp | null
+  /**
+   * The sender's Ed25519 signature over every other field (see shared/message-signature.ts),
+   * base64url. Checked here for shape only; whether it verifies is a separate, async step.
+   */
+  signature: string
 }
 
 export interface ActiveUser {
@@ -56,6 +61,7 @@ export type InvalidReason =
   | 'bad-timestamp'
   | 'bad-members'
   | 'bad-recipient'
+  | 'bad-signature'
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: InvalidReason }
 
@@ -67,6 +73,12 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const isName = (value: unknown): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= LIMITS.nameLength
+
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate). NOTE: signatures are over UTF-8,
+ * which turns every lone surrogate into U+FFFD; refusing them keeps one encoding per text.
+ */
+export const isWellFormedText = (value: string): boolean => !/\p{Cs}/u.test(value)
 
 const isOptionalTimestamp = (value: unknown): value is Timestamp | null => value === null || isTimestamp(value)
 
@@ -85,6 +97,13 @@ const isPublicKeyOf = (publicKey: unknown, userId: string): publicKey is string 
     return false
   }
 }
+
+/** An Ed25519 signature is 64 bytes: 86 base64url characters, the last carrying 2 bits (so A, Q, g or w). */
+export const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{85}[AQgw]$/
+
+/** Whether a value has the shape of a signature (not whether it verifies). */
+export const isSignature = (value: unknown): value is string =>
+  typeof value === 'string' && SIGNATURE_PATTERN.test(value)
 
 /** Validates a user profile; `key` is the map key it was stored under, which must match. */
 export const parseUser = (input: unknown, key?: string): Parsed<User> => {
@@ -115,17 +134,18 @@ export const parseGroup = (input: unknown, key?: string): Parsed<Group> => {
 
 export const parseMessage = (input: unknown, key?: string): Parsed<Message> => {
   if (!isRecord(input)) return invalid('not-an-object')
-  const { message_id, sender_id, receiver_id, group_id, content, created_at, updated_at, deleted_at } = input
+  const { message_id, sender_id, receiver_id, group_id, content, created_at, updated_at, deleted_at, signature } = input
   if (!isId(message_id) || !isId(sender_id)) return invalid('bad-id')
   if (key !== undefined && key !== message_id) return invalid('id-mismatch')
   const direct = isId(receiver_id) && group_id === null
   const inGroup = isId(group_id) && receiver_id === null
   if (!direct && !inGroup) return invalid('bad-recipient')
   if (!hasTimestamps(input)) return invalid('bad-timestamp')
-  if (typeof content !== 'string' || content.length > LIMITS.contentLength) return invalid('bad-content')
+  if (typeof content !== 'string' || content.length > LIMITS.contentLength || !isWellFormedText(content)) return invalid('bad-content')
   // A deleted message keeps no content; a live one has some.
   if (deleted_at === null ? content.trim().length === 0 : content !== '') return invalid('bad-content')
-  return valid({ message_id, sender_id, receiver_id, group_id, content, created_at, updated_at, deleted_at } as Message)
+  if (!isSignature(signature)) return invalid('bad-signature')
+  return valid({ message_id, sender_id, receiver_id, group_id, content, created_at, updated_at, deleted_at, signature } as Message)
 }
 
 export const parseActiveUser = (input: unknown): Parsed<ActiveUser> => {

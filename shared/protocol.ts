@@ -25,10 +25,23 @@ export const CloseCode = {
   /** The connection may not be in this room (a one-room socket). */
   forbidden: 4403,
   unknownRoom: 4404,
-  storageFailure: 4503
+  /** Sent more, or cost more CPU, than a connection may (see the relay's limits). */
+  rateLimited: 4429,
+  storageFailure: 4503,
+  /** Read too slowly: the relay dropped it rather than buffer without bound (reconnecting is fine). */
+  tooSlow: 4508
 } as const
 
 export type CloseCodeName = keyof typeof CloseCode
+
+/**
+ * The start of a permission-denied reason that refuses one update rather than the room
+ * (e.g. 'rejected-update:not-yours'): the writer is told, and stays in the room.
+ */
+export const REJECTED_UPDATE = 'rejected-update:'
+
+/** Likewise for one presence (awareness) message, e.g. 'rejected-presence:not-your-presence'. */
+export const REJECTED_PRESENCE = 'rejected-presence:'
 
 /**
  * The multiplexed endpoint: many rooms on one socket at ws://host/mux. Each frame is

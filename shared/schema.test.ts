@@ -21,20 +21,28 @@ describe('parseBucketEntry', () => {
 describe('parseActivity', () => {
   const sender = randomId()
   const last = { message_id: randomId(), created_at: NOW, preview: 'hi', deleted: false }
+  // Its shape only; whether it verifies is shared/activity-signature.ts's to say.
+  const signature = 'S'.repeat(85) + 'A'
 
-  it('accepts a sender entry keyed by the sender, with its count and last message', () => {
-    expect(parseActivity({ count: 3, last }, sender)).toEqual({ ok: true, value: { sender_id: sender, count: 3, last: { ...last, sender_id: sender } } })
-    expect(parseActivity({ count: 0, last: null }, sender)).toEqual({ ok: true, value: { sender_id: sender, count: 0, last: null } })
+  it('accepts a sender entry keyed by the sender, with its count, last message and signature', () => {
+    expect(parseActivity({ count: 3, last, signature }, sender))
+      .toEqual({ ok: true, value: { sender_id: sender, count: 3, last: { ...last, sender_id: sender }, signature } })
+    expect(parseActivity({ count: 0, last: null, signature }, sender))
+      .toEqual({ ok: true, value: { sender_id: sender, count: 0, last: null, signature } })
   })
 
-  it('rejects bad keys, counts and last messages', () => {
-    expect(parseActivity({ count: 1, last }, 'nobody').ok).toBe(false)
-    for (const count of [-1, 1.5, '3', Number.POSITIVE_INFINITY, null]) expect(parseActivity({ count, last }, sender).ok).toBe(false)
-    expect(parseActivity({ count: 1, last: { ...last, preview: 'x'.repeat(PREVIEW_LENGTH + 1) } }, sender).ok).toBe(false)
-    expect(parseActivity({ count: 1, last: { ...last, created_at: 5 } }, sender).ok).toBe(false)
-    expect(parseActivity({ count: 1, last: { ...last, message_id: 'x' } }, sender).ok).toBe(false)
-    expect(parseActivity({ count: 1, last: { ...last, deleted: 'no' } }, sender).ok).toBe(false)
+  it('rejects bad keys, counts, last messages and signatures', () => {
+    expect(parseActivity({ count: 1, last, signature }, 'nobody').ok).toBe(false)
+    for (const count of [-1, 1.5, '3', Number.POSITIVE_INFINITY, null]) expect(parseActivity({ count, last, signature }, sender).ok).toBe(false)
+    expect(parseActivity({ count: 1, last: { ...last, preview: 'x'.repeat(PREVIEW_LENGTH + 1) }, signature }, sender).ok).toBe(false)
+    expect(parseActivity({ count: 1, last: { ...last, preview: 'half \uD83D' }, signature }, sender).ok).toBe(false)
+    expect(parseActivity({ count: 1, last: { ...last, created_at: 5 }, signature }, sender).ok).toBe(false)
+    expect(parseActivity({ count: 1, last: { ...last, message_id: 'x' }, signature }, sender).ok).toBe(false)
+    expect(parseActivity({ count: 1, last: { ...last, deleted: 'no' }, signature }, sender).ok).toBe(false)
     expect(parseActivity('lots', sender).ok).toBe(false)
+    for (const bad of [undefined, 'S'.repeat(86), 'short']) {
+      expect(parseActivity({ count: 1, last, signature: bad }, sender)).toEqual({ ok: false, reason: 'bad-signature' })
+    }
   })
 })
 

@@ -1,7 +1,7 @@
 // Where each entity lives inside its Yjs document (see docs/architecture.md).
 import type * as Y from 'yjs'
 import { isId } from './ids'
-import { LIMITS, type Parsed } from './model'
+import { LIMITS, isSignature, isWellFormedText, type Parsed } from './model'
 import { MAX_BUCKET, parseRoom, type ConversationRef } from './protocol'
 import { isTimestamp } from './time'
 
@@ -53,6 +53,8 @@ export interface ActivityEntry {
   /** Messages this sender has sent in the conversation. */
   count: number
   last: LastMessage | null
+  /** The sender's signature over the entry and its room (shared/activity-signature.ts). */
+  signature: string
 }
 
 const isCount = (value: unknown): value is number =>
@@ -60,14 +62,17 @@ const isCount = (value: unknown): value is number =>
 
 export const parseActivity = (value: unknown, key: string): Parsed<ActivityEntry> => {
   if (!isId(key)) return { ok: false, reason: 'bad-id' }
-  const record = value as { count?: unknown; last?: Record<string, unknown> | null } | null
+  const record = value as { count?: unknown; last?: Record<string, unknown> | null; signature?: unknown } | null
   if (typeof record !== 'object' || record === null) return { ok: false, reason: 'not-an-object' }
   if (!isCount(record.count)) return { ok: false, reason: 'bad-content' }
+  const signature = record.signature
+  if (!isSignature(signature)) return { ok: false, reason: 'bad-signature' }
   const last = record.last
-  if (last === null || last === undefined) return { ok: true, value: { sender_id: key, count: record.count, last: null } }
+  if (last === null || last === undefined) return { ok: true, value: { sender_id: key, count: record.count, last: null, signature } }
   if (typeof last !== 'object' || !isId(last.message_id)) return { ok: false, reason: 'bad-id' }
   if (!isTimestamp(last.created_at)) return { ok: false, reason: 'bad-timestamp' }
-  if (typeof last.preview !== 'string' || last.preview.length > PREVIEW_LENGTH || typeof last.deleted !== 'boolean') {
+  if (typeof last.preview !== 'string' || last.preview.length > PREVIEW_LENGTH || !isWellFormedText(last.preview) ||
+    typeof last.deleted !== 'boolean') {
     return { ok: false, reason: 'bad-content' }
   }
   return {
@@ -75,7 +80,8 @@ export const parseActivity = (value: unknown, key: string): Parsed<ActivityEntry
     value: {
       sender_id: key,
       count: record.count,
-      last: { message_id: last.message_id, sender_id: key, created_at: last.created_at, preview: last.preview, deleted: last.deleted }
+      last: { message_id: last.message_id, sender_id: key, created_at: last.created_at, preview: last.preview, deleted: last.deleted },
+      signature
     }
   }
 }

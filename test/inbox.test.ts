@@ -93,7 +93,8 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
   it('delivers what was written offline after a reload, without reopening the conversation', async () => {
     const relay = await fixture.relay()
     const bob = await fixture.client(relay, 'Bob')
-    const ada = await fixture.client(relay, 'Ada', { storagePrefix: 'ada-device/' })
+    // NOTE: a prefix per transport: a directory stored by the other run's Ada (from another relay) would be refused.
+    const ada = await fixture.client(relay, 'Ada', { storagePrefix: `ada-device-${transport}/` })
     await waitFor('Ada knows Bob', () => ada.user(bob.me.user_id))
     ada.setOnline(false)
     const adaSide = await ada.openDirect(bob.me.user_id)
@@ -101,7 +102,7 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
     expect(ada.undelivered().length).toBeGreaterThan(0)
     await ada.close() // the tab is closed before the relay ever saw them
 
-    const again = await fixture.client(relay, 'Ada', { identity: ada.me, storagePrefix: 'ada-device/' })
+    const again = await fixture.client(relay, 'Ada', { identity: ada.me, storagePrefix: `ada-device-${transport}/` })
     await waitFor('Bob lists 3 unread from Ada', () => bob.conversations().find(entry => entry.peer_id === ada.me.user_id)?.unread === 3, 8000)
     const bobSide = await bob.openDirect(ada.me.user_id)
     expect(await contents(bobSide)).toEqual(['written', 'while', 'offline'])

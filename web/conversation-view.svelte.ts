@@ -8,6 +8,7 @@ export class ConversationView {
   #messages = $state.raw<Message[]>([])
   #pending = $state.raw<ReadonlySet<string>>(new Set())
   #typing = $state.raw<string[]>([])
+  #unverified = $state(0)
   #loaded = $state(false)
   #live = $state(true)
   #hasOlder = $state(false)
@@ -42,6 +43,8 @@ export class ConversationView {
   get loadingOlder (): boolean { return this.#loadingOlder }
   /** User ids of the others typing here now. */
   get typing (): readonly string[] { return this.#typing }
+  /** Messages in the loaded history whose sender's signature does not verify: hidden, only counted. */
+  get unverified (): number { return this.#unverified }
 
   /** True until the relay has written the message (own messages only). */
   isPending (message_id: string): boolean { return this.#pending.has(message_id) }
@@ -78,6 +81,7 @@ export class ConversationView {
     this.#pending = pending
     this.#live = this.#window.live
     this.#hasOlder = this.#window.hasOlder
+    this.#unverified = this.conversation.unverified
     this.#loaded = true
   }
 

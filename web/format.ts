@@ -43,3 +43,7 @@ export const describeTyping = (names: readonly string[]): string => {
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`
   return `${names.length} people are typing…`
 }
+
+/** The notice for messages hidden because their signature does not verify (their content is never shown). */
+export const describeUnverified = (count: number): string =>
+  count === 1 ? '1 message could not be verified and is hidden.' : `${count} messages could not be verified and are hidden.`

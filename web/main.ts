@@ -3,6 +3,7 @@ import './app.css'
 import { mount } from 'svelte'
 import App from './App.svelte'
 import { loadIdentity } from './identity-store'
+import { currentInvite } from './invite'
 import { registerServiceWorker } from './offline/register'
 import { chooseRelay, saveRelay, savedRelay, type RelayChoice } from './relay-url'
 import { Session } from './session.svelte'
@@ -12,7 +13,8 @@ let starting: Promise<Session>
 try {
   const chosen = chooseRelay(location.href, savedRelay())
   relay = chosen
-  starting = loadIdentity().then(({ identity, created }) => Session.open({ identity, url: chosen.url, created }))
+  const invite = currentInvite(location.href)
+  starting = loadIdentity().then(({ identity, created }) => Session.open({ identity, url: chosen.url, created, invite }))
 } catch (error) {
   starting = Promise.reject(error)
 }

@@ -11,6 +11,7 @@ import {
   type User
 } from '../shared'
 import { ConversationView } from './conversation-view.svelte'
+import { saveInvite } from './invite'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
 
 /** What the conversation pane shows: a direct conversation with someone, or a group. */
@@ -37,6 +38,7 @@ export class Session {
   #groups = $state.raw<Group[]>([])
   #summaries = $state.raw<ConversationSummary[]>([])
   #status = $state<ConnectionStatus>('connecting')
+  #refusal = $state<string | null>(null)
   #selection = $state.raw<Selection | null>(null)
   #view = $state.raw<ConversationView | null>(null)
   #problem = $state<string | null>(null)
@@ -67,10 +69,10 @@ export class Session {
    * Opens the person's client over the relay at `url` (every room on one socket), with their
    * documents kept in IndexedDB. `created` says the identity is brand new: no profile to wait for.
    */
-  static async open ({ identity, url, created = false }: { identity: Identity; url: string; created?: boolean }): Promise<Session> {
+  static async open ({ identity, url, created = false, invite = '' }: { identity: Identity; url: string; created?: boolean; invite?: string }): Promise<Session> {
     const client = await ParleyClient.open({
       identity,
-      network: muxNetwork({ url, identity }),
+      network: muxNetwork({ url, identity, invite }),
       storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
     })
     if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
@@ -92,7 +94,10 @@ export class Session {
     if (change === undefined || change === 'presence' || change === 'status') {
       this.#online = new Set(client.online().map(user => user.user_id))
     }
-    if (change === undefined || change === 'status') this.#status = client.status
+    if (change === undefined || change === 'status') {
+      this.#status = client.status
+      this.#refusal = client.refusal
+    }
     if (change === undefined || change === 'groups') this.#summaries = client.conversations()
     if (change === 'conversations') this.#scheduleSummaries()
   }
@@ -128,6 +133,14 @@ export class Session {
   /** Everyone else, by name. */
   get others (): User[] { return this.#users.filter(user => user.user_id !== this.me) }
   get status (): ConnectionStatus { return this.#status }
+  /** Why the relay refused this person ('invite-required', …), or null. */
+  get refusal (): string | null { return this.#refusal }
+
+  /** Offers an invitation (kept for later starts) and connects again with it. */
+  enterInvite (invite: string): void {
+    saveInvite(invite)
+    this.client.setInvite(invite)
+  }
   get selection (): Selection | null { return this.#selection }
   /** The selected conversation once it is open; null while it opens. */
   get view (): ConversationView | null { return this.#view }

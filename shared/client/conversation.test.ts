@@ -4,10 +4,11 @@ import * as Y from 'yjs'
 import { ParleyError } from '../errors'
 import { createIdentity, type Identity } from '../identity'
 import { randomId } from '../ids'
+import { signMessage, type UnsignedMessage } from '../message-signature'
 import { LIMITS, type Message } from '../model'
 import { peerOrigin } from '../origin'
 import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, userRoom } from '../protocol'
-import { bucketMessages, conversationBuckets } from '../schema'
+import { bucketMessages, conversationBuckets, directoryUsers } from '../schema'
 import type { Clock } from '../time'
 import type { Conversation } from './conversation'
 import { compareMessages, type Cursor } from './history'
@@ -143,6 +144,8 @@ const openClient = async (options: Partial<ParleyOptions> = {}): Promise<ParleyC
     ...options
   })
   clients.push(client)
+  // A published profile, so that others can verify this client's signatures.
+  client.setProfile({ name: 'Someone' })
   return client
 }
 
@@ -230,19 +233,28 @@ describe('one client, offline', () => {
     const ref = directConversation(ada.me.user_id, bob.user_id)
     const messages = bucketMessages(recorder.docs.get(bucketRoom(ref, 0))!)
     const now = new Date().toISOString()
-    const fromBob = (overrides: Partial<Message> = {}): Message => ({
-      message_id: randomId(), sender_id: bob.user_id, receiver_id: ada.me.user_id, group_id: null,
-      content: 'from Bob', created_at: now, updated_at: now, deleted_at: null, ...overrides
+    // Bob's profile reaches Ada's directory, so his signatures can be checked.
+    directoryUsers(recorder.docs.get(DIRECTORY_ROOM)!).set(bob.user_id, {
+      user_id: bob.user_id, name: 'Bob', public_key: bob.public_key, created_at: now, updated_at: now, deleted_at: null
     })
-    const reply = fromBob({ content: 'a genuine reply' })
+    const fromBob = async (overrides: Partial<UnsignedMessage> = {}): Promise<Message> => {
+      const unsigned: UnsignedMessage = {
+        message_id: randomId(), sender_id: bob.user_id, receiver_id: ada.me.user_id, group_id: null,
+        content: 'from Bob', created_at: now, updated_at: now, deleted_at: null, ...overrides
+      }
+      return { ...unsigned, signature: await signMessage(bob, unsigned) }
+    }
+    const reply = await fromBob({ content: 'a genuine reply' })
     const junk: Array<[string, unknown]> = [
       [randomId(), 42],
       [randomId(), { hello: 'world' }],
       [randomId(), 'a string'],
       // Valid messages, but of other conversations.
-      ...[fromBob({ receiver_id: null, group_id: randomId() }), fromBob({ sender_id: cy.user_id }), fromBob({ receiver_id: cy.user_id }),
-        fromBob({ sender_id: ada.me.user_id })].map(message => [message.message_id, message] as [string, unknown]),
-      [randomId(), { ...fromBob(), content: 'x'.repeat(LIMITS.contentLength + 1) }],
+      ...(await Promise.all([fromBob({ receiver_id: null, group_id: randomId() }), fromBob({ sender_id: cy.user_id }),
+        fromBob({ receiver_id: cy.user_id }), fromBob({ sender_id: ada.me.user_id })]))
+        .map(message => [message.message_id, message] as [string, unknown]),
+      [randomId(), { ...await fromBob(), content: 'x'.repeat(LIMITS.contentLength + 1) }],
+      [randomId(), { ...await fromBob(), signature: 'not a signature' }],
       [randomId(), hello] // a copy of Ada's message under another key
     ]
     messages.doc!.transact(() => {

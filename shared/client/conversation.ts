@@ -1,20 +1,24 @@
 // An open conversation: its bucket index, the buckets loaded so far, and sending, editing and paging.
 import type * as Y from 'yjs'
+import { verifyActivity } from '../activity-signature'
 import type { Identity } from '../identity'
 import { ParleyError } from '../errors'
 import { randomId } from '../ids'
-import { LIMITS, parseMessage, type Message, type Parsed } from '../model'
+import { verifyMessage, type UnsignedMessage } from '../message-signature'
+import { parseMessage, type Message, type Parsed } from '../model'
 import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, conversationRoom, type ConversationRef } from '../protocol'
 import {
-  PREVIEW_LENGTH, bucketMessages, conversationActivity, conversationBuckets, parseActivity, parseBucketEntry, parseTypingState,
+  bucketMessages, conversationActivity, conversationBuckets, parseActivity, parseBucketEntry, parseTypingState,
   type ActivityEntry, type BucketEntry, type TypingState
 } from '../schema'
 import { timestamp, type Clock } from '../time'
 import { comparePlaced, cursorOf, newestBefore, type Cursor, type Placed } from './history'
 import type { Outbox } from './outbox'
+import { assertContent, signWrite, withoutSignature } from './own-writes'
 import type { Replica } from './replica'
 import type { ReplicaPool } from './replica-pool'
 import { ValidatedMap } from './validated-map'
+import { VerifiedMap, type PublicKeys } from './verified-map'
 
 export interface ConversationContext {
   readonly me: Identity
@@ -22,6 +26,8 @@ export interface ConversationContext {
   readonly pool: ReplicaPool
   /** Keeps what is written here until the relay has it, even across a reload. */
   readonly outbox: Outbox
+  /** Senders' public keys, from the directory: a message is shown only once its signature verifies. */
+  readonly keys: PublicKeys
   /** Told after one's own message is written: the conversation joins one's list (and the other person's). */
   noteSent(ref: ConversationRef): void
   /** Records, for oneself on every device, how many of each sender's messages have been read. */
@@ -39,8 +45,11 @@ export interface HistoryPage {
 
 interface LoadedBucket {
   replica: Replica
-  messages: ValidatedMap<Message>
+  /** Only messages whose signature verifies against their sender's key. */
+  messages: VerifiedMap<Message>
 }
+
+const signedMessages = { signerOf: (message: Message) => message.sender_id, verify: verifyMessage }
 
 /** A message is only valid in the conversation it names, and in a direct one only between its two people. */
 const belongsTo = (ref: ConversationRef) => (value: unknown, key: string): Parsed<Message> => {
@@ -62,7 +71,9 @@ export class Conversation {
   private readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
   /** Every loaded message in history order, rebuilt after a change. */
   private ascending: Placed[] | null = null
-  private readonly activity: ValidatedMap<ActivityEntry>
+  private readonly activity: VerifiedMap<ActivityEntry>
+  /** Sends, edits and deletes run one at a time, so each reads the count and bucket the previous one left. */
+  private writes: Promise<unknown> = Promise.resolve()
   /** Subscriptions on replicas from the pool, which may outlive this conversation. */
   private readonly unsubscribers: Array<() => void> = []
   private closed = false
@@ -75,7 +86,10 @@ export class Conversation {
   ) {
     this.room = conversationRoom(ref)
     this.parseMessage = belongsTo(ref)
-    this.activity = new ValidatedMap(conversationActivity(index.doc), parseActivity)
+    this.activity = new VerifiedMap(conversationActivity(index.doc), parseActivity, context.keys, {
+      signerOf: entry => entry.sender_id,
+      verify: (entry, publicKey) => verifyActivity(this.room, entry, publicKey)
+    })
     this.activity.onChange(() => this.changed())
     const awareness = index.awareness
     if (awareness) {
@@ -108,11 +122,35 @@ export class Conversation {
     return head
   }
 
+  /**
+   * Why the relay refuses this conversation to this user (e.g. 'not-a-member' once removed
+   * from the group), or null while it does not.
+   */
+  get refusal (): string | null {
+    for (const bucket of this.buckets.values()) if (bucket.replica.link.refusal !== null) return bucket.replica.link.refusal
+    return this.index.link.refusal
+  }
+
   /** Entries skipped as invalid in the loaded documents (written by a faulty or hostile peer). */
   get skipped (): number {
     let skipped = this.bucketIndex.skipped
     for (const bucket of this.buckets.values()) skipped += bucket.messages.skipped
     return skipped
+  }
+
+  /**
+   * Well-formed messages in the loaded buckets whose signature does not verify against their
+   * sender's public key (forged, or altered by the relay): never shown.
+   */
+  get unverified (): number {
+    let unverified = 0
+    for (const bucket of this.buckets.values()) unverified += bucket.messages.unverified
+    return unverified
+  }
+
+  /** Resolves once every loaded message has been checked (those whose sender is unknown yet wait). */
+  private async verified (): Promise<void> {
+    await Promise.all([...this.buckets.values()].map(bucket => bucket.messages.settled()))
   }
 
   /**
@@ -137,7 +175,7 @@ export class Conversation {
           void this.context.pool.release(room)
           throw new ParleyError('closed', 'the conversation was closed')
         }
-        const messages = new ValidatedMap(bucketMessages(replica.doc), this.parseMessage)
+        const messages = new VerifiedMap(bucketMessages(replica.doc), this.parseMessage, this.context.keys, signedMessages)
         messages.onChange(() => this.changed())
         this.unsubscribers.push(replica.link.onChange(() => this.notify()))
         const entry = { replica, messages }
@@ -194,12 +232,14 @@ export class Conversation {
 
   /**
    * Up to `limit` messages, newest first, older than `before` when given. Loads older
-   * buckets only as far as the page needs.
+   * buckets only as far as the page needs. Only messages whose signature verifies are
+   * included: the page waits for the checks under way.
    */
   async history ({ limit = 50, before }: { limit?: number; before?: Cursor } = {}): Promise<HistoryPage> {
     this.assertOpen()
     if (!(Number.isInteger(limit) && limit > 0)) throw new ParleyError('invalid-input', 'limit must be a positive integer')
     for (;;) {
+      await this.verified()
       const floor = this.loadedFloor(this.head)
       const page = newestBefore(this.loadedFrom(floor), limit, before)
       if (page.entries.length === limit || floor <= 0) {
@@ -228,48 +268,59 @@ export class Conversation {
   async send (content: string): Promise<Message> {
     this.assertOpen()
     assertContent(content)
-    const bucket = await this.writableBucket()
-    const now = timestamp(this.context.clock)
-    const message: Message = {
-      message_id: randomId(),
-      sender_id: this.context.me.user_id,
-      receiver_id: this.ref.kind === 'direct' ? this.ref.user_ids.find(id => id !== this.context.me.user_id)! : null,
-      group_id: this.ref.kind === 'group' ? this.ref.group_id : null,
-      content,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null
-    }
-    this.write(bucket, message)
-    const mine = this.activity.get(this.context.me.user_id)
-    this.recordActivity((mine?.count ?? 0) + 1, message)
-    this.context.noteSent(this.ref)
-    return message
-  }
-
-  /** Publishes one's own message count and latest message in the index, for everyone's list. */
-  private recordActivity (count: number, last: Message): void {
-    const entry = {
-      count,
-      last: {
-        message_id: last.message_id,
-        created_at: last.created_at,
-        preview: last.content.slice(0, PREVIEW_LENGTH),
-        deleted: last.deleted_at !== null
+    return this.serialize(async () => {
+      const bucket = await this.writableBucket()
+      const now = timestamp(this.context.clock)
+      const me = this.context.me.user_id
+      const message: UnsignedMessage = {
+        message_id: randomId(),
+        sender_id: me,
+        receiver_id: this.ref.kind === 'direct' ? this.ref.user_ids.find(id => id !== me)! : null,
+        group_id: this.ref.kind === 'group' ? this.ref.group_id : null,
+        content,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null
       }
-    }
-    this.context.outbox.write(this.room, this.index.doc, () => conversationActivity(this.index.doc).set(this.context.me.user_id, entry))
+      await this.ownActivitySettled()
+      const sent = await this.writeSigned(bucket, message, (this.activity.get(me)?.count ?? 0) + 1)
+      this.context.noteSent(this.ref)
+      return sent
+    })
   }
 
-  /** After an edit or delete: the index shows the latest message as it now is. */
-  private refreshActivity (changed: Message): void {
-    const mine = this.activity.get(this.context.me.user_id)
-    if (mine?.last?.message_id === changed.message_id) this.recordActivity(mine.count, changed)
+  /** One's own activity entry as it now is: one written by another of one's devices may still be being checked. */
+  private async ownActivitySettled (): Promise<void> {
+    if (this.activity.isChecking(this.context.me.user_id)) await this.activity.settled()
   }
 
-  private write (bucket: LoadedBucket, message: Message): void {
+  /** Runs one write after the previous ones. */
+  private serialize<T> (task: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(() => {
+      this.assertOpen()
+      return task()
+    })
+    this.writes = run.catch(() => {})
+    return run
+  }
+
+  /**
+   * Writes a message version and, when `count` is given, one's activity entry pointing at it.
+   * NOTE: written only once signed (both signatures made together, one cheap WebCrypto call
+   * each), so no unsigned version ever reaches a document; and trusted at once, unchecked.
+   */
+  private async writeSigned (bucket: LoadedBucket, unsigned: UnsignedMessage, count: number | null): Promise<Message> {
+    const { message, activity } = await signWrite(this.context.me, this.room, unsigned, count)
+    this.assertOpen()
     const doc = bucket.replica.doc
     this.context.outbox.write(bucket.replica.room, doc, () => bucketMessages(doc).set(message.message_id, message))
+    bucket.messages.trust(message.message_id, message.signature)
+    if (activity) {
+      const me = this.context.me.user_id
+      this.context.outbox.write(this.room, this.index.doc, () => conversationActivity(this.index.doc).set(me, activity))
+      this.activity.trust(me, activity.signature)
+    }
+    return message
   }
 
   /** Marks every message known so far as read, for oneself on every device. */
@@ -304,22 +355,29 @@ export class Conversation {
   }
 
   async edit (message_id: string, content: string): Promise<Message> {
+    this.assertOpen()
     assertContent(content)
-    const { bucket, message } = this.ownMessage(message_id)
-    const edited = { ...message, content, updated_at: timestamp(this.context.clock) }
-    this.write(bucket, edited)
-    this.refreshActivity(edited)
-    return edited
+    return this.serialize(() => {
+      const { bucket, message } = this.ownMessage(message_id)
+      return this.rewrite(bucket, { ...withoutSignature(message), content, updated_at: timestamp(this.context.clock) })
+    })
   }
 
   /** Deletes one's own message: it stays in the log as deleted, with its content gone. */
   async delete (message_id: string): Promise<Message> {
-    const { bucket, message } = this.ownMessage(message_id)
-    const now = timestamp(this.context.clock)
-    const deleted = { ...message, content: '', updated_at: now, deleted_at: now }
-    this.write(bucket, deleted)
-    this.refreshActivity(deleted)
-    return deleted
+    this.assertOpen()
+    return this.serialize(() => {
+      const { bucket, message } = this.ownMessage(message_id)
+      const now = timestamp(this.context.clock)
+      return this.rewrite(bucket, { ...withoutSignature(message), content: '', updated_at: now, deleted_at: now })
+    })
+  }
+
+  /** Writes a new version of one's message, signed anew; the index follows if it shows this message. */
+  private async rewrite (bucket: LoadedBucket, changed: UnsignedMessage): Promise<Message> {
+    await this.ownActivitySettled()
+    const mine = this.activity.get(this.context.me.user_id)
+    return this.writeSigned(bucket, changed, mine?.last?.message_id === changed.message_id ? mine.count : null)
   }
 
   private ownMessage (message_id: string): { bucket: LoadedBucket; message: Message } {
@@ -362,11 +420,6 @@ export class Conversation {
     await Promise.all(rooms.map(room => this.context.pool.release(room)))
   }
 
-}
-
-const assertContent = (content: string): void => {
-  if (typeof content !== 'string' || content.trim().length === 0) throw new ParleyError('invalid-input', 'a message needs content')
-  if (content.length > LIMITS.contentLength) throw new ParleyError('invalid-input', `a message is at most ${LIMITS.contentLength} characters`)
 }
 
 /**

@@ -8,7 +8,7 @@ const START = Date.parse('2024-05-01T12:00:00.000Z')
 
 const messageAt = (ms: number, message_id = randomId()): Message => {
   const at = new Date(START + ms).toISOString()
-  return { message_id, sender_id: randomId(), receiver_id: null, group_id: 'G'.repeat(22), content: 'hi', created_at: at, updated_at: at, deleted_at: null }
+  return { message_id, sender_id: randomId(), receiver_id: null, group_id: 'G'.repeat(22), content: 'hi', created_at: at, updated_at: at, deleted_at: null, signature: 'A'.repeat(86) }
 }
 
 const placed = (bucket: number, ms: number, message_id?: string): Placed => ({ bucket, message: messageAt(ms, message_id) })

@@ -1,4 +1,5 @@
 // The list of one's conversations with unread counts and last messages, live, without opening them.
+import { verifyActivity } from '../activity-signature'
 import type { Group } from '../model'
 import { conversationRoom, groupConversation, type ConversationRef } from '../protocol'
 import {
@@ -9,6 +10,7 @@ import { compareMessages } from './history'
 import type { Replica } from './replica'
 import type { ReplicaPool } from './replica-pool'
 import { ValidatedMap } from './validated-map'
+import { VerifiedMap, type PublicKeys } from './verified-map'
 
 export interface ConversationSummary {
   /** The conversation's room name: a stable key. */
@@ -25,13 +27,18 @@ export interface ConversationSummary {
 interface Watched {
   ref: ConversationRef
   replica: Replica | null
-  activity: ValidatedMap<ActivityEntry> | null
+  /** Only entries signed by their sender. */
+  activity: VerifiedMap<ActivityEntry> | null
 }
 
 /**
  * Watches the index room of every conversation one is in: groups one belongs to and the
  * direct conversations listed in one's own room. Each index is tiny (one entry per sender).
  * NOTE: with the mux network all of them share one socket; with a socket per room, one each.
+ * NOTE: the `last` preview (and the count) is shown only once the sender's signature over
+ * their whole entry, bound to this room, verifies. Checking the message it names instead would
+ * mean loading a bucket per conversation, which the list exists to avoid; and a preview alone
+ * (140 characters) cannot be checked against the message's signature, which covers all of it.
  */
 export class Inbox {
   private readonly watched = new Map<string, Watched>()
@@ -43,6 +50,7 @@ export class Inbox {
     private readonly me: string,
     private readonly userReplica: Replica,
     private readonly pool: ReplicaPool,
+    private readonly keys: PublicKeys,
     private readonly myGroups: () => Group[],
     private readonly onChange: () => void
   ) {
@@ -78,11 +86,11 @@ export class Inbox {
         return
       }
       watched.replica = replica
-      watched.activity = new ValidatedMap(conversationActivity(replica.doc), (value, key) => {
+      watched.activity = new VerifiedMap(conversationActivity(replica.doc), (value, key) => {
         const parsed = parseActivity(value, key)
         // In a direct conversation only its two people send.
         return parsed.ok && ref.kind === 'direct' && !ref.user_ids.includes(key) ? { ok: false, reason: 'bad-recipient' } : parsed
-      })
+      }, this.keys, { signerOf: entry => entry.sender_id, verify: (entry, publicKey) => verifyActivity(room, entry, publicKey) })
       watched.activity.onChange(() => this.onChange())
       this.onChange()
     }, () => { if (this.watched.get(room) === watched) this.watched.delete(room) })

@@ -3,11 +3,11 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import { connectProtocols, createConnectToken } from '../connect-token'
 import type { Identity } from '../identity'
 import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../wire'
-import { CloseCode, MUX_PATH, MessageType, MuxFrame } from '../protocol'
+import { CloseCode, MUX_PATH, MessageType, MuxFrame, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
 import { readRefusal } from './refusal'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -33,6 +33,13 @@ class MuxRoomLink implements RoomLink {
   /** Whether this room's sync step 2 has gone out on the current connection (see onDocUpdate). */
   private answered = false
   private denied: string | null = null
+  private lastRejection: string | null = null
+  private rejectionCount = 0
+  /**
+   * Yjs client ids whose changes from a clock on the relay refused, and which this replica
+   * therefore no longer offers it (see abandonRejected).
+   */
+  private readonly abandoned = new Map<number, number>()
   private readonly relayState = new RelayState()
   private readonly listeners = new Set<() => void>()
 
@@ -49,7 +56,16 @@ class MuxRoomLink implements RoomLink {
   get status (): ConnectionStatus { return this.denied === null ? this.network.status : 'refused' }
   get refusal (): string | null { return this.denied ?? this.network.refusal }
   get synced (): boolean { return this.isSynced }
-  acknowledged (client: number): number { return this.relayState.acknowledged(client) }
+  acknowledged (client: number): number {
+    // What the relay refused is settled too: it will never hold it.
+    return Math.max(this.relayState.acknowledged(client), this.abandoned.get(client) ?? 0)
+  }
+
+  /** Why the relay last refused one of this replica's updates (e.g. 'not-yours'), or null. */
+  get rejection (): string | null { return this.lastRejection }
+
+  /** How many of this replica's updates the relay has refused. */
+  get rejections (): number { return this.rejectionCount }
 
   whenSynced (timeoutMs: number): Promise<boolean> {
     if (this.isSynced) return Promise.resolve(true)
@@ -98,11 +114,13 @@ class MuxRoomLink implements RoomLink {
     switch (type) {
       case MessageType.sync: {
         const advanced = this.relayState.note(decoder)
-        const encoder = encoding.createEncoder()
-        encoding.writeVarUint(encoder, MessageType.sync)
-        const syncType = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
-        if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
-        if (syncType === syncProtocol.messageYjsSyncStep1) this.answered = true
+        const syncType = decoding.peekVarUint(decoder)
+        if (syncType === syncProtocol.messageYjsSyncStep1) {
+          decoding.readVarUint(decoder)
+          this.answerSyncStep1(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+        } else {
+          syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), this.doc, this)
+        }
         if (syncType === syncProtocol.messageYjsSyncStep2 && !this.isSynced) this.isSynced = true
         if (advanced || syncType === syncProtocol.messageYjsSyncStep2) this.notify()
         return
@@ -112,7 +130,13 @@ class MuxRoomLink implements RoomLink {
         return
       case MessageType.auth: {
         const refusal = readRefusal(decoder)
-        if (refusal !== null) {
+        if (refusal?.startsWith(REJECTED_UPDATE)) {
+          this.abandonRejected(refusal.slice(REJECTED_UPDATE.length))
+        } else if (refusal?.startsWith(REJECTED_PRESENCE)) {
+          this.lastRejection = refusal.slice(REJECTED_PRESENCE.length)
+          this.rejectionCount += 1
+          this.notify()
+        } else if (refusal !== null) {
           this.denied = refusal
           this.isSynced = false
           this.notify()
@@ -126,6 +150,33 @@ class MuxRoomLink implements RoomLink {
             encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, clients))))
         }
     }
+  }
+
+  /** Sends the relay what it lacks, except what it has refused. */
+  private answerSyncStep1 (relayStateVector: Map<number, number>): void {
+    for (const [client, clock] of this.abandoned) relayStateVector.set(client, Math.max(relayStateVector.get(client) ?? 0, clock))
+    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(relayStateVector))
+    this.send(encodeMessage(MessageType.sync, encoder => {
+      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+      encoding.writeVarUint8Array(encoder, update)
+    }))
+    this.answered = true
+  }
+
+  /**
+   * The relay refused an update of ours: it will never take it, nor anything after it from the
+   * same Yjs client id (that would depend on it). NOTE: so this replica stops offering that
+   * client id's changes from where the relay's copy ends, and writes on under a fresh client id,
+   * like Yjs itself does when it finds its client id taken. The refused changes stay in this
+   * device's copy only.
+   */
+  private abandonRejected (reason: string): void {
+    this.lastRejection = reason
+    this.rejectionCount += 1
+    const client = this.doc.clientID
+    this.abandoned.set(client, Y.getState(this.doc.store, client))
+    this.doc.clientID = Math.floor(Math.random() * 0x100000000) >>> 0
+    this.notify()
   }
 
   private send (payload: Uint8Array): void { this.network.sendToRoom(this.room, payload) }

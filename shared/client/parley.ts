@@ -16,6 +16,7 @@ import { Replica } from './replica'
 import { ReplicaPool } from './replica-pool'
 import type { ConnectionStatus, Network, Storage } from './transport'
 import { ValidatedMap } from './validated-map'
+import { directoryKeys } from './verified-map'
 
 export interface ParleyOptions {
   identity: Identity
@@ -41,8 +42,6 @@ export class ParleyClient {
   private readonly listeners = new Set<(change: DirectoryChange) => void>()
   private readonly open = new Set<Conversation>()
   private readonly inbox: Inbox
-  /** Direct conversations being announced to the other person right now. */
-  private readonly announcing = new Set<string>()
   private closed = false
 
   private constructor (
@@ -60,7 +59,7 @@ export class ParleyClient {
     this.awareness = awareness
     this.usersView = new ValidatedMap(directoryUsers(directory.doc), parseUser)
     this.groupsView = new ValidatedMap(directoryGroups(directory.doc), parseGroup)
-    this.inbox = new Inbox(this.me.user_id, own, pool, () => this.groups(), () => this.emit('conversations'))
+    this.inbox = new Inbox(this.me.user_id, own, pool, directoryKeys(this.me, this.usersView), () => this.groups(), () => this.emit('conversations'))
     this.usersView.onChange(() => this.emit('users'))
     this.groupsView.onChange(() => {
       this.inbox.refresh()
@@ -75,7 +74,6 @@ export class ParleyClient {
       if (connected && !wasConnected) {
         awareness.setLocalState({ ...awareness.getLocalState() })
         outbox.flush()
-        this.announceConversations()
       }
       wasConnected = connected
       this.emit('status')
@@ -101,7 +99,6 @@ export class ParleyClient {
     const outbox = await Outbox.open(options.storage, pool)
     const client = new ParleyClient(options, directory, awareness, own, pool, outbox)
     outbox.flush()
-    client.announceConversations()
     return client
   }
 
@@ -276,6 +273,7 @@ export class ParleyClient {
       clock: this.clock,
       pool: this.pool,
       outbox: this.outbox,
+      keys: directoryKeys(this.me, this.usersView),
       noteSent: sent => this.noteSent(sent),
       markRead: (room, counts) => {
         this.own.doc.transact(() => userReads(this.own.doc).set(room, { counts }), LOCAL_ORIGIN)
@@ -293,43 +291,17 @@ export class ParleyClient {
   undelivered (): string[] { return this.outbox.pending() }
 
   /**
-   * After one's own message: a direct conversation joins one's own list, marked to be
-   * announced to the other person, so that a first message from someone new shows up for them.
+   * After one's own message: a direct conversation joins one's own list. NOTE: the other
+   * person's list is the relay's to update (it adds the conversation when a participant first
+   * writes to it), since nobody else may write to someone's own room.
    */
   private noteSent (ref: ConversationRef): void {
     if (ref.kind !== 'direct') return
     const room = conversationRoom(ref)
     if (this.inbox.lists(room)) return
-    const entry = { added_at: timestamp(this.clock), announced: false }
+    const entry = { added_at: timestamp(this.clock) }
     this.own.doc.transact(() => userConversations(this.own.doc).set(room, entry), LOCAL_ORIGIN)
-    this.announceConversations()
   }
-
-  /**
-   * Adds each direct conversation not yet announced to the other person's list. NOTE: the
-   * intent lives in one's own (persisted) room, so an announcement cut short by closing the
-   * app is made on the next start; the write itself is then held by the outbox.
-   */
-  private announceConversations (): void {
-    const listed = userConversations(this.own.doc)
-    for (const [room, value] of listed.entries()) {
-      const entry = value as { added_at?: string; announced?: unknown } | null
-      const ref = conversationOfRoom(room)
-      if (entry?.announced !== false || ref?.kind !== 'direct' || this.announcing.has(room)) continue
-      const peerRoom = userRoom(ref.user_ids.find(id => id !== this.me.user_id)!)
-      this.announcing.add(room)
-      void this.pool.acquire(peerRoom).then(replica => {
-        if (this.closed) return
-        const theirs = userConversations(replica.doc)
-        if (!theirs.has(room)) this.outbox.write(peerRoom, replica.doc, () => theirs.set(room, { added_at: entry.added_at }))
-        this.own.doc.transact(() => listed.set(room, { added_at: entry.added_at, announced: true }), LOCAL_ORIGIN)
-      }).catch(() => {}).finally(() => {
-        this.announcing.delete(room)
-        void this.pool.release(peerRoom)
-      })
-    }
-  }
-
 
   // --- events and lifetime ---------------------------------------------------
 

@@ -45,6 +45,9 @@ export class ValidatedMap<T> {
 
   has (key: string): boolean { return this.valid.has(key) }
 
+  /** The keys of the valid entries. */
+  keys (): IterableIterator<string> { return this.valid.keys() }
+
   values (): IterableIterator<T> { return this.valid.values() }
 
   get size (): number { return this.valid.size }

@@ -4,7 +4,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { connectProtocols, createConnectToken } from '../connect-token'
 import type { Identity } from '../identity'
-import { CloseCode, MessageType } from '../protocol'
+import { CloseCode, MessageType, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
 import { RelayState } from './relay-state'
 import { readRefusal } from './refusal'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -125,7 +125,8 @@ class WebsocketRoomLink implements RoomLink {
   private watchRefusals (): void {
     this.provider.messageHandlers[MessageType.auth] = (_encoder, decoder) => {
       const refusal = readRefusal(decoder)
-      if (refusal === null) return
+      // One refused update or presence message is not a refused room (see REJECTED_UPDATE).
+      if (refusal === null || refusal.startsWith(REJECTED_UPDATE) || refusal.startsWith(REJECTED_PRESENCE)) return
       this.refused = refusal
       this.notify()
     }

@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, inject, onTestFailed } from 'vitest'
 import { memoryLogger } from '../../relay/log'
 import { startRelay, type Relay } from '../../relay/server'
+import type { AccessMode } from '../../relay/trust/authenticate'
 import { LeveldbStore } from '../../relay/storage/leveldb-store'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { launchChromium } from './chromium'
@@ -79,7 +80,7 @@ export class BrowserFixture {
    * The real relay serving the web app built for this run: storing in memory, or in LevelDB at
    * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's).
    */
-  async relay (options: { dataDir?: string; port?: number } = {}): Promise<TestRelay> {
+  async relay (options: { dataDir?: string; port?: number; access?: AccessMode } = {}): Promise<TestRelay> {
     const log = memoryLogger()
     const dataDir = options.dataDir ?? null
     const store = dataDir === null ? new MemoryStore() : await LeveldbStore.open(dataDir)
@@ -88,6 +89,7 @@ export class BrowserFixture {
       port: options.port ?? 0,
       staticDir: inject('parleyAppDir'),
       idleUnloadMs: 1000,
+      access: options.access,
       log
     })
     this.defer(() => relay.close())

@@ -6,7 +6,8 @@
 // - button "New group" opens a dialog: textbox "Group name", a checkbox per person, button "Create";
 // - the open conversation is a role="log" region; each message (a list item) shows its sender's
 //   name and its content; textbox "Message" and button "Send" (Enter sends, Shift+Enter is a new line);
-// - role="status" reading "Connected", "Connecting" or "Offline";
+// - role="status" reading "Connected", "Connecting", "Offline" or "Refused by the relay"; a refusal
+//   is explained in an alert, with textbox "Invitation" and button "Join" when an invitation would help;
 // - a Users entry's name ends in ", N unread" while there are unread messages; one's own message
 //   has buttons "Edit" (opens textbox "Edited text": Enter saves, Escape cancels) and "Delete",
 //   and a deleted one reads "Message deleted"; the line under the log reads "Bob is typing…";
@@ -19,8 +20,8 @@ import { expect } from 'vitest'
 export const SYNC_TIMEOUT_MS = 10_000
 
 /** What the status element may read. */
-export type ConnectionWord = 'Connected' | 'Connecting' | 'Offline'
-const CONNECTION_WORDS: readonly string[] = ['Connected', 'Connecting', 'Offline']
+export type ConnectionWord = 'Connected' | 'Connecting' | 'Offline' | 'Refused by the relay'
+const CONNECTION_WORDS: readonly string[] = ['Connected', 'Connecting', 'Offline', 'Refused by the relay']
 
 /** One message as a person reads it: who sent it and what it says. */
 export interface Said {

@@ -188,6 +188,14 @@ export const parleyChatStyles = css`
     color: var(--_danger);
   }
 
+  .unverified {
+    margin: 0;
+    padding: 0.3rem 0.75rem;
+    font-size: 0.85em;
+    color: var(--_muted);
+    border-top: 1px dashed var(--_border);
+  }
+
   .visually-hidden {
     position: absolute;
     width: 1px;

@@ -2,6 +2,7 @@
 // conversation on any page, with the app's model and storage, in one ES module (Lit bundled in).
 import { LitElement, html, nothing, type PropertyValues } from 'lit'
 import { LIMITS, type ConnectionStatus, type Message } from '../../shared'
+import { describeUnverified } from '../format'
 import { parleyChatStyles } from './parley-chat-styles'
 import { WidgetChat, describeError } from './widget-chat'
 import { widgetRelay } from './widget-relay'
@@ -174,6 +175,9 @@ export class ParleyChat extends LitElement {
             </li>`
         })}</ul>
       </section>
+      ${chat.unverified > 0
+        ? html`<p class="unverified" role="status" part="unverified">${describeUnverified(chat.unverified)}</p>`
+        : nothing}
     `
   }
 

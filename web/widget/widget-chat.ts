@@ -47,6 +47,7 @@ export class WidgetChat {
   #opening = 0
   #messages: Message[] = []
   #pending: ReadonlySet<string> = new Set()
+  #unverified = 0
   #seen = new Set<string>()
   #firstRead = true
   #reads: Promise<void> = Promise.resolve()
@@ -66,6 +67,8 @@ export class WidgetChat {
   /** The open conversation's newest messages, oldest first. */
   get messages (): readonly Message[] { return this.#messages }
   get open (): boolean { return this.#conversation !== null }
+  /** Messages hidden because their sender's signature does not verify (possible forgeries). */
+  get unverified (): number { return this.#unverified }
 
   isPending (message_id: string): boolean { return this.#pending.has(message_id) }
   nameOf (user_id: string): string { return this.#client?.user(user_id)?.name ?? 'Unknown' }
@@ -187,6 +190,7 @@ export class WidgetChat {
     this.#conversation = conversation
     this.#messages = []
     this.#pending = new Set()
+    this.#unverified = 0
     this.#seen = new Set()
     this.#firstRead = true
     if (conversation) {
@@ -224,6 +228,7 @@ export class WidgetChat {
     this.#firstRead = false
     this.#messages = messages
     this.#pending = new Set(messages.filter(message => conversation.isPending(message.message_id)).map(message => message.message_id))
+    this.#unverified = conversation.unverified
     // Read marks keep the unread counts right in the app, for this person on every device.
     if (typeof document === 'undefined' || document.visibilityState === 'visible') conversation.markRead()
     this.listener.changed()

@@ -1,0 +1,60 @@
+// Presence from a connection: only its own user's states, under client ids nobody else holds, a few per room.
+import * as decoding from 'lib0/decoding'
+
+export type PresenceRefusal = 'malformed' | 'not-your-presence' | 'taken-client-id' | 'too-many-presence-entries' | 'presence-too-large'
+
+/** A presence state is a small JSON object ({ user_id } or { user_id, typing }). */
+const MAX_STATE_LENGTH = 1024
+
+export interface AwarenessEntry {
+  client: number
+  clock: number
+  /** The state, or null when the client says it has left. */
+  state: Record<string, unknown> | null
+}
+
+/** Reads y-protocols' awareness update: count, then client, clock and JSON state for each. */
+export const readAwarenessUpdate = (update: Uint8Array): AwarenessEntry[] | null => {
+  try {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    const entries: AwarenessEntry[] = []
+    for (let i = 0; i < count; i++) {
+      const client = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const text = decoding.readVarString(decoder)
+      if (text.length > MAX_STATE_LENGTH) return null
+      const state = JSON.parse(text) as unknown
+      if (state !== null && (typeof state !== 'object' || Array.isArray(state))) return null
+      entries.push({ client, clock, state: state as Record<string, unknown> | null })
+    }
+    return decoding.hasContent(decoder) ? null : entries
+  } catch {
+    return null
+  }
+}
+
+export interface PresenceContext {
+  user_id: string
+  /** Client ids this connection has published in the room. */
+  own: ReadonlySet<number>
+  /** Which user holds each client id in the room (for as long as the room is loaded). */
+  holders: ReadonlyMap<number, string>
+  maxEntries: number
+}
+
+/**
+ * Null when every entry is the connection's own to publish. NOTE: a client id stays with the
+ * user who first used it while the room is loaded, so that nobody can take over someone's id
+ * (with a huge clock, that would freeze their presence for everyone).
+ */
+export const judgePresence = (entries: AwarenessEntry[], context: PresenceContext): PresenceRefusal | null => {
+  let added = 0
+  for (const { client, state } of entries) {
+    const holder = context.holders.get(client)
+    if (holder !== undefined && holder !== context.user_id) return 'taken-client-id'
+    if (state !== null && state.user_id !== context.user_id) return 'not-your-presence'
+    if (!context.own.has(client)) added += 1
+  }
+  return context.own.size + added > context.maxEntries ? 'too-many-presence-entries' : null
+}

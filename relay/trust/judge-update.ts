@@ -1,0 +1,56 @@
+// One verdict per incoming update: what it would cost Yjs, what it writes, and whether each write is the writer's to make.
+import * as Y from 'yjs'
+import type { RoomRef } from '../../shared/protocol'
+import { checkUpdateCost, type UpdateCostReason } from './update-cost'
+import { inspectUpdate, type InspectionFailure } from './update-inspection'
+import { judgeWrite, type WriteRefusal } from './write-rules'
+
+export type UpdateRefusal = WriteRefusal | InspectionFailure | Exclude<UpdateCostReason, 'missing-dependencies'> | 'depends-on-refused-update'
+
+/**
+ * 'apply'; 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are
+ * no update at all (the sender is broken or hostile); else why it is refused.
+ */
+export type UpdateVerdict = 'apply' | 'wait' | 'unreadable' | { refused: UpdateRefusal }
+
+export interface UpdateJudgement {
+  doc: Y.Doc
+  room: RoomRef
+  /** The authenticated user who sent it. */
+  writer: string
+  /** Yjs client id → first clock of this writer's refused updates. */
+  refused: ReadonlyMap<number, number>
+  maxMessageLength: number
+}
+
+export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
+  // First the cheap check of what it would cost Yjs (it reads no content).
+  const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } })
+  if (!cost.ok) {
+    if (cost.reason === 'malformed') return 'unreadable'
+    if (cost.reason !== 'missing-dependencies') return { refused: cost.reason }
+    // It waits, unless this writer has had updates refused: then, does it build on one?
+    if (refused.size === 0) return 'wait'
+  }
+  const inspection = inspectUpdate(doc, update)
+  if (inspection.ok === 'missing') {
+    const refusedFrom = refused.get(inspection.on.client)
+    return refusedFrom !== undefined && inspection.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
+  }
+  if (!inspection.ok) return inspection.reason === 'malformed' ? 'unreadable' : { refused: inspection.reason }
+  const context = {
+    writer,
+    room,
+    current: (root: string, key: string) => doc.share.has(root) ? doc.getMap(root).get(key) : undefined,
+    maxMessageLength
+  }
+  // NOTE: overwriting an entry deletes its old value (the update's delete set says so too);
+  // the new value's rule already decides whether the writer may replace the old one.
+  const overwritten = new Set(inspection.writes.filter(write => !write.deleted).map(write => `${write.root}\0${write.key}`))
+  for (const write of inspection.writes) {
+    if (write.deleted && overwritten.has(`${write.root}\0${write.key}`)) continue
+    const refusal = judgeWrite(write, context)
+    if (refusal !== null) return { refused: refusal }
+  }
+  return 'apply'
+}

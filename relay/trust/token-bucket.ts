@@ -1,0 +1,30 @@
+// A token bucket: a sustained rate with room for bursts, for messages and for CPU time.
+
+export class TokenBucket {
+  private tokens: number
+  private last: number
+
+  /** `rate` tokens per second, at most `burst` saved up. */
+  constructor (private readonly rate: number, private readonly burst: number, now = performance.now()) {
+    this.tokens = burst
+    this.last = now
+  }
+
+  /** Takes `cost` tokens (the balance may go negative); returns the balance. */
+  take (cost: number, now = performance.now()): number {
+    this.refill(now)
+    this.tokens -= cost
+    return this.tokens
+  }
+
+  /** Milliseconds until the balance is back to zero (0 if it is not negative). */
+  waitMs (now = performance.now()): number {
+    this.refill(now)
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate) * 1000)
+  }
+
+  private refill (now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.last = now
+  }
+}

@@ -1,0 +1,57 @@
+// What one writes into a conversation: content checked, and each message version signed with the activity entry that points at it.
+import { signActivity, type UnsignedActivity } from '../activity-signature'
+import { ParleyError } from '../errors'
+import type { Identity } from '../identity'
+import { signMessage, type UnsignedMessage } from '../message-signature'
+import { LIMITS, isWellFormedText, type Message } from '../model'
+import { PREVIEW_LENGTH } from '../schema'
+
+export const assertContent = (content: string): void => {
+  if (typeof content !== 'string' || content.trim().length === 0) throw new ParleyError('invalid-input', 'a message needs content')
+  if (content.length > LIMITS.contentLength) throw new ParleyError('invalid-input', `a message is at most ${LIMITS.contentLength} characters`)
+  if (!isWellFormedText(content)) throw new ParleyError('invalid-input', 'a message cannot hold half of a character (a lone surrogate)')
+}
+
+/** The start of a message for the conversation list, never ending in half of a surrogate pair. */
+export const previewOf = (content: string): string => {
+  const preview = content.slice(0, PREVIEW_LENGTH)
+  return /[\uD800-\uDBFF]$/.test(preview) ? preview.slice(0, -1) : preview
+}
+
+export const withoutSignature = ({ signature: _signature, ...unsigned }: Message): UnsignedMessage => unsigned
+
+/** An activity entry as stored under its sender's id (the sender is the key, not a field). */
+export interface StoredActivity {
+  count: number
+  last: { message_id: string; created_at: string; preview: string; deleted: boolean }
+  signature: string
+}
+
+/**
+ * Signs a message version and, when `count` is given, one's activity entry naming it as one's
+ * latest message in `room` (both at once). Nothing is written here.
+ */
+export const signWrite = async (
+  me: Identity,
+  room: string,
+  unsigned: UnsignedMessage,
+  count: number | null
+): Promise<{ message: Message; activity: StoredActivity | null }> => {
+  const last = {
+    message_id: unsigned.message_id,
+    created_at: unsigned.created_at,
+    preview: previewOf(unsigned.content),
+    deleted: unsigned.deleted_at !== null
+  }
+  const activity: UnsignedActivity | null = count === null
+    ? null
+    : { sender_id: me.user_id, count, last: { ...last, sender_id: me.user_id } }
+  const [signature, activitySignature] = await Promise.all([
+    signMessage(me, unsigned),
+    activity && signActivity(me, room, activity)
+  ])
+  return {
+    message: { ...unsigned, signature },
+    activity: activity && activitySignature ? { count: activity.count, last, signature: activitySignature } : null
+  }
+}

@@ -1,0 +1,134 @@
+// The relay's caps: connections per address, rooms per user, send rates, slow readers; each refusal is clear and costs nobody else.
+import { afterEach, describe, expect, it } from 'vitest'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import NodeWebSocket from 'ws'
+import type WebSocket from 'ws'
+import * as Y from 'yjs'
+import { createIdentity } from '../shared/identity'
+import { CloseCode, MUX_PATH, MessageType, MuxFrame, bucketRoom, directConversation, userRoom } from '../shared/protocol'
+import { bucketMessages } from '../shared/schema'
+import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { muxNetwork } from '../shared/client/mux-network'
+import { signMessage } from '../shared/message-signature'
+import { randomId } from '../shared/ids'
+import { Fixture, authenticatedSocket, contents, sendConfirmed, waitFor } from './helpers'
+
+const fixture = new Fixture('mux')
+afterEach(() => fixture.cleanup())
+
+const opened = async (socket: WebSocket): Promise<WebSocket> => {
+  fixture.defer(() => socket.terminate())
+  socket.on('error', () => {})
+  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('unexpected-response', (_, response) => reject(new Error(`HTTP ${response.statusCode}`))) })
+  return socket
+}
+
+/** Permission-denied reasons a raw mux socket receives, by room. */
+const refusalsOf = (socket: WebSocket): Map<string, string> => {
+  const refusals = new Map<string, string>()
+  socket.on('message', (data: Buffer) => {
+    const { room, payload } = decodeMuxFrame(new Uint8Array(data))
+    const decoder = decoding.createDecoder(payload)
+    if (decoding.readVarUint(decoder) === MessageType.auth && decoding.readVarUint(decoder) === 0) refusals.set(room, decoding.readVarString(decoder))
+  })
+  return refusals
+}
+
+describe('limits', () => {
+  it('refuses connections beyond the cap per address with HTTP 429, before any work', async () => {
+    const relay = await fixture.relay({ limits: { connectionsPerAddress: 3 } })
+    const identity = await createIdentity()
+    for (let i = 0; i < 3; i++) await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, identity))
+    await expect(opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, identity))).rejects.toThrow('HTTP 429')
+    expect(relay.log.some(line => line.includes('too-many-connections'))).toBe(true)
+  })
+
+  it('refuses rooms beyond the cap per user, over all their sockets, and counts rooms left', async () => {
+    const relay = await fixture.relay({ limits: { roomsPerUser: 2 } })
+    const [ada, bob] = await Promise.all([createIdentity(), createIdentity()])
+    const first = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))
+    const second = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))
+    const refusals = refusalsOf(second)
+    const conversation = directConversation(ada.user_id, bob.user_id)
+    first.send(encodeMuxFrame(MuxFrame.join, userRoom(ada.user_id)))
+    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 0)))
+    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 1)))
+    await waitFor('the third room refused', () => refusals.get(bucketRoom(conversation, 1)) === 'too-many-rooms')
+    expect(refusals.has(bucketRoom(conversation, 0))).toBe(false)
+    // Leaving one makes room for another.
+    first.send(encodeMuxFrame(MuxFrame.leave, userRoom(ada.user_id)))
+    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 2)))
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(refusals.has(bucketRoom(conversation, 2))).toBe(false)
+  })
+
+  it('slows a flooding connection down instead of letting it starve others: every update still arrives, nobody is closed', async () => {
+    const relay = await fixture.relay({ limits: { messagesPerSecond: 100, cpuMsPerSecond: 1000 } })
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const [adaSide, bobSide] = await Promise.all([ada.openDirect(bob.me.user_id), bob.openDirect(ada.me.user_id)])
+    // A hand-made client of Carol floods her own room with 1,000 updates (6 s beyond her burst of 400).
+    const carol = await createIdentity()
+    const flood = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, carol))
+    const room = userRoom(carol.user_id)
+    const joined = new Promise(resolve => flood.once('message', resolve))
+    flood.send(encodeMuxFrame(MuxFrame.join, room))
+    await joined
+    const doc = new Y.Doc()
+    doc.on('update', (update: Uint8Array) => flood.send(encodeMuxFrame(MuxFrame.message, room,
+      encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }))))
+    for (let i = 0; i < 1000; i++) doc.getMap('reads').set(`dm/${'A'.repeat(22)}/${'B'.repeat(22)}`, { counts: { [carol.user_id]: i } })
+    await sendConfirmed(adaSide, ['still fast'])
+    await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('still fast'))
+    // The flood was held back, not dropped: the relay ends up with all of it.
+    const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
+    await waitFor('all 1,000 applied', async () => {
+      const loaded = await relay.registry.join(room, reader)
+      relay.registry.leave(loaded, reader)
+      return Y.getState(loaded.doc.store, doc.clientID) === 1000
+    }, 20_000)
+    expect(flood.readyState).toBe(flood.OPEN)
+    expect(relay.log.filter(line => line.includes('connection-throttled'))).toHaveLength(1)
+  })
+
+  it('drops a reader that lets its buffer grow past the cap (4508), and nobody else', async () => {
+    const relay = await fixture.relay({ limits: { maxBufferedBytes: 256 * 1024 } })
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const [adaSide, bobSide] = await Promise.all([ada.openDirect(bob.me.user_id), bob.openDirect(ada.me.user_id)])
+    // A bucket of ~3 MB, written in one update by Ada's own hand-held replica.
+    const conversation = directConversation(ada.me.user_id, bob.me.user_id)
+    const room = bucketRoom(conversation, 1)
+    const network = muxNetwork({ url: relay.wsUrl, identity: ada.me, WebSocket: NodeWebSocket })
+    const doc = new Y.Doc()
+    const link = network.connect(room, doc)
+    fixture.defer(() => { link.destroy(); doc.destroy() })
+    await link.whenSynced(5000)
+    const now = new Date().toISOString()
+    const messages = await Promise.all(Array.from({ length: 750 }, async () => {
+      const fields = { message_id: randomId(), sender_id: ada.me.user_id, receiver_id: bob.me.user_id, group_id: null, content: 'x'.repeat(4000), created_at: now, updated_at: now, deleted_at: null }
+      return { ...fields, signature: await signMessage(ada.me, fields) }
+    }))
+    doc.transact(() => { for (const message of messages) bucketMessages(doc).set(message.message_id, message) })
+    await waitFor('the relay has the big bucket', () => link.acknowledged(doc.clientID) >= 750, 20_000)
+
+    // Bob's second device stops reading and asks for the bucket again and again.
+    const slow = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, bob.me))
+    const closed = new Promise<number>(resolve => slow.once('close', code => resolve(code)))
+    slow.pause()
+    slow.send(encodeMuxFrame(MuxFrame.join, room))
+    for (let i = 0; i < 8; i++) {
+      slow.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+        encoding.writeVarUint(encoder, 0)
+        encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()))
+      })))
+    }
+    await waitFor('the slow reader is dropped', () => relay.log.some(line => line.includes('too slow to keep up')), 20_000)
+    slow.resume()
+    expect(await closed).not.toBe(1000)
+    await sendConfirmed(adaSide, ['still here'])
+    await waitFor('Bob still gets messages', async () => (await contents(bobSide)).includes('still here'))
+    expect(CloseCode.tooSlow).toBe(4508)
+  })
+})
