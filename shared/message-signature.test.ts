@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import { createIdentity, type Identity } from './identity'
 import { randomId, toBase64Url, fromBase64Url } from './ids'
-import { MESSAGE_DOMAIN, encodeMessage, signMessage, verifyMessage, type UnsignedMessage } from './message-signature'
+import { MESSAGE_DOMAIN, messageSigningBytes, signMessage, verifyMessage, type UnsignedMessage } from './message-signature'
 import { isSignature, parseMessage, type Message } from './model'
 
 const T = '2024-05-01T12:00:00.000Z'
@@ -69,7 +69,7 @@ describe('signMessage and verifyMessage', () => {
     expect(await verifyMessage({ ...inGroup, receiver_id: 'null' }, ada.public_key)).toBe(false)
     // Moving characters from one field to the next changes the bytes (every string is length-prefixed).
     const message = unsigned({ content: 'ab' })
-    expect(encodeMessage(message)).not.toEqual(encodeMessage({ ...message, content: 'a', created_at: 'b' + message.created_at }))
+    expect(messageSigningBytes(message)).not.toEqual(messageSigningBytes({ ...message, content: 'a', created_at: 'b' + message.created_at }))
   })
 
   it('fails with another key, and with another sender’s genuine signature on the same message', async () => {
@@ -99,7 +99,7 @@ describe('signMessage and verifyMessage', () => {
 
   it('encodes under its domain prefix, with the fields in a fixed order', () => {
     const message = unsigned()
-    const decoder = decoding.createDecoder(encodeMessage(message))
+    const decoder = decoding.createDecoder(messageSigningBytes(message))
     expect(decoding.readVarString(decoder)).toBe(MESSAGE_DOMAIN)
     expect(decoding.readVarString(decoder)).toBe(message.message_id)
     expect(decoding.readVarString(decoder)).toBe(message.sender_id)

@@ -28,7 +28,7 @@ export const writeOptionalString = (encoder: encoding.Encoder, value: string | n
  * and each nullable one behind a null marker, so that two different messages never encode
  * alike (no field can spill into the next, and null is not '').
  */
-export const encodeMessage = (message: UnsignedMessage): Uint8Array => {
+export const messageSigningBytes = (message: UnsignedMessage): Uint8Array => {
   const encoder = encoding.createEncoder()
   encoding.writeVarString(encoder, MESSAGE_DOMAIN)
   encoding.writeVarString(encoder, message.message_id)
@@ -78,8 +78,8 @@ export const verifyBytes = async (bytes: Uint8Array, signature: string, publicKe
 
 /** The sender's signature of a message (every version: a new edit is signed anew). */
 export const signMessage = (identity: Identity, message: UnsignedMessage): Promise<string> =>
-  signBytes(identity, encodeMessage(message))
+  signBytes(identity, messageSigningBytes(message))
 
 /** Whether the message was signed, exactly as it is, by the holder of `publicKey` (its sender's). */
 export const verifyMessage = async (message: Message, publicKey: string): Promise<boolean> =>
-  isWellFormedText(message.content) && verifyBytes(encodeMessage(message), message.signature, publicKey)
+  isWellFormedText(message.content) && verifyBytes(messageSigningBytes(message), message.signature, publicKey)
