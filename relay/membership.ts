@@ -30,6 +30,7 @@ export class RoomMembership implements Peer {
   /** Frames that arrived while access was checked and the room loaded, handled in order once it is ready. */
   private early: Uint8Array[] | null = []
   private ended = false
+  private refusalLogged = false
   private readonly ref: RoomRef
 
   constructor (
@@ -104,6 +105,13 @@ export class RoomMembership implements Peer {
     if (this.ended || this.room === null) return
     const refusal = this.context.access.check(this.user_id, this.ref)
     if (refusal !== null) this.revoke(refusal)
+  }
+
+  /** Logs the first refused update or presence message of this membership: once is enough. */
+  refused (reason: string): void {
+    if (this.refusalLogged) return
+    this.refusalLogged = true
+    this.carrier.log.warn('update-refused', { room: this.roomName, user: this.user_id, reason })
   }
 
   revoke (reason: string): void {

@@ -44,6 +44,8 @@ export interface Peer {
   readonly user_id: string
   /** Ends this peer's membership because it may no longer be in the room, telling it why. */
   revoke(reason: string): void
+  /** Told when one of its updates or presence messages was refused (already sent to the client). */
+  refused?(reason: string): void
 }
 
 export type ProtocolViolationReason = 'malformed' | 'unknown-message-type' | 'rejected-update' | 'too-many-rejected-updates' | 'missing-dependencies'
@@ -252,6 +254,7 @@ export class Room {
       encoding.writeVarUint(encoder, 0)
       encoding.writeVarString(encoder, reason)
     }))
+    peer.refused?.(reason)
     if (held.rejections > MAX_REJECTIONS) throw new ProtocolViolation('too-many-rejected-updates', 'too many refused updates')
   }
 

@@ -102,6 +102,8 @@ describe('forged messages', () => {
     await forger.forge('depends-on-refused-update', () => messages.set(original.message_id, { ...original, content: 'really off' }))
     expect((await relayCopy(relay, room)).equals(before)).toBe(true)
     expect(await contents(bobSide)).toEqual(['the plan'])
+    // Logged once per membership, not once per refused update.
+    expect(relay.log.filter(line => line.includes('update-refused') && line.includes('not-yours')).length).toBeGreaterThanOrEqual(1)
 
     // Her own message, from the same replica, goes through.
     const now = new Date().toISOString()
