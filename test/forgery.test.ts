@@ -4,16 +4,15 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
 import type { Group, Message, User } from '../shared/model'
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, directConversation, groupConversation } from '../shared/protocol'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { bucketMessages, directoryGroups, directoryUsers } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
 import { muxNetwork } from '../shared/client/mux-network'
 import type { Relay } from '../relay/server'
-import { Fixture, authenticatedSocket, contents, sendConfirmed, waitFor } from './helpers'
+import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -170,9 +169,8 @@ describe('forged presence', () => {
     fixture.defer(() => socket.terminate())
     const refusals: string[] = []
     socket.on('message', (data: Buffer) => {
-      const { payload } = decodeMuxFrame(new Uint8Array(data))
-      const decoder = decoding.createDecoder(payload)
-      if (decoding.readVarUint(decoder) === MessageType.auth && decoding.readVarUint(decoder) === 0) refusals.push(decoding.readVarString(decoder))
+      const { refusal } = readMuxRefusal(data)
+      if (refusal !== null) refusals.push(refusal)
     })
     await new Promise(resolve => socket.once('open', resolve))
     socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))

@@ -5,6 +5,10 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
+import * as decoding from 'lib0/decoding'
+import { MessageType } from '../shared/protocol'
+import { decodeMuxFrame } from '../shared/wire'
+import { readRefusal } from '../shared/client/refusal'
 import { ParleyClient } from '../shared/client/parley'
 import type { Conversation } from '../shared/client/conversation'
 import type { Message } from '../shared/model'
@@ -105,4 +109,14 @@ export const authenticatedSocket = async (wsUrl: string, path: string, identity?
   const url = `${wsUrl}/${path}`
   const token = await createConnectToken(identity ?? await createIdentity(), url)
   return new WebSocket(url, connectProtocols(token))
+}
+
+/**
+ * A frame the relay sent on a mux socket, read as its room and, when it is y-protocols'
+ * permission-denied message, the reason (null for any other message of the room).
+ */
+export const readMuxRefusal = (data: Buffer): { room: string; refusal: string | null } => {
+  const { room, payload } = decodeMuxFrame(new Uint8Array(data))
+  const decoder = decoding.createDecoder(payload)
+  return { room, refusal: decoding.readVarUint(decoder) === MessageType.auth ? readRefusal(decoder) : null }
 }

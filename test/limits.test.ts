@@ -1,6 +1,5 @@
 // The relay's caps: connections per address, rooms per user, send rates, slow readers; each refusal is clear and costs nobody else.
 import { afterEach, describe, expect, it } from 'vitest'
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import NodeWebSocket from 'ws'
 import type WebSocket from 'ws'
@@ -8,11 +7,11 @@ import * as Y from 'yjs'
 import { createIdentity } from '../shared/identity'
 import { CloseCode, MUX_PATH, MessageType, MuxFrame, bucketRoom, directConversation, userRoom } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { muxNetwork } from '../shared/client/mux-network'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
-import { Fixture, authenticatedSocket, contents, sendConfirmed, waitFor } from './helpers'
+import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -28,9 +27,8 @@ const opened = async (socket: WebSocket): Promise<WebSocket> => {
 const refusalsOf = (socket: WebSocket): Map<string, string> => {
   const refusals = new Map<string, string>()
   socket.on('message', (data: Buffer) => {
-    const { room, payload } = decodeMuxFrame(new Uint8Array(data))
-    const decoder = decoding.createDecoder(payload)
-    if (decoding.readVarUint(decoder) === MessageType.auth && decoding.readVarUint(decoder) === 0) refusals.set(room, decoding.readVarString(decoder))
+    const { room, refusal } = readMuxRefusal(data)
+    if (refusal !== null) refusals.set(room, refusal)
   })
   return refusals
 }

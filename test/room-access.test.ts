@@ -1,11 +1,10 @@
 // Rooms are for their people only: a direct conversation's two participants, a group's current members, one's own room.
 import { afterEach, describe, expect, it } from 'vitest'
-import * as decoding from 'lib0/decoding'
 import type WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
-import { CloseCode, MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom } from '../shared/protocol'
-import { decodeMuxFrame, encodeMuxFrame } from '../shared/wire'
-import { Fixture, authenticatedSocket, contents, sendConfirmed, waitFor } from './helpers'
+import { CloseCode, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom } from '../shared/protocol'
+import { encodeMuxFrame } from '../shared/wire'
+import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -17,13 +16,9 @@ const muxSocket = async (wsUrl: string, identity: Identity) => {
   const denied = new Map<string, string>()
   const messages = new Map<string, number>()
   socket.on('message', (data: Buffer) => {
-    const { room, payload } = decodeMuxFrame(new Uint8Array(data))
-    const decoder = decoding.createDecoder(payload)
-    if (decoding.readVarUint(decoder) === MessageType.auth && decoding.readVarUint(decoder) === 0) {
-      denied.set(room, decoding.readVarString(decoder))
-    } else {
-      messages.set(room, (messages.get(room) ?? 0) + 1)
-    }
+    const { room, refusal } = readMuxRefusal(data)
+    if (refusal !== null) denied.set(room, refusal)
+    else messages.set(room, (messages.get(room) ?? 0) + 1)
   })
   await new Promise(resolve => socket.once('open', resolve))
   return {
