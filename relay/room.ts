@@ -78,6 +78,8 @@ export class Room {
   private failure: Error | null = null
   /** Per peer: updates waiting for their dependencies, and what of its updates was refused. */
   private readonly held = new Map<Peer, HeldUpdates>()
+  /** How many new Yjs client ids each user has brought into this room since it was loaded. */
+  private readonly clientsAdded = new Map<string, number>()
   /** Awareness client id → the user who first published it here. */
   private readonly presenceHolders = new Map<number, string>()
 
@@ -182,6 +184,7 @@ export class Room {
       room: this.ref,
       writer: peer.user_id,
       refused: held.refused,
+      clientsAdded: this.clientsAdded.get(peer.user_id) ?? 0,
       maxMessageLength: this.options.maxMessageLength
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
@@ -192,12 +195,18 @@ export class Room {
       held.pending.push(update)
       return
     }
-    if (verdict !== 'apply') {
-      for (const [client, clock] of Y.parseUpdateMeta(update).from) {
-        held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
+    if ('refused' in verdict) {
+      let from: Map<number, number>
+      try {
+        from = Y.parseUpdateMeta(update).from
+      } catch (error) {
+        // The cost check stops at the first problem: what lies after it may not even parse.
+        throw new ProtocolViolation('rejected-update', 'an update that could not be read', { cause: error })
       }
+      for (const [client, clock] of from) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
       return this.refuse(peer, `${REJECTED_UPDATE}${verdict.refused}`)
     }
+    if (verdict.apply.newClients > 0) this.clientsAdded.set(peer.user_id, (this.clientsAdded.get(peer.user_id) ?? 0) + verdict.apply.newClients)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))

@@ -5,13 +5,25 @@ import { checkUpdateCost, type UpdateCostReason } from './update-cost'
 import { inspectUpdate, type InspectionFailure } from './update-inspection'
 import { judgeWrite, type WriteRefusal } from './write-rules'
 
-export type UpdateRefusal = WriteRefusal | InspectionFailure | Exclude<UpdateCostReason, 'missing-dependencies'> | 'depends-on-refused-update'
+export type UpdateRefusal =
+  | WriteRefusal
+  | InspectionFailure
+  | Exclude<UpdateCostReason, 'missing-dependencies'>
+  | 'depends-on-refused-update'
+  | 'too-many-client-ids'
 
 /**
- * 'apply'; 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are
+ * Yjs client ids one user may bring into a room while it is loaded. NOTE: an honest client has
+ * one per document and session (and one more each time the relay refuses its update); every id
+ * a document holds costs every newcomer's first sync, so nobody may add them by the thousand.
+ */
+export const MAX_NEW_CLIENTS_PER_USER = 16
+
+/**
+ * apply (saying how many new Yjs client ids it brings); 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are
  * no update at all (the sender is broken or hostile); else why it is refused.
  */
-export type UpdateVerdict = 'apply' | 'wait' | 'unreadable' | { refused: UpdateRefusal }
+export type UpdateVerdict = { apply: { newClients: number } } | 'wait' | 'unreadable' | { refused: UpdateRefusal }
 
 export interface UpdateJudgement {
   doc: Y.Doc
@@ -20,10 +32,12 @@ export interface UpdateJudgement {
   writer: string
   /** Yjs client id → first clock of this writer's refused updates. */
   refused: ReadonlyMap<number, number>
+  /** How many new Yjs client ids this writer has brought into the room so far. */
+  clientsAdded: number
   maxMessageLength: number
 }
 
-export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
+export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, clientsAdded, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
   // First the cheap check of what it would cost Yjs (it reads no content).
   const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } })
   if (!cost.ok) {
@@ -38,6 +52,7 @@ export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, ma
     return refusedFrom !== undefined && inspection.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
   }
   if (!inspection.ok) return inspection.reason === 'malformed' ? 'unreadable' : { refused: inspection.reason }
+  if (clientsAdded + inspection.newClients.length > MAX_NEW_CLIENTS_PER_USER) return { refused: 'too-many-client-ids' }
   const context = {
     writer,
     room,
@@ -52,5 +67,5 @@ export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, ma
     const refusal = judgeWrite(write, context)
     if (refusal !== null) return { refused: refusal }
   }
-  return 'apply'
+  return { apply: { newClients: inspection.newClients.length } }
 }

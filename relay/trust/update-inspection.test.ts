@@ -16,10 +16,11 @@ const updatesOf = (relay: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array[] => 
 const oneUpdate = (relay: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array => Y.mergeUpdates(updatesOf(relay, change))
 
 describe('inspectUpdate', () => {
-  it('reads a new entry from its parent and key', () => {
+  it('reads a new entry from its parent and key, and names the Yjs client ids new to the relay', () => {
     const relay = new Y.Doc()
     const update = oneUpdate(relay, doc => doc.getMap('messages').set('m1', { content: 'hi' }))
-    expect(inspectUpdate(relay, update)).toEqual({ ok: true, writes: [{ root: 'messages', key: 'm1', value: { content: 'hi' }, deleted: false }] })
+    expect(inspectUpdate(relay, update)).toMatchObject({ newClients: [Y.decodeUpdate(update).structs[0]!.id.client] })
+    expect(inspectUpdate(relay, update)).toMatchObject({ ok: true, writes: [{ root: 'messages', key: 'm1', value: { content: 'hi' }, deleted: false }] })
   })
 
   it('finds the key of an overwrite through its left neighbour, held by the relay, and counts the deletion it makes', () => {
@@ -29,7 +30,7 @@ describe('inspectUpdate', () => {
     // NOTE: the new item carries no parent or key in the update: only its neighbour's id.
     const { structs } = Y.decodeUpdate(update) as unknown as { structs: Array<{ parent: unknown; parentSub: unknown }> }
     expect(structs[0]).toMatchObject({ parent: null, parentSub: null })
-    expect(inspectUpdate(relay, update)).toEqual({
+    expect(inspectUpdate(relay, update)).toMatchObject({
       ok: true,
       writes: [
         { root: 'users', key: 'ada', value: { name: 'Eve' }, deleted: false },
@@ -65,7 +66,7 @@ describe('inspectUpdate', () => {
     const relay = new Y.Doc()
     relay.getMap('messages').set('m1', { content: 'hi' })
     const update = oneUpdate(relay, doc => doc.getMap('messages').delete('m1'))
-    expect(inspectUpdate(relay, update)).toEqual({ ok: true, writes: [{ root: 'messages', key: 'm1', value: undefined, deleted: true }] })
+    expect(inspectUpdate(relay, update)).toMatchObject({ ok: true, writes: [{ root: 'messages', key: 'm1', value: undefined, deleted: true }] })
   })
 
   it('refuses what no Parley document holds: nested types, list inserts, text', () => {
@@ -78,5 +79,7 @@ describe('inspectUpdate', () => {
     expect(inspectUpdate(relay, oneUpdate(relay, doc => doc.getArray('messages').push([1])))).toEqual({ ok: false, reason: 'not-a-map-entry' })
     expect(inspectUpdate(relay, oneUpdate(relay, doc => doc.getText('users').insert(0, 'x')))).toEqual({ ok: false, reason: 'not-a-map-entry' })
     expect(inspectUpdate(relay, new Uint8Array([0, 5, 1, 2]))).toEqual({ ok: false, reason: 'malformed' })
+    // A GC struct (here one tick of client 4242) writes no entry, but would add its client for good.
+    expect(inspectUpdate(relay, new Uint8Array([1, 1, 0x92, 0x21, 0, 0, 1, 0]))).toEqual({ ok: false, reason: 'gc-struct' })
   })
 })

@@ -25,10 +25,11 @@ export interface EntryWrite {
   deleted: boolean
 }
 
-export type InspectionFailure = 'malformed' | 'not-a-map-entry' | 'nested-type' | 'unsupported-content' | 'gap'
+export type InspectionFailure = 'malformed' | 'not-a-map-entry' | 'nested-type' | 'unsupported-content' | 'gap' | 'gc-struct'
 
 export type Inspection =
-  | { ok: true; writes: EntryWrite[] }
+  /** `newClients`: Yjs client ids the relay's copy has never held. */
+  | { ok: true; writes: EntryWrite[]; newClients: number[] }
   | { ok: false; reason: InspectionFailure }
   /** Depends on something the relay does not hold; `on` is the first such reference. */
   | { ok: 'missing'; on: Y.ID }
@@ -118,9 +119,12 @@ export const inspectUpdate = (doc: Y.Doc, update: Uint8Array): Inspection => {
 
   const writes: EntryWrite[] = []
   for (const struct of structs) {
-    if (!isItem(struct)) continue
     // Parts the relay already holds change nothing.
     if (struct.id.clock + struct.length <= Y.getState(store, struct.id.client)) continue
+    // NOTE: a GC struct writes no entry, yet adds its client to the document for every newcomer
+    // to download; an honest Parley client never sends one (its replaced values become
+    // ContentDeleted items, since root maps are never deleted).
+    if (!isItem(struct)) return { ok: false, reason: 'gc-struct' }
     const located = locate(struct)
     if (typeof located === 'string') return { ok: false, reason: located }
     if ('missing' in located) return { ok: 'missing', on: located.missing }
@@ -158,5 +162,6 @@ export const inspectUpdate = (doc: Y.Doc, update: Uint8Array): Inspection => {
       }
     }
   }
-  return { ok: true, writes }
+  const newClients = [...incoming.keys()].filter(client => !store.clients.has(client))
+  return { ok: true, writes, newClients }
 }

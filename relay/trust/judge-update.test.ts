@@ -1,0 +1,40 @@
+// The verdict on a whole update: apply, wait, unreadable, or refused, and the cap on new Yjs client ids per user.
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { parseRoom, type RoomRef } from '../../shared/protocol'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from './judge-update'
+
+const EVE = 'E'.repeat(22)
+const ROOM = parseRoom(`user/${EVE}`) as RoomRef
+
+/** An update writing one read mark into Eve's own room from a fresh Yjs client. */
+const readMark = (index: number): Uint8Array => {
+  const doc = new Y.Doc()
+  doc.getMap('reads').set(`dm/${'A'.repeat(22)}/${'B'.repeat(21)}${String.fromCharCode(65 + (index % 26))}`, { counts: {} })
+  return Y.encodeStateAsUpdate(doc)
+}
+
+const judge = (doc: Y.Doc, update: Uint8Array, clientsAdded = 0) =>
+  judgeUpdate(update, { doc, room: ROOM, writer: EVE, refused: new Map(), clientsAdded, maxMessageLength: 4000 })
+
+describe('judgeUpdate', () => {
+  it('applies an owner\'s write, counting the Yjs client id it brings', () => {
+    expect(judge(new Y.Doc(), readMark(0))).toEqual({ apply: { newClients: 1 } })
+  })
+
+  it('refuses a user bringing more than the allowed number of new Yjs client ids into a room', () => {
+    expect(judge(new Y.Doc(), readMark(1), MAX_NEW_CLIENTS_PER_USER)).toEqual({ refused: 'too-many-client-ids' })
+    const many = Y.mergeUpdates(Array.from({ length: MAX_NEW_CLIENTS_PER_USER + 1 }, (_, i) => readMark(i)))
+    expect(judge(new Y.Doc(), many)).toEqual({ refused: 'too-many-client-ids' })
+  })
+
+  it('waits for an update whose dependencies have not arrived, and calls garbage unreadable', () => {
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    doc.getMap('reads').set('x', { counts: {} })
+    doc.getMap('reads').set('x', { counts: {} })
+    expect(judge(new Y.Doc(), updates[1]!)).toBe('wait')
+    expect(judge(new Y.Doc(), new Uint8Array([9, 9, 9]))).toBe('unreadable')
+  })
+})
