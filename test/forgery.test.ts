@@ -228,3 +228,24 @@ describe('forged presence', () => {
     expect(forger.refusals).toHaveLength(4)
   })
 })
+
+describe('an honest change the relay refuses', () => {
+  it('is reported to its writer: leaving a group offline after it was renamed meanwhile', async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
+    await waitFor('Bob sees the group', () => bob.group(group.group_id) !== null)
+    const rejected: string[] = []
+    bob.subscribe(change => { if (change === 'rejected') rejected.push(bob.lastRejection ?? '') })
+    bob.setOnline(false)
+    ada.renameGroup(group.group_id, 'Team 2')
+    await waitFor('the rename is on the relay', async () => (await relayCopy(relay, DIRECTORY_ROOM)).includes(Buffer.from('Team 2')))
+    bob.removeMembers(group.group_id, [bob.me.user_id])
+    bob.setOnline(true)
+    await waitFor('Bob is told', () => rejected.length === 1)
+    expect(rejected).toEqual(['not-an-admin'])
+    // Nobody else sees the refused change.
+    expect(ada.group(group.group_id)?.user_ids).toContain(bob.me.user_id)
+  })
+})

@@ -28,6 +28,14 @@ const FIRST_SYNC_WAIT_MS = 2000
 export const describeError = (error: unknown): string =>
   error instanceof Error ? error.message : String(error)
 
+/** What a person is told when the relay refused one of their changes. */
+export const describeRejection = (reason: string | null): string => {
+  const why = reason === 'not-an-admin'
+    ? 'only the group\'s admins may make that change'
+    : reason === 'not-yours' ? 'it was not yours to change' : `the relay said "${reason ?? 'refused'}"`
+  return `The relay refused your change (${why}); others do not see it.`
+}
+
 export const selectionKey = (selection: Selection): string =>
   selection.kind === 'direct' ? `direct:${selection.user_id}` : `group:${selection.group_id}`
 
@@ -43,6 +51,7 @@ export class Session {
   #view = $state.raw<ConversationView | null>(null)
   #problem = $state<string | null>(null)
   #notice = $state<string | null>(null)
+  #rejection = $state<string | null>(null)
   #workingOffline = $state(false)
   /** The page is not parked in the back/forward cache. */
   #pageShown = true
@@ -100,6 +109,7 @@ export class Session {
     }
     if (change === undefined || change === 'groups') this.#summaries = client.conversations()
     if (change === 'conversations') this.#scheduleSummaries()
+    if (change === 'rejected') this.#rejection = describeRejection(client.lastRejection)
   }
 
   /**
@@ -148,6 +158,9 @@ export class Session {
   get problem (): string | null { return this.#problem }
   /** Something that happened to the open conversation (its group went away). */
   get notice (): string | null { return this.#notice }
+  /** That the relay refused one of one's changes, in words, until dismissed. */
+  get rejection (): string | null { return this.#rejection }
+  dismissRejection (): void { this.#rejection = null }
   get unreadTotal (): number { return this.#summaries.reduce((sum, summary) => sum + summary.unread, 0) }
 
   /** Whether the person chose to work offline (Settings). */

@@ -92,6 +92,8 @@ class HubLink implements RoomLink {
 
   get status (): ConnectionStatus { return this.network.online ? 'connected' : 'offline' }
   readonly refusal = null
+  readonly rejection = null
+  readonly rejections = 0
   get synced (): boolean { return this.network.online }
   async whenSynced (): Promise<boolean> { return this.synced }
   acknowledged (): number { return 0 }

@@ -27,7 +27,8 @@ export interface ParleyOptions {
   syncWaitMs?: number
 }
 
-export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations'
+/** 'rejected': the relay refused one of one's changes to profiles or groups (see lastRejection). */
+export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations' | 'rejected'
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
 
@@ -67,7 +68,12 @@ export class ParleyClient {
     })
     awareness.on('change', () => this.emit('presence'))
     let wasConnected = false
+    let rejections = directory.link.rejections
     directory.link.onChange(() => {
+      if (directory.link.rejections > rejections) {
+        rejections = directory.link.rejections
+        this.emit('rejected')
+      }
       const connected = directory.link.status === 'connected'
       // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
       // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
@@ -107,6 +113,13 @@ export class ParleyClient {
 
   /** Why the relay refused this client (an AuthFailure such as 'invite-required'), or null. */
   get refusal (): string | null { return this.directory.link.refusal }
+
+  /**
+   * Why the relay last refused one of one's changes to profiles or groups (e.g. 'not-an-admin'
+   * after losing admin rights while offline), or null. NOTE: the refused change stays in this
+   * device's copy only; others never see it.
+   */
+  get lastRejection (): string | null { return this.directory.link.rejection }
 
   /** Offers an invitation to an invite-only relay and reconnects with it. */
   setInvite (invite: string): void { this.options.network.setInvite(invite) }

@@ -13,6 +13,10 @@ export interface RoomLink {
    * room (not a participant, not a member); null while neither.
    */
   readonly refusal: string | null
+  /** Why the relay last refused one of this room's updates (e.g. 'not-an-admin'), or null. */
+  readonly rejection: string | null
+  /** How many of this room's updates the relay has refused: grows with each refusal. */
+  readonly rejections: number
   /** True once the relay's state has arrived on the current connection. */
   readonly synced: boolean
   /** Resolves true once synced, or false when timeoutMs passes first. */
@@ -50,6 +54,8 @@ export const offlineNetwork: Network = {
   connect: () => ({
     status: 'offline',
     refusal: null,
+    rejection: null,
+    rejections: 0,
     synced: false,
     whenSynced: async () => false,
     acknowledged: () => 0,

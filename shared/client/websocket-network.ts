@@ -76,6 +76,8 @@ class WebsocketRoomLink implements RoomLink {
   private readonly listeners = new Set<() => void>()
   private readonly relayState = new RelayState()
   private refused: string | null = null
+  private lastRejection: string | null = null
+  private rejectionCount = 0
   private destroyed = false
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
@@ -125,9 +127,15 @@ class WebsocketRoomLink implements RoomLink {
   private watchRefusals (): void {
     this.provider.messageHandlers[MessageType.auth] = (_encoder, decoder) => {
       const refusal = readRefusal(decoder)
+      if (refusal === null) return
       // One refused update or presence message is not a refused room (see REJECTED_UPDATE).
-      if (refusal === null || refusal.startsWith(REJECTED_UPDATE) || refusal.startsWith(REJECTED_PRESENCE)) return
-      this.refused = refusal
+      const rejected = [REJECTED_UPDATE, REJECTED_PRESENCE].find(prefix => refusal.startsWith(prefix))
+      if (rejected !== undefined) {
+        this.lastRejection = refusal.slice(rejected.length)
+        this.rejectionCount += 1
+      } else {
+        this.refused = refusal
+      }
       this.notify()
     }
   }
@@ -135,6 +143,8 @@ class WebsocketRoomLink implements RoomLink {
   acknowledged (client: number): number { return this.relayState.acknowledged(client) }
 
   get refusal (): string | null { return this.refused }
+  get rejection (): string | null { return this.lastRejection }
+  get rejections (): number { return this.rejectionCount }
 
   get status (): ConnectionStatus {
     if (this.refused !== null && !this.provider.wsconnected) return 'refused'
