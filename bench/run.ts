@@ -77,14 +77,15 @@ const main = async (): Promise<void> => {
   const chosen = WORKLOADS.filter(workload => !only || only.includes(workload.id))
   if (only && chosen.length !== only.length) throw new Error(`unknown workload in --only; known: ${WORKLOADS.map(w => w.id).join(', ')}`)
   const repetitions = Number(values.repetitions ?? (quick ? 3 : 5))
-  const budgetMs = (quick ? 110_000 : 560_000) / Math.max(1, chosen.length)
+  const totalWeight = chosen.reduce((sum, workload) => sum + (workload.weight ?? 1), 0)
+  const budgetMs = (workload: { weight?: number }) => ((quick ? 110_000 : 560_000) * (workload.weight ?? 1)) / Math.max(1, totalWeight)
   const started = Date.now()
   const measurements: Measurement[] = []
   for (const workload of chosen) {
     const context: BenchContext = {
       quick,
       repetitions,
-      deadline: Date.now() + budgetMs,
+      deadline: Date.now() + budgetMs(workload),
       log: line => console.error(`[${workload.id}] ${line}`)
     }
     const begun = Date.now()

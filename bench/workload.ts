@@ -49,5 +49,7 @@ export interface Workload {
   /** Short id used by `--only`, e.g. 'fanout'. */
   id: string
   title: string
+  /** Its share of the run's time budget relative to the others (default 1). */
+  weight?: number
   run(context: BenchContext): Promise<Measurement[]>
 }

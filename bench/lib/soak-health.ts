@@ -1,0 +1,28 @@
+// What a relay holds, asked from outside: Parley's GET /healthz (rooms and connections in memory), and a sleep for settling between phases.
+import type { RunningServer } from '../servers'
+
+export interface ParleyHealth {
+  /** Rooms (Y.Docs) the relay holds in memory, the directory included. */
+  rooms: number
+  connections: number
+}
+
+/** Parley's /healthz; null for the other systems, which have no such endpoint. */
+export const parleyHealth = async (server: Pick<RunningServer, 'system' | 'wsUrl'>): Promise<ParleyHealth | null> => {
+  if (server.system !== 'parley') return null
+  const response = await fetch(`${server.wsUrl.replace(/^ws/, 'http')}/healthz`)
+  const body = await response.json() as { rooms?: unknown; connections?: unknown }
+  if (typeof body.rooms !== 'number' || typeof body.connections !== 'number') throw new Error(`unexpected /healthz answer: ${JSON.stringify(body)}`)
+  return { rooms: body.rooms, connections: body.connections }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, Math.max(0, ms)))
+
+/** The relay's CPU time over `ms` of wall time, in ms per second. */
+export const cpuRate = async (server: Pick<RunningServer, 'cpuMs'>, ms: number): Promise<number> => {
+  const before = await server.cpuMs()
+  const started = performance.now()
+  await sleep(ms)
+  const used = (await server.cpuMs()) - before
+  return used / ((performance.now() - started) / 1000)
+}

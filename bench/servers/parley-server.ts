@@ -1,0 +1,32 @@
+// PARLEY: the relay under test (relay/server.ts) in memory, with its limits raised so that only its real costs throttle load.
+import { consoleLogger } from '../../relay/log'
+import { startRelay } from '../../relay/server'
+import { MemoryStore } from '../../relay/storage/memory-store'
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from '../../relay/trust/limits'
+import { announcePort } from './announce'
+
+/**
+ * NOTE: one generator process plays hundreds of users from one address at thousands of
+ * messages per second; the defaults would (rightly) throttle it. Authentication, room access,
+ * write judging and signatures all stay on. The relay's own variables (PARLEY_MESSAGES_PER_SECOND…) still win.
+ */
+const BENCH_LIMITS: Partial<RelayLimits> = {
+  connectionsPerAddress: 1_000_000,
+  roomsPerUser: 1_000_000,
+  messagesPerSecond: 1_000_000,
+  cpuMsPerSecond: 1000
+}
+
+const limits: RelayLimits = { ...DEFAULT_LIMITS, ...BENCH_LIMITS }
+for (const name of Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>) {
+  const given = process.env[LIMIT_SETTINGS[name].env]
+  if (given !== undefined) limits[name] = Number(given)
+}
+
+// Warnings and errors only: an info line per connection would cost the relay more than the benchmark's own work.
+const log = { ...consoleLogger, info: () => {} }
+const relay = await startRelay({ store: new MemoryStore(), port: Number(process.env.PORT ?? 0), staticDir: null, limits, log })
+announcePort(relay.port)
+
+// Exit (rather than die) on SIGTERM, so that profiles asked for with --cpu-prof (ServerOptions.nodeArgs) get written.
+process.on('SIGTERM', () => process.exit(0))

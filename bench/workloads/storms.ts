@@ -1,0 +1,259 @@
+// Workload `storms`: many clients joining or reconnecting to a room with a long history at once: time to synced, relay CPU and bytes per join, cold and warm.
+import type { Identity } from '../../shared/identity'
+import { randomId } from '../../shared/ids'
+import { DIRECTORY_ROOM, bucketRoom, groupConversation } from '../../shared/protocol'
+import { pinGenerator } from '../lib/generator'
+import { prepareGroupWrites, publishGroups } from '../lib/presence-groups'
+import { Recorder, type MetricSpec } from '../lib/recorder'
+import { sleep } from '../lib/soak-health'
+import { interleaved, percentile } from '../lib/stats'
+import { StormClient, prepareJoin } from '../lib/storm-client'
+import { buildHistory, seedHistory, type History } from '../lib/storm-history'
+import { createIdentities } from '../lib/thin-parley-setup'
+import { GENERATOR_CORE, SERVER_CORE } from '../lib/thin-rig'
+import { startServer, type RunningServer, type ServerSystem } from '../servers'
+import type { BenchContext, Measurement, System, Workload } from '../workload'
+
+/** FLOOR keeps no state, so it has no history to sync: reported as not run. */
+const SYSTEMS: readonly ServerSystem[] = ['stock', 'hocuspocus', 'parley']
+const ALL_SYSTEMS: readonly System[] = ['floor', ...SYSTEMS]
+
+type Mode = 'cold' | 'warm'
+
+export interface StormCase {
+  history: number
+  clients: number
+  mode: Mode
+}
+
+/** Cases in order of importance: when the deadline is near, the last ones are dropped. */
+const FULL_CASES: readonly StormCase[] = [
+  { history: 10_000, clients: 100, mode: 'warm' },
+  { history: 10_000, clients: 1, mode: 'cold' },
+  { history: 100_000, clients: 100, mode: 'warm' },
+  { history: 1000, clients: 100, mode: 'warm' },
+  { history: 1000, clients: 100, mode: 'cold' },
+  { history: 10_000, clients: 500, mode: 'warm' },
+  { history: 10_000, clients: 1, mode: 'warm' },
+  { history: 100_000, clients: 1, mode: 'warm' },
+  { history: 100_000, clients: 1, mode: 'cold' },
+  { history: 1000, clients: 1, mode: 'warm' },
+  { history: 100_000, clients: 500, mode: 'warm' },
+  { history: 1000, clients: 500, mode: 'warm' },
+  { history: 1000, clients: 1, mode: 'cold' },
+  // Past the transfer cap below, so reported as not run: every client gets the whole history.
+  { history: 10_000, clients: 100, mode: 'cold' },
+  { history: 1000, clients: 500, mode: 'cold' },
+  { history: 10_000, clients: 500, mode: 'cold' },
+  { history: 100_000, clients: 100, mode: 'cold' },
+  { history: 100_000, clients: 500, mode: 'cold' }
+]
+
+/** NOTE: a single client on 1,000 messages is left out of the quick run (the 10,000-message one tells more for the time). */
+const QUICK_CASES: readonly StormCase[] = [
+  { history: 10_000, clients: 100, mode: 'warm' },
+  { history: 10_000, clients: 1, mode: 'cold' },
+  { history: 1000, clients: 100, mode: 'warm' },
+  { history: 1000, clients: 100, mode: 'cold' },
+  { history: 10_000, clients: 1, mode: 'warm' },
+  { history: 10_000, clients: 100, mode: 'cold' }
+]
+
+/** Messages the warm client lacks. */
+const TAIL = 10
+/** Identities the storm's clients take in turn (on Parley each connection still signs its own token). */
+const JOINERS = 100
+/** Authors of the history. */
+const SENDERS = 10
+/** Bytes of a message in a history, about (a signed Parley message as a Yjs map entry). */
+const MESSAGE_BYTES = 410
+/** A storm whose clients would receive more than this in all is not run (cold: each gets the whole history). */
+const MAX_STORM_BYTES = 50 * 2 ** 20
+/**
+ * A single client's join may cost less than the relay's CPU clock (10 ms): it is repeated one
+ * join after another until about this much relay CPU is expected, 2 to 20 times.
+ */
+const SINGLE_JOINS_CPU_MS = 40
+
+/** Rough relay CPU of one join, ms: a cold join encodes the whole history. */
+const joinCpuEstimateMs = ({ history, mode }: StormCase): number => mode === 'cold' ? 1 + history / 150 : 1.5
+
+const singleJoins = (stormCase: StormCase): number =>
+  Math.max(2, Math.min(20, Math.ceil(SINGLE_JOINS_CPU_MS / joinCpuEstimateMs(stormCase))))
+
+const caseName = ({ history, clients, mode }: StormCase): string =>
+  `${history.toLocaleString('en')} messages, ${clients} client${clients === 1 ? '' : 's'}, ${mode}`
+
+const SYNCED: MetricSpec = { metric: 'time to synced from connect (values: p99 per storm)', unit: 'ms', better: 'lower' }
+const AFTER_OPEN: MetricSpec = { metric: 'socket open → sync step 2 (values: p99 per storm)', unit: 'ms', better: 'lower' }
+const RELAY_CPU: MetricSpec = { metric: 'relay CPU per join', unit: 'ms', better: 'lower' }
+const BYTES: MetricSpec = { metric: 'bytes received per join, until synced', unit: 'KB', better: 'lower' }
+
+const cpuTarget = ({ mode }: StormCase): Measurement['target'] => mode === 'warm' ? { op: '<=', value: 1 } : undefined
+
+interface StormResult {
+  synced: number[]
+  afterOpen: number[]
+  bytes: number[]
+  relayCpuMs: number
+  joins: number
+}
+
+/**
+ * One storm: each wave's clients connect at once, each with `stateVector`, and are measured
+ * until every one has its sync step 2; the next wave starts after that. Sockets stay open until
+ * the end, so the relay CPU counted is the joins' alone.
+ */
+const storm = async (server: RunningServer, room: string, waves: readonly number[], stateVector: Uint8Array, joiners: readonly Identity[], timeoutMs: number): Promise<StormResult> => {
+  const result: StormResult = { synced: [], afterOpen: [], bytes: [], relayCpuMs: 0, joins: 0 }
+  const opened: StormClient[] = []
+  try {
+    // Credentials are made before the clock starts: signing them is the clients' work.
+    const plans = await Promise.all(waves.map(count => Promise.all(Array.from({ length: count }, (_, i) => prepareJoin(server, room, joiners[i % joiners.length])))))
+    const cpuBefore = await server.cpuMs()
+    for (const round of plans) {
+      const startedAt = performance.now()
+      const wave = round.map(plan => new StormClient(plan, stateVector))
+      opened.push(...wave)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        Promise.all(wave.map(client => client.synced)),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`not synced within ${timeoutMs / 1000} s`)), timeoutMs) })
+      ]).finally(() => clearTimeout(timer))
+      for (const client of wave) {
+        result.synced.push(client.syncedAt - startedAt)
+        result.afterOpen.push(client.syncedAt - client.openedAt)
+        result.bytes.push(client.bytesAtSync)
+      }
+    }
+    result.relayCpuMs = (await server.cpuMs()) - cpuBefore
+    result.joins = opened.length
+    return result
+  } finally {
+    await Promise.all(opened.map(client => client.close()))
+    // Let the relay finish with the closes before anything else is measured.
+    await sleep(30)
+  }
+}
+
+interface Lane {
+  system: ServerSystem
+  server: RunningServer
+  /** Held open for the whole run: the room of each history (relays without persistence drop a room with its last connection), and on Parley the directory. */
+  keepers: StormClient[]
+}
+
+/** Rough time of one storm on one system. */
+const estimateStormMs = (stormCase: StormCase): number => {
+  const joins = stormCase.clients === 1 ? singleJoins(stormCase) : stormCase.clients
+  return 150 + joins * 2 * joinCpuEstimateMs(stormCase)
+}
+
+/** Rough time to build a history and send it into every system. */
+const estimateSeedMs = (history: number, systems: number): number => history * (0.04 + 0.08 * systems)
+
+export const storms: Workload = {
+  id: 'storms',
+  title: 'Join and reconnect storms: time to synced, relay CPU and bytes per join, cold and warm',
+  async run (context) {
+    const recorder = new Recorder('storms')
+    const cases = context.quick ? QUICK_CASES : FULL_CASES
+    const order = [...cases].sort((a, b) => a.history - b.history || a.clients - b.clients || a.mode.localeCompare(b.mode)).map(caseName)
+    const runnable = cases.filter(stormCase => {
+      const bytes = stormCase.clients * stormCase.history * MESSAGE_BYTES
+      if (stormCase.mode === 'warm' || bytes <= MAX_STORM_BYTES) return true
+      for (const system of SYSTEMS) recorder.notRun(caseName(stormCase), system, SYNCED, `would send ${Math.round(bytes / 2 ** 20)} MB (every client gets the whole history); the cap is ${MAX_STORM_BYTES / 2 ** 20} MB per storm`)
+      return false
+    })
+    for (const stormCase of cases) recorder.notRun(caseName(stormCase), 'floor', SYNCED, 'keeps no state: there is no history to sync')
+
+    const unpin = pinGenerator(GENERATOR_CORE)
+    const lanes: Lane[] = []
+    try {
+      const identities = await createIdentities(1 + SENDERS + JOINERS)
+      const [creator, senders, joiners] = [identities[0]!, identities.slice(1, 1 + SENDERS), identities.slice(1 + SENDERS)]
+      const group_id = randomId()
+      // One room (a bucket of one group) per history size.
+      const sizes = [...new Set(runnable.map(c => c.history))].sort((a, b) => a - b)
+      const roomOf = (history: number) => bucketRoom(groupConversation(group_id), sizes.indexOf(history))
+
+      for (const system of SYSTEMS) {
+        try {
+          const server = await startServer(system, { core: SERVER_CORE })
+          const lane: Lane = { system, server, keepers: [] }
+          lanes.push(lane)
+          if (system === 'parley') {
+            await publishGroups(server, prepareGroupWrites([{ group_id, members: identities }]))
+            const directory = new StormClient(await prepareJoin(server, DIRECTORY_ROOM, creator), Uint8Array.of(0))
+            lane.keepers.push(directory)
+            await directory.synced
+          }
+        } catch (error) {
+          for (const stormCase of cases) recorder.notRun(caseName(stormCase), system, SYNCED, `server did not start: ${(error as Error).message.split('\n')[0]}`)
+        }
+      }
+
+      const histories = new Map<number, History>()
+      for (const history of sizes) {
+        // Seeding is the costliest setup: a history whose cases cannot all run anyway is left out.
+        const estimate = estimateSeedMs(history, lanes.length) +
+          runnable.filter(c => c.history === history).reduce((sum, c) => sum + estimateStormMs(c) * lanes.length * context.repetitions, 0) / 2
+        if (Date.now() + estimate > context.deadline) {
+          context.log(`${history.toLocaleString('en')}-message history: skipped, not enough time left`)
+          continue
+        }
+        const started = Date.now()
+        const built = await buildHistory(history, senders, group_id, { tail: TAIL })
+        for (const lane of [...lanes]) {
+          try {
+            const keeper = new StormClient(await prepareJoin(lane.server, roomOf(history), creator), Uint8Array.of(0))
+            lane.keepers.push(keeper)
+            await keeper.synced
+            await seedHistory(lane.server, roomOf(history), built, senders)
+          } catch (error) {
+            context.log(`${lane.system}: could not seed ${history} messages: ${(error as Error).message.split('\n')[0]}`)
+            for (const stormCase of runnable.filter(c => c.history === history)) recorder.notRun(caseName(stormCase), lane.system, SYNCED, `history not seeded: ${(error as Error).message.split('\n')[0]}`)
+          }
+        }
+        histories.set(history, built)
+        context.log(`${history.toLocaleString('en')}-message history built and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      }
+
+      for (const stormCase of runnable) {
+        const name = caseName(stormCase)
+        const history = histories.get(stormCase.history)
+        const estimate = estimateStormMs(stormCase) * lanes.length * context.repetitions
+        if (!history || Date.now() + estimate > context.deadline) {
+          for (const lane of lanes) recorder.notRun(name, lane.system, SYNCED, 'time budget exhausted')
+          continue
+        }
+        const stateVector = stormCase.mode === 'warm' ? history.warmStateVector : Uint8Array.of(0)
+        const timeoutMs = context.quick ? 20_000 : 60_000
+        // A single client's join is repeated one after another (see SINGLE_JOINS_CPU_MS); a storm is one wave.
+        const waves = stormCase.clients === 1 ? Array.from({ length: singleJoins(stormCase) }, () => 1) : [stormCase.clients]
+        const failed = new Set<ServerSystem>()
+        await interleaved(lanes, context.repetitions, async lane => {
+          if (failed.has(lane.system)) return
+          try {
+            const result = await storm(lane.server, roomOf(stormCase.history), waves, stateVector, joiners, timeoutMs)
+            recorder.add(name, lane.system, SYNCED, percentile(result.synced, 99), result.synced)
+            recorder.add(name, lane.system, AFTER_OPEN, percentile(result.afterOpen, 99), result.afterOpen)
+            recorder.add(name, lane.system, { ...RELAY_CPU, target: cpuTarget(stormCase) }, result.relayCpuMs / result.joins)
+            recorder.add(name, lane.system, BYTES, result.bytes.reduce((sum, bytes) => sum + bytes, 0) / result.bytes.length / 1024)
+          } catch (error) {
+            failed.add(lane.system)
+            context.log(`${name}: ${lane.system}: ${(error as Error).message.split('\n')[0]}`)
+            recorder.notRun(name, lane.system, SYNCED, `failed: ${(error as Error).message.split('\n')[0]}`)
+          }
+        })
+      }
+      return recorder.measurements(order, ALL_SYSTEMS)
+    } finally {
+      for (const lane of lanes) {
+        await Promise.all(lane.keepers.map(keeper => keeper.close()))
+        await lane.server.stop()
+      }
+      unpin()
+    }
+  }
+}
