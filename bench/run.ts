@@ -35,7 +35,9 @@ const rowsOf = (measurements: Measurement[]): Row[] => {
     if (baselines.length === 0) continue
     const values = baselines.map(other => figure(other.summary!))
     const best = row.better === 'lower' ? Math.min(...values) : Math.max(...values)
-    row.ratio = figure(row.summary) / best
+    // No ratio against a best of zero (e.g. 0 % failed sessions): it would read as infinitely worse.
+    const ratio = figure(row.summary) / best
+    row.ratio = best !== 0 && Number.isFinite(ratio) ? ratio : null
   }
   return rows
 }

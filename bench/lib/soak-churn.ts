@@ -59,8 +59,8 @@ export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, 
   }
   const runSlot = async (slot: number): Promise<void> => {
     const draw = sequence(slot + 1)
-    // Slots start spread over the first session length, not all at once.
-    await sleep(draw() * options.lifetimeMs[0])
+    // Slots start spread over a mean session length, so the churn starts at its steady rate rather than with every slot at once.
+    await sleep(draw() * (options.lifetimeMs[0] + options.lifetimeMs[1]) / 2)
     for (let index = 0; performance.now() < endAt; index++) {
       const [shortest, longest] = options.lifetimeMs
       const closeAt = performance.now() + shortest + draw() * (longest - shortest)

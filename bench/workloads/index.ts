@@ -8,6 +8,7 @@ import { storageWorkload } from './client-storage'
 import { manyGroups } from './many-groups'
 import { storms } from './storms'
 import { presence } from './presence'
+import { soak } from './soak'
 import { bundleWorkload } from './client-bundle'
 
-export const WORKLOADS: Workload[] = [transport, fanout, historyWorkload, writeWorkload, storageWorkload, bundleWorkload, manyGroups, storms, presence]
+export const WORKLOADS: Workload[] = [transport, fanout, historyWorkload, writeWorkload, storageWorkload, bundleWorkload, manyGroups, storms, presence, soak]

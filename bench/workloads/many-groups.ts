@@ -1,20 +1,18 @@
 // Workload `many-groups`: thousands of small idle groups with presence on: what each connection and each idle group costs the relay in memory, and in CPU while idle.
 import { readFileSync } from 'node:fs'
-import type { Identity } from '../../shared/identity'
 import { DIRECTORY_ROOM } from '../../shared/protocol'
 import { cpuMeter, pinGenerator } from '../lib/generator'
 import { planGroups, prepareGroupWrites, publishGroups, type GroupPlan } from '../lib/presence-groups'
-import { startRenewals, type Renewals } from '../lib/presence-renewals'
-import { PresenceState } from '../lib/presence-wire'
+import { closeLane, connectTranche, type Lane } from '../lib/presence-tranches'
 import { Recorder, type MetricSpec } from '../lib/recorder'
-import { readHeap, INSPECTOR_ENV } from '../lib/soak-heap'
+import { INSPECTOR_ENV } from '../lib/soak-heap'
 import { parleyHealth, sleep } from '../lib/soak-health'
 import type { ThinClient } from '../lib/thin-client'
-import { closeAll, connectMany, connectThin } from '../lib/thin-connect'
+import { connectThin } from '../lib/thin-connect'
 import { MessageWriter } from '../lib/thin-messages'
-import { createIdentities, groupBucketRoom } from '../lib/thin-parley-setup'
+import { createIdentities } from '../lib/thin-parley-setup'
 import { GENERATOR_CORE, SERVER_CORE } from '../lib/thin-rig'
-import { SERVER_SYSTEMS, startServer, type RunningServer, type ServerSystem } from '../servers'
+import { SERVER_SYSTEMS, startServer, type ServerSystem } from '../servers'
 import type { BenchContext, Workload } from '../workload'
 
 export interface ManyGroupsCase {
@@ -44,17 +42,19 @@ interface Plan {
 }
 
 const planFor = (context: BenchContext): Plan => context.quick
-  ? { settleMs: 150, trafficMs: 600, idleMs: 1000 }
-  : { settleMs: 300, trafficMs: 1000, idleMs: 1500 }
+  ? { settleMs: 150, trafficMs: 500, idleMs: 800 }
+  : { settleMs: 300, trafficMs: 600, idleMs: 1000 }
 
 const caseName = ({ groups, size }: ManyGroupsCase): string =>
   `${(groups * size).toLocaleString('en')} connections in ${groups.toLocaleString('en')} groups of ${size}`
 
 // NOTE: every memory figure is read right after a full GC forced through the server's inspector (soak-heap.ts): without it, RSS deltas are mostly GC timing.
-const PER_CONNECTION: MetricSpec = { metric: 'relay RSS per connection (delta / connections)', unit: 'KB', better: 'lower', target: { op: '<=', value: 16 } }
-const HEAP_PER_CONNECTION: MetricSpec = { metric: 'relay JS heap per connection (delta / connections)', unit: 'KB', better: 'lower' }
-const PER_GROUP: MetricSpec = { metric: 'relay RSS per idle group, with its first member', unit: 'KB', better: 'lower' }
-const PER_MEMBER: MetricSpec = { metric: 'relay RSS per further member of a loaded group', unit: 'KB', better: 'lower' }
+// NOTE: per connection, growth since before the first tranche over every connection so far (the last value is the whole case).
+const PER_CONNECTION: MetricSpec = { metric: 'relay RSS per connection (growth / connections so far)', unit: 'KB', better: 'lower', target: { op: '<=', value: 16 } }
+const HEAP_PER_CONNECTION: MetricSpec = { metric: 'relay JS heap per connection (growth / connections so far)', unit: 'KB', better: 'lower' }
+// NOTE: the split between rooms and members is read on the JS heap: RSS over a tranche's few hundred connections is too noisy to split.
+const PER_GROUP: MetricSpec = { metric: 'relay JS heap per idle group, with its first member', unit: 'KB', better: 'lower' }
+const PER_MEMBER: MetricSpec = { metric: 'relay JS heap per further member of a loaded group', unit: 'KB', better: 'lower' }
 const DOCS_HELD: MetricSpec = { metric: 'Y.Docs held for idle groups', unit: 'docs', better: 'lower', target: { op: '<=', value: 0 } }
 const CONNECT_CPU: MetricSpec = { metric: 'relay CPU per connection set up (joined, synced, presence)', unit: 'ms', better: 'lower' }
 const TRAFFIC_CPU: MetricSpec = { metric: `relay CPU, light traffic (1 msg per group per ${MESSAGE_EVERY_S} s)`, unit: 'ms/s', better: 'lower' }
@@ -65,60 +65,6 @@ const GENERATOR_CPU: MetricSpec = { metric: 'generator CPU while idle', unit: '%
 const openFileLimit = (): number => {
   const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
   return !match || match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1])
-}
-
-/** One system's relay and everything connected to it. */
-interface Lane {
-  system: ServerSystem
-  server: RunningServer
-  /** Per group, its members' clients in member order (filled as tranches connect). */
-  members: ThinClient[][]
-  renewals: Renewals[]
-  all: ThinClient[]
-}
-
-/** Connects `targets` and publishes a presence state for each, renewed every 15 s from then on. */
-const connectWithPresence = async (lane: Lane, targets: ReadonlyArray<{ room: string; identity: Identity }>): Promise<ThinClient[]> => {
-  const clients = await connectMany(lane.server, targets.length, index => targets[index]!, { concurrency: 64, timeoutMs: 120_000 })
-  lane.all.push(...clients)
-  const presence = clients.map((_, index) => new PresenceState({ user_id: targets[index]!.identity.user_id }))
-  clients.forEach((client, index) => client.sendAwareness(presence[index]!.next()))
-  lane.renewals.push(startRenewals(clients.length, index => clients[index]!.sendAwareness(presence[index]!.next())))
-  return clients
-}
-
-interface TrancheResult { rssBase: number; rssFirst: number; rssAll: number; heapBase: number; heapAll: number; cpuMs: number; connections: number; groups: number }
-
-/**
- * Connects groups [from, to) on one lane: first one member of each (every room gets loaded),
- * then the others (rooms already loaded), reading the relay's RSS before, between and after.
- */
-const connectTranche = async (lane: Lane, groups: readonly GroupPlan[], from: number, to: number, plan: Plan): Promise<TrancheResult> => {
-  const { server } = lane
-  const roomOf = (g: number) => groupBucketRoom(groups[g]!.group_id)
-  const indexes = Array.from({ length: to - from }, (_, i) => from + i)
-  const base = await readHeap(server)
-  const cpuBefore = await server.cpuMs()
-  const first = await connectWithPresence(lane, indexes.map(g => ({ room: roomOf(g), identity: groups[g]!.members[0]! })))
-  indexes.forEach((g, i) => { lane.members[g] = [first[i]!] })
-  await sleep(plan.settleMs)
-  const { rssBytes: rssFirst } = await readHeap(server)
-  const others = indexes.flatMap(g => groups[g]!.members.slice(1).map(identity => ({ g, room: roomOf(g), identity })))
-  const rest = await connectWithPresence(lane, others)
-  others.forEach(({ g }, i) => lane.members[g]!.push(rest[i]!))
-  const cpuMs = (await server.cpuMs()) - cpuBefore
-  await sleep(plan.settleMs)
-  const all = await readHeap(server)
-  return {
-    rssBase: base.rssBytes,
-    rssFirst,
-    rssAll: all.rssBytes,
-    heapBase: base.usedBytes,
-    heapAll: all.usedBytes,
-    cpuMs,
-    connections: first.length + rest.length,
-    groups: indexes.length
-  }
 }
 
 /** Light traffic on a lane for one window: messages from members of groups in a scattered order, signed beforehand. */
@@ -163,16 +109,20 @@ const idleWindow = async (lanes: readonly Lane[], windowMs: number): Promise<{ c
   return { cpu: lanes.map((_, i) => (after[i]! - before[i]!) / seconds), generator: meter.stop() }
 }
 
-const closeLane = async (lane: Lane): Promise<void> => {
-  for (const renewals of lane.renewals) renewals.stop()
-  // Stopped first: closing thousands of sockets one handshake at a time takes longer than killing the relay.
-  await lane.server.stop()
-  await closeAll(lane.all)
-}
+/** Relay CPU per connection set up, ms, about (quick runs on the reference machine): every relay connects on the one server core. */
+const CONNECT_MS: Record<ServerSystem, number> = { floor: 0.6, stock: 1.3, hocuspocus: 2.5, parley: 2.5 }
 
-/** Rough time for one system to connect `connections` (about 1.5 ms each on the slowest relay), besides the windows. */
-const estimateMs = (connections: number, repetitions: number, plan: Plan): number =>
-  1500 + connections * 1.5 + repetitions * (2 * plan.settleMs + plan.trafficMs + plan.idleMs)
+/** How many systems' connections the open-file limit lets the generator hold at once. */
+const lanesAtOnce = (connections: number, limit: number): number =>
+  Math.max(1, Math.min(SERVER_SYSTEMS.length, Math.floor((limit - SPARE_FDS) / connections)))
+
+/** Rough time of the whole workload: connecting everything, and per batch of systems its starts, tranches and windows. */
+const estimateMs = (connections: number, limit: number, repetitions: number, plan: Plan): number => {
+  const atOnce = lanesAtOnce(connections, limit)
+  const batches = Math.ceil(SERVER_SYSTEMS.length / atOnce)
+  const connecting = connections * SERVER_SYSTEMS.reduce((sum, system) => sum + CONNECT_MS[system], 0)
+  return connecting + batches * (1200 * atOnce + repetitions * (4 * plan.settleMs + plan.trafficMs + plan.idleMs) + 500)
+}
 
 export const manyGroups: Workload = {
   id: 'many-groups',
@@ -189,10 +139,10 @@ export const manyGroups: Workload = {
     let groups = Math.min(wanted.groups, Math.floor((limit - SPARE_FDS) / wanted.size))
     const reasons: string[] = []
     if (groups < wanted.groups) reasons.push(`ulimit -n is ${limit}`)
-    const lanesAtOnce = Math.max(1, Math.min(SERVER_SYSTEMS.length, Math.floor((limit - SPARE_FDS) / (groups * wanted.size))))
-    const batches = Math.ceil(SERVER_SYSTEMS.length / lanesAtOnce)
-    const budget = context.deadline - Date.now() - 5000
-    while (groups > 50 && batches * estimateMs(groups * wanted.size * lanesAtOnce, repetitions, plan) > budget) groups = Math.floor(groups * 0.8 / 10) * 10
+    const budget = context.deadline - Date.now() - 3000
+    while (groups > 50 && estimateMs(groups * wanted.size, limit, repetitions, plan) > budget) groups = Math.floor(groups * 0.8 / 10) * 10
+    const atOnce = lanesAtOnce(groups * wanted.size, limit)
+    const batches = Math.ceil(SERVER_SYSTEMS.length / atOnce)
     if (groups < wanted.groups && !reasons.length) reasons.push('time budget')
     const manyCase: ManyGroupsCase = { groups, size: wanted.size }
     const name = caseName(manyCase)
@@ -210,43 +160,45 @@ export const manyGroups: Workload = {
       const writes = prepareGroupWrites(plans)
       // Tranche t connects groups [bounds[t], bounds[t + 1]): one RSS figure per tranche.
       const bounds = Array.from({ length: repetitions + 1 }, (_, t) => Math.round((t * manyCase.groups) / repetitions))
-      context.log(`${name}: ${repetitions} tranches of about ${Math.round(manyCase.groups / repetitions)} groups, ${lanesAtOnce} system(s) side by side`)
+      context.log(`${name}: ${repetitions} tranches of about ${Math.round(manyCase.groups / repetitions)} groups, ${atOnce} system(s) side by side`)
 
       // NOTE: systems run side by side (all relays alive, each in its own process on the server
       // core, figures read per process), which gives each the same conditions at the same time;
       // when the open-file limit cannot hold every system's connections at once, they run in
       // batches, one after another.
       for (let b = 0; b < batches; b++) {
-        const systems = SERVER_SYSTEMS.slice(b * lanesAtOnce, (b + 1) * lanesAtOnce)
+        const systems = SERVER_SYSTEMS.slice(b * atOnce, (b + 1) * atOnce)
         const lanes: Lane[] = []
         const batchStarted = Date.now()
         try {
           for (const system of systems) {
+            let lane: Lane | null = null
             try {
-              const server = await startServer(system, { core: SERVER_CORE, env: INSPECTOR_ENV })
-              lanes.push({ system, server, members: [], renewals: [], all: [] })
+              lane = { system, server: await startServer(system, { core: SERVER_CORE, env: INSPECTOR_ENV }), members: [], renewals: [], all: [], start: null, connected: 0 }
               if (system === 'parley') {
-                await publishGroups(server, writes)
+                await publishGroups(lane.server, writes)
                 // NOTE: held open so the directory stays loaded (as it is for any online user), and the rooms /healthz counts are the groups' plus this one.
-                const holder = await connectThin(server, { room: DIRECTORY_ROOM, identity: plans[0]!.members[0]! })
-                lanes.at(-1)!.all.push(holder)
+                const holder = await connectThin(lane.server, { room: DIRECTORY_ROOM, identity: plans[0]!.members[0]! })
+                lane.all.push(holder)
                 await holder.synced
               }
+              lanes.push(lane)
             } catch (error) {
-              recorder.notRun(name, system, PER_CONNECTION, `server did not start: ${(error as Error).message.split('\n')[0]}`)
+              if (lane) await closeLane(lane)
+              recorder.notRun(name, system, PER_CONNECTION, `could not set up: ${(error as Error).message.split('\n')[0]}`)
             }
           }
           await sleep(plan.settleMs)
           context.log(`${systems.join(', ')}: started in ${((Date.now() - batchStarted) / 1000).toFixed(1)} s`)
           for (let t = 0; t < repetitions; t++) {
-            const tranche = await Promise.all(lanes.map(lane => connectTranche(lane, plans, bounds[t]!, bounds[t + 1]!, plan)))
+            const tranche = await Promise.all(lanes.map(lane => connectTranche(lane, plans, bounds[t]!, bounds[t + 1]!, plan.settleMs)))
             tranche.forEach((result, i) => {
               const { system } = lanes[i]!
               const members = result.connections - result.groups
-              recorder.add(name, system, PER_CONNECTION, (result.rssAll - result.rssBase) / result.connections / 1024)
-              recorder.add(name, system, HEAP_PER_CONNECTION, (result.heapAll - result.heapBase) / result.connections / 1024)
-              recorder.add(name, system, PER_GROUP, (result.rssFirst - result.rssBase) / result.groups / 1024)
-              recorder.add(name, system, PER_MEMBER, (result.rssAll - result.rssFirst) / members / 1024)
+              recorder.add(name, system, PER_CONNECTION, result.rssGrowth / result.connected / 1024)
+              recorder.add(name, system, HEAP_PER_CONNECTION, result.heapGrowth / result.connected / 1024)
+              recorder.add(name, system, PER_GROUP, (result.heapFirst - result.heapBase) / result.groups / 1024)
+              recorder.add(name, system, PER_MEMBER, (result.heapAll - result.heapFirst) / members / 1024)
               recorder.add(name, system, CONNECT_CPU, result.cpuMs / result.connections)
             })
           }
