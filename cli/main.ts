@@ -24,6 +24,7 @@ Commands:
       Your groups: name, group id, number of members.
   send --relay URL --file F (--to USER_ID | --group GROUP_ID) [--name N] TEXT
       Sends TEXT, waits until the relay has it, prints its message id.
+      Ids may start with "-": write them as --to=ID and --group=ID.
       An identity needs a name on a relay before others can read its messages: give it once with --name.
   listen --relay URL --file F [--to USER_ID | --group GROUP_ID]
       Prints each new message as one JSON line, until interrupted (Ctrl-C, SIGTERM).

@@ -247,7 +247,7 @@ describe('the parley CLI', () => {
     const user_id = created.stdout.trim()
     expect((await loadIdentityFile(file)).user_id).toBe(user_id)
 
-    const sent = await runCli(['send', '--relay', relay.url, '--file', file, '--name', 'Script', '--to', ada.me.user_id, 'hello from the CLI'])
+    const sent = await runCli(['send', '--relay', relay.url, '--file', file, '--name', 'Script', `--to=${ada.me.user_id}`, 'hello from the CLI'])
     expect(sent, sent.stderr).toMatchObject({ code: 0 })
     const message_id = sent.stdout.trim()
     const adaSide = await ada.openDirect(user_id)
