@@ -1,55 +1,36 @@
 // The Parley relay in-process for the client benchmarks, over a store that counts the bytes it keeps and writes.
-import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { consoleLogger } from '../../relay/log'
 import { startRelay, type Relay } from '../../relay/server'
-import { StorageError, type RoomStore } from '../../relay/storage/store'
+import { MemoryStore } from '../../relay/storage/memory-store'
+import type { RoomStore } from '../../relay/storage/store'
 import { DEFAULT_LIMITS, type RelayLimits } from '../../relay/trust/limits'
 import type { Identity } from '../../shared/identity'
 import { muxNetwork } from '../../shared/client/mux-network'
 import type { Network } from '../../shared/client/transport'
 
 /**
- * MemoryStore's semantics (append-only rooms, compaction merges) with byte accounting. The
- * values it keeps are the ones LeveldbStore keeps under its keys, so its figures hold for both.
+ * The relay's MemoryStore, counting what is handed to it: every append, and every merged update a
+ * compaction writes. The values it keeps are the ones LeveldbStore keeps under its keys, so its
+ * figures hold for both.
  */
-export class CountingStore implements RoomStore {
-  private readonly rooms = new Map<string, Uint8Array[]>()
-  private closed = false
-  /** Bytes handed to the store: every append, and every merged update a compaction wrote. */
+export class CountingStore extends MemoryStore {
+  /** Bytes handed to the store. */
   written = 0
   appends = 0
 
-  /** Starts with each room holding its seed as one stored update. */
-  constructor (seed: ReadonlyMap<string, Uint8Array> = new Map()) {
-    for (const [room, update] of seed) this.rooms.set(room, [update])
-  }
-
-  async load (room: string): Promise<Uint8Array | null> {
-    this.assertOpen()
-    const updates = this.rooms.get(room)
-    return updates ? Y.mergeUpdates(updates) : null
-  }
-
-  async append (room: string, update: Uint8Array): Promise<void> {
-    this.assertOpen()
-    const updates = this.rooms.get(room) ?? []
-    updates.push(update.slice())
-    this.rooms.set(room, updates)
+  override async append (room: string, update: Uint8Array): Promise<void> {
+    await super.append(room, update)
     this.written += update.byteLength
     this.appends += 1
   }
 
-  async compact (room: string): Promise<void> {
-    this.assertOpen()
-    const updates = this.rooms.get(room)
-    if (!updates || updates.length < 2) return
-    const merged = Y.mergeUpdates(updates)
-    this.rooms.set(room, [merged])
-    this.written += merged.byteLength
+  override async compact (room: string): Promise<void> {
+    const before = this.storedBytes(name => name === room)
+    await super.compact(room)
+    const after = this.storedBytes(name => name === room)
+    if (after !== before) this.written += after
   }
-
-  async close (): Promise<void> { this.closed = true }
 
   /**
    * This store for one relay: closing the relay leaves it open. NOTE: so that one seeded store
@@ -64,18 +45,8 @@ export class CountingStore implements RoomStore {
     }
   }
 
-  private assertOpen (): void {
-    if (this.closed) throw new StorageError('closed', 'the store is closed')
-  }
-
   /** Bytes stored for the rooms `which` selects. */
-  bytes (which: (room: string) => boolean = () => true): number {
-    let bytes = 0
-    for (const [room, updates] of this.rooms) if (which(room)) for (const update of updates) bytes += update.byteLength
-    return bytes
-  }
-
-  roomNames (): string[] { return [...this.rooms.keys()] }
+  bytes (which?: (room: string) => boolean): number { return this.storedBytes(which) }
 }
 
 /**
