@@ -1,6 +1,7 @@
 // Builds <parley-chat> (web/widget/) into dist/parley-chat.js: one ES module with Lit and the
 // Parley client bundled in, for any page. Runs after the app build (vite.config.ts), which
 // empties dist/ first.
+import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 
 /** Fails the build if Svelte (the app's framework) ever reaches the widget's bundle. */
@@ -15,10 +16,31 @@ const noSvelte = (): Plugin => ({
   }
 })
 
+/** lib0 modules the widget replaces with its own browser-only ones (see each file for why). */
+const LIB0_REPLACEMENTS: Record<string, string> = {
+  'logging.js': fileURLToPath(new URL('web/widget/lib0-logging.ts', import.meta.url)),
+  'environment.js': fileURLToPath(new URL('web/widget/lib0-environment.ts', import.meta.url))
+}
+
+/**
+ * Puts LIB0_REPLACEMENTS in place of lib0's modules, however they are imported (`lib0/logging`
+ * from Yjs, `./environment.js` from inside lib0).
+ */
+const replaceLib0 = (): Plugin => ({
+  name: 'parley-widget-replace-lib0',
+  enforce: 'pre',
+  async resolveId (source, importer, options) {
+    if (!/(?:^lib0\/|^\.\/)(?:logging|environment)(?:\.js)?$/.test(source)) return null
+    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true })
+    const file = resolved?.id.match(/[\\/]node_modules[\\/]lib0[\\/]([^\\/]+)$/)?.[1]
+    return file !== undefined ? LIB0_REPLACEMENTS[file] ?? null : null
+  }
+})
+
 export default defineConfig({
   // NOTE: no public directory: the app build already copied it, and the widget adds one file.
   publicDir: false,
-  plugins: [noSvelte()],
+  plugins: [noSvelte(), replaceLib0()],
   // A ready-to-use browser module, not a library for another bundler: no process.env left in it.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
@@ -30,6 +52,18 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: false,
     target: 'es2022',
-    minify: true
+    minify: true,
+    rolldownOptions: {
+      // NOTE: library mode leaves an ES module's whitespace and /* @__PURE__ */ comments for the
+      // page's bundler to finish the job; this file goes to browsers as it is (~10% of its size).
+      output: { minify: true, comments: { annotation: false } },
+      // Formatters web/format.ts makes for the app and the widget never reads.
+      treeshake: { manualPureFunctions: ['Intl.DateTimeFormat'] },
+      onLog (level, log, handler) {
+        // A name missing from a replaced lib0 module would be `undefined` at run time: fail instead.
+        if (log.code === 'IMPORT_IS_UNDEFINED') throw new Error(log.message)
+        handler(level, log)
+      }
+    }
   }
 })

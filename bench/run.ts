@@ -79,15 +79,20 @@ const main = async (): Promise<void> => {
   const chosen = WORKLOADS.filter(workload => !only || only.includes(workload.id))
   if (only && chosen.length !== only.length) throw new Error(`unknown workload in --only; known: ${WORKLOADS.map(w => w.id).join(', ')}`)
   const repetitions = Number(values.repetitions ?? (quick ? 3 : 5))
-  const totalWeight = chosen.reduce((sum, workload) => sum + (workload.weight ?? 1), 0)
-  const budgetMs = (workload: { weight?: number }) => ((quick ? 110_000 : 560_000) * (workload.weight ?? 1)) / Math.max(1, totalWeight)
+  const totalMs = quick ? 110_000 : 560_000
+  // NOTE: each workload gets its weight's share of the time still left, so that what one
+  // workload did not need goes to those after it, and the run as a whole stays within totalMs.
+  let weightLeft = chosen.reduce((sum, workload) => sum + (workload.weight ?? 1), 0)
   const started = Date.now()
   const measurements: Measurement[] = []
   for (const workload of chosen) {
+    const weight = workload.weight ?? 1
+    const budgetMs = (Math.max(0, totalMs - (Date.now() - started)) * weight) / Math.max(weight, weightLeft)
+    weightLeft -= weight
     const context: BenchContext = {
       quick,
       repetitions,
-      deadline: Date.now() + budgetMs(workload),
+      deadline: Date.now() + budgetMs,
       log: line => console.error(`[${workload.id}] ${line}`)
     }
     const begun = Date.now()

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from './trust/limits'
 describe('parseConfig', () => {
   it('has working defaults', () => {
     expect(parseConfig([], {})).toEqual({
-      port: 1234, host: '127.0.0.1', dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000,
+      port: 1234, host: '127.0.0.1', dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000, docRestMs: 10_000,
       inviteOnly: false, inviteSecret: null, limits: DEFAULT_LIMITS
     })
   })
@@ -15,6 +15,8 @@ describe('parseConfig', () => {
     const env = { PORT: '8080', HOST: '0.0.0.0', PARLEY_DATA_DIR: '/var/parley' }
     expect(parseConfig([], env)).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/var/parley' })
     expect(parseConfig(['--port', '9000', '--data-dir', 'here'], env)).toMatchObject({ port: 9000, dataDir: 'here' })
+    expect(parseConfig(['--doc-rest-ms', '2500'], { PARLEY_DOC_REST_MS: '60000' })).toMatchObject({ docRestMs: 2500 })
+    expect(parseConfig([], { PARLEY_DOC_REST_MS: '60000' })).toMatchObject({ docRestMs: 60_000 })
   })
 
   it('keeps rooms in memory only when asked', () => {

@@ -9,6 +9,8 @@ export interface RelayConfig {
   dataDir: string | null
   staticDir: string
   idleUnloadMs: number
+  /** How long a room's document is kept in memory after its last sync or write (its peers may stay). */
+  docRestMs: number
   /** Only admitted users and holders of an invitation may connect. */
   inviteOnly: boolean
   /** The secret that seals invitations (base64url); null: kept in the data directory. */
@@ -29,6 +31,8 @@ export const USAGE = `Usage: parley-relay [options]
   --memory            PARLEY_MEMORY=1   keep rooms in memory only (nothing survives a restart)
   --static-dir DIR    PARLEY_STATIC_DIR the built web app to serve (default ./dist)
   --idle-unload-ms N  PARLEY_IDLE_UNLOAD_MS   unload a room this long after its last client (default 5000)
+  --doc-rest-ms N     PARLEY_DOC_REST_MS      drop a room's document from memory this long after its last
+                                              write or sync, even with clients connected (default 10000)
   --invite-only       PARLEY_INVITE_ONLY=1    only admitted people and invitation holders may connect
                       PARLEY_INVITE_SECRET    secret sealing invitations (default: kept in the data directory)
   --help
@@ -60,6 +64,7 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
       memory: { type: 'boolean' },
       'static-dir': { type: 'string' },
       'idle-unload-ms': { type: 'string' },
+      'doc-rest-ms': { type: 'string' },
       'invite-only': { type: 'boolean' },
       help: { type: 'boolean' },
       ...limitOptions
@@ -85,6 +90,7 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
     dataDir: memory ? null : values['data-dir'] ?? env.PARLEY_DATA_DIR ?? 'data',
     staticDir: values['static-dir'] ?? env.PARLEY_STATIC_DIR ?? 'dist',
     idleUnloadMs: integer('idle unload ms', values['idle-unload-ms'] ?? env.PARLEY_IDLE_UNLOAD_MS ?? '5000', 0, 3_600_000),
+    docRestMs: integer('doc rest ms', values['doc-rest-ms'] ?? env.PARLEY_DOC_REST_MS ?? '10000', 100, 3_600_000),
     inviteOnly: values['invite-only'] ?? env.PARLEY_INVITE_ONLY === '1',
     inviteSecret,
     limits

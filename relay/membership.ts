@@ -1,7 +1,7 @@
 // One peer's membership of one room, whatever socket carries it: access, loading, early frames, errors.
 import { CloseCode, parseRoom, type RoomRef } from '../shared/protocol'
 import type { Logger } from './log'
-import { ProtocolViolation, type Peer, type Room } from './room'
+import { ProtocolViolation, Room, type Peer } from './room'
 import type { RoomRegistry } from './rooms'
 import type { AccessGate } from './trust/access-gate'
 
@@ -66,9 +66,7 @@ export class RoomMembership implements Peer {
     // Access may have changed while the room loaded (a member removed meanwhile).
     const refusal = access.check(this.user_id, this.ref)
     if (refusal !== null) return this.revoke(refusal)
-    const early = this.early ?? []
-    this.early = null
-    for (const message of early) if (!this.ended) this.handle(message)
+    this.handleEarly()
   }
 
   send (message: Uint8Array): void {
@@ -77,6 +75,11 @@ export class RoomMembership implements Peer {
 
   receive (message: Uint8Array): void {
     if (this.ended) return
+    if (this.early === null && this.room!.resting && Room.needsDocument(message)) {
+      // The room's document rests (idle): this frame and those after it wait until it is back.
+      this.early = []
+      void this.wake(this.room!)
+    }
     if (this.early === null) {
       this.handle(message)
     } else if (this.early.length < MAX_EARLY_FRAMES) {
@@ -84,6 +87,25 @@ export class RoomMembership implements Peer {
     } else {
       this.carrier.fail(CloseCode.badMessage, 'too many frames before the room loaded')
     }
+  }
+
+  private async wake (room: Room): Promise<void> {
+    try {
+      await room.wake()
+    } catch (error) {
+      if (this.ended) return
+      this.carrier.log.error('room-load-failed', { room: this.roomName, error: (error as Error).message })
+      this.carrier.fail(CloseCode.storageFailure, 'room could not be loaded')
+      return
+    }
+    this.handleEarly()
+  }
+
+  /** Handles, in order, the frames that waited for the room (they may not wait again: the room is awake now). */
+  private handleEarly (): void {
+    const early = this.early ?? []
+    this.early = null
+    for (const message of early) if (!this.ended) this.handle(message)
   }
 
   private handle (message: Uint8Array): void {

@@ -1,12 +1,12 @@
-// One loaded room: its document, its awareness, its peers, and the write-then-broadcast path.
+// One loaded room: its document, its presence, its peers, and the write-then-broadcast path.
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { STORAGE_ORIGIN, peerOrigin, type Origin } from '../shared/origin'
+import { STORAGE_ORIGIN, peerOrigin } from '../shared/origin'
 import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
+import { RoomPresence } from './presence'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { judgeUpdate } from './trust/judge-update'
@@ -23,6 +23,8 @@ export interface RoomOptions {
   maxPendingUpdates: number
   /** Awareness client ids one peer may publish. */
   awarenessPerRoom: number
+  /** A presence state not renewed within this is removed for everyone. */
+  presenceTimeoutMs: number
 }
 
 /** Refused updates after which a peer is taken for hostile and its connection closed. */
@@ -57,20 +59,17 @@ export class ProtocolViolation extends Error {
   }
 }
 
-const peerOf = (origin: unknown): Peer | null => {
-  const tagged = origin as Origin | null
-  return tagged?.source === 'peer' ? (tagged.peer as Peer) : null
-}
-
 const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => encodeMessage(MessageType.sync, write)
 
-const awarenessMessage = (awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array =>
-  encodeMessage(MessageType.awareness, encoder =>
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients)))
-
 export class Room {
-  readonly doc = new Y.Doc({ gc: true })
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  /** The document while in memory; null while the room rests (see rest()). */
+  private current: Y.Doc | null = null
+  private waking: Promise<void> | null = null
+  private destroyed = false
+  /** performance.now() of the last write or sync here: the registry puts rooms idle for long to rest. */
+  lastUsed = performance.now()
+  /** Who is online here: the relay forwards presence changes, not renewals (presence.ts). */
+  readonly presence: RoomPresence<Peer>
   readonly peers = new Set<Peer>()
   readonly ref: RoomRef
   private queue: Uint8Array[] = []
@@ -82,6 +81,8 @@ export class Room {
   private readonly clientsAdded = new Map<string, number>()
   /** Awareness client id → the user who first published it here. */
   private readonly presenceHolders = new Map<number, string>()
+  /** The sync step 2 a peer holding nothing is sent, while the document has not changed since. */
+  private wholeStateMessage: Uint8Array | null = null
 
   private constructor (
     readonly name: string,
@@ -90,10 +91,7 @@ export class Room {
     const ref = parseRoom(name)
     if (ref === null) throw new Error(`not a room: ${name}`)
     this.ref = ref
-    // The relay holds no awareness state of its own.
-    this.awareness.setLocalState(null)
-    this.doc.on('update', this.onDocUpdate)
-    this.awareness.on('update', this.onAwarenessUpdate)
+    this.presence = new RoomPresence({ timeoutMs: options.presenceTimeoutMs, broadcast: message => this.broadcast(message) })
   }
 
   /**
@@ -102,26 +100,64 @@ export class Room {
    */
   static async load (name: string, options: RoomOptions): Promise<Room> {
     const room = new Room(name, options)
-    const stored = await options.store.load(name)
-    if (stored) Y.applyUpdate(room.doc, stored, STORAGE_ORIGIN)
+    await room.wake()
     return room
+  }
+
+  /** The room's document; only while it is in memory (wake() first: the registry does on every join). */
+  get doc (): Y.Doc {
+    if (this.current === null) throw new Error(`room ${this.name} is resting: wake it first`)
+    return this.current
+  }
+
+  /** Whether the document is out of memory now (its peers and their presence stay). */
+  get resting (): boolean { return this.current === null }
+
+  /** Whether handling `message` needs the document (sync does; presence does not). */
+  static needsDocument (message: Uint8Array): boolean { return message[0] === MessageType.sync }
+
+  /** Loads the document from the store if it is resting; once however many ask at the same time. */
+  wake (): Promise<void> {
+    if (this.current !== null) return Promise.resolve()
+    this.waking ??= this.options.store.load(this.name).then(stored => {
+      if (this.destroyed) throw new Error(`room ${this.name} was unloaded`)
+      const doc = new Y.Doc({ gc: true })
+      if (stored) Y.applyUpdate(doc, stored, STORAGE_ORIGIN)
+      doc.on('update', this.onDocUpdate)
+      this.current = doc
+      this.lastUsed = performance.now()
+    }).finally(() => { this.waking = null })
+    return this.waking
+  }
+
+  /**
+   * Lets go of the document while the room is idle; its peers stay, and their presence goes on
+   * without it. Only once everything is written, so that the store holds the whole document, and
+   * while no peer has updates held for missing dependencies. Returns whether it now rests.
+   */
+  rest (): boolean {
+    if (this.current === null || this.waking || this.queue.length > 0 || this.flushing || this.failure) return this.current === null
+    for (const held of this.held.values()) if (held.pending.length > 0) return false
+    this.current.off('update', this.onDocUpdate)
+    this.current.destroy()
+    this.current = null
+    this.wholeStateMessage = null
+    return true
   }
 
   /** Adds a peer and starts the sync handshake with it. */
   join (peer: Peer): void {
+    this.lastUsed = performance.now()
     this.peers.add(peer)
     peer.send(syncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
-    const clients = [...this.awareness.getStates().keys()]
-    if (clients.length > 0) peer.send(awarenessMessage(this.awareness, clients))
+    if (this.presence.size > 0) peer.send(this.presence.snapshot())
   }
 
   /** Removes a peer, and with it the presence it published. */
   leave (peer: Peer): void {
     this.peers.delete(peer)
     this.held.delete(peer)
-    if (peer.awarenessClients.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessClients], null)
-    }
+    this.presence.release(peer)
   }
 
   /** Handles one message from a peer; throws ProtocolViolation for anything malformed. */
@@ -137,7 +173,7 @@ export class Room {
       case MessageType.sync: return this.receiveSync(peer, decoder)
       case MessageType.awareness: return this.receiveAwareness(peer, decoder)
       case MessageType.queryAwareness:
-        peer.send(awarenessMessage(this.awareness, [...this.awareness.getStates().keys()]))
+        peer.send(this.presence.snapshot())
         return
       default:
         throw new ProtocolViolation('unknown-message-type', `unknown message type ${type}`)
@@ -145,6 +181,7 @@ export class Room {
   }
 
   private receiveSync (peer: Peer, decoder: decoding.Decoder): void {
+    this.lastUsed = performance.now()
     let step: number
     let payload: Uint8Array
     try {
@@ -155,13 +192,14 @@ export class Room {
     }
     switch (step) {
       case syncProtocol.messageYjsSyncStep1: {
+        let known: Map<number, number>
         try {
-          Y.decodeStateVector(payload)
+          known = Y.decodeStateVector(payload)
         } catch (error) {
           throw new ProtocolViolation('malformed', 'unreadable state vector', { cause: error })
         }
         // Answer with what the peer lacks.
-        peer.send(syncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc, payload)))
+        peer.send(known.size === 0 ? this.wholeState() : syncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc, payload)))
         return
       }
       case syncProtocol.messageYjsSyncStep2:
@@ -228,6 +266,16 @@ export class Room {
     }
   }
 
+  /**
+   * Sync step 2 for a peer that holds nothing yet. NOTE: kept until the document changes, since
+   * newcomers arrive together (a reload, a relay restart): a storm of them costs one encoding of
+   * the room, not one each, and every peer is sent the same bytes.
+   */
+  private wholeState (): Uint8Array {
+    this.wholeStateMessage ??= syncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc))
+    return this.wholeStateMessage
+  }
+
   private heldFor (peer: Peer): HeldUpdates {
     let held = this.held.get(peer)
     if (!held) this.held.set(peer, held = { pending: [], rejections: 0, refused: new Map() })
@@ -252,7 +300,7 @@ export class Room {
     })
     if (refusal !== null) return this.refuse(peer, `${REJECTED_PRESENCE}${refusal}`)
     for (const { client } of entries) if (!this.presenceHolders.has(client)) this.presenceHolders.set(client, peer.user_id)
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peerOrigin(peer))
+    this.presence.apply(peer, entries)
   }
 
   /** Tells a peer one of its messages was refused; too many refusals and it is taken for hostile. */
@@ -268,6 +316,7 @@ export class Room {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.wholeStateMessage = null
     if (origin === STORAGE_ORIGIN || this.failure) return
     this.queue.push(update)
     this.flushing ??= this.flush()
@@ -295,19 +344,6 @@ export class Room {
     this.flushing = null
   }
 
-  private readonly onAwarenessUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown
-  ): void => {
-    const peer = peerOf(origin)
-    if (peer) {
-      for (const client of [...added, ...updated]) peer.awarenessClients.add(client)
-      for (const client of removed) peer.awarenessClients.delete(client)
-    }
-    const changed = [...added, ...updated, ...removed]
-    if (changed.length > 0) this.broadcast(awarenessMessage(this.awareness, changed))
-  }
-
   private broadcast (message: Uint8Array): void {
     for (const peer of this.peers) peer.send(message)
   }
@@ -320,9 +356,10 @@ export class Room {
   get failed (): boolean { return this.failure !== null }
 
   destroy (): void {
-    this.doc.off('update', this.onDocUpdate)
-    this.awareness.off('update', this.onAwarenessUpdate)
-    this.awareness.destroy()
-    this.doc.destroy()
+    this.destroyed = true
+    this.current?.off('update', this.onDocUpdate)
+    this.presence.destroy()
+    this.current?.destroy()
+    this.current = null
   }
 }

@@ -9,14 +9,22 @@ export interface RoomRegistryOptions {
   log: Logger
   /** How long a room with no peers stays loaded (a quick reconnect then costs no reload). */
   idleUnloadMs: number
+  /**
+   * How long a loaded room keeps its document after its last write or sync, peers or not
+   * (default 10 s): an idle group whose members stay connected then costs no Y.Doc.
+   */
+  docRestMs?: number
   /** Told when a write fails: the room has been dropped and its peers must go. */
   onStorageFailure: (room: Room, error: Error) => void
   /** Told each time a room has been loaded, before anyone joins it. */
   onLoaded?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
-  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom'>
+  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs'>
 }
+
+/** How long a room's document stays in memory after its last write or sync, by default. */
+export const DEFAULT_DOC_REST_MS = 10_000
 
 interface Entry {
   room: Promise<Room>
@@ -28,6 +36,8 @@ interface Entry {
 export class RoomRegistry {
   private readonly entries = new Map<string, Entry>()
   private closing = false
+  /** Puts idle rooms' documents to rest; one timer for every room. */
+  private readonly restSweep: NodeJS.Timeout
 
   private readonly roomOptions: RoomOptions
 
@@ -38,7 +48,28 @@ export class RoomRegistry {
       onPeerUpdate: options.onPeerUpdate,
       maxMessageLength: options.limits?.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
       maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,
-      awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom
+      awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom,
+      presenceTimeoutMs: options.limits?.presenceTimeoutMs ?? DEFAULT_LIMITS.presenceTimeoutMs
+    }
+    const restMs = options.docRestMs ?? DEFAULT_DOC_REST_MS
+    // NOTE: a sweep twice per rest period: a document rests between one and one and a half periods after its last use.
+    this.restSweep = setInterval(() => this.restIdleDocuments(restMs), restMs / 2)
+    this.restSweep.unref()
+  }
+
+  /** Rooms whose document is in memory now (the others are loaded but resting). */
+  get documents (): number {
+    let awake = 0
+    for (const entry of this.entries.values()) if (entry.loaded && !entry.loaded.resting) awake += 1
+    return awake
+  }
+
+  private restIdleDocuments (restMs: number): void {
+    const before = performance.now() - restMs
+    for (const entry of this.entries.values()) {
+      const room = entry.loaded
+      // NOTE: the directory never rests: access checks read it at every join.
+      if (room && room.ref.kind !== 'directory' && room.lastUsed <= before) room.rest()
     }
   }
 
@@ -71,6 +102,7 @@ export class RoomRegistry {
       entry.idleTimer = null
     }
     const room = await entry.room
+    await room.wake()
     room.join(peer)
     return room
   }
@@ -118,6 +150,7 @@ export class RoomRegistry {
   /** Stops loading rooms, writes everything out and unloads every room. */
   async close (): Promise<void> {
     this.closing = true
+    clearInterval(this.restSweep)
     const rooms = await Promise.allSettled([...this.entries.values()].map(entry => {
       if (entry.idleTimer) clearTimeout(entry.idleTimer)
       return entry.room

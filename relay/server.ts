@@ -28,6 +28,8 @@ export interface RelayOptions {
   /** Caps on what one connection, address or user may cost; unset ones take DEFAULT_LIMITS. */
   limits?: Partial<RelayLimits>
   idleUnloadMs?: number
+  /** How long a room's document stays in memory after its last write or sync (default 10 s). */
+  docRestMs?: number
   /** Who may connect: anyone with a key pair (default), or admitted users and invitation holders. */
   access?: AccessMode
   log?: Logger
@@ -74,6 +76,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     store,
     log,
     idleUnloadMs: options.idleUnloadMs ?? 5000,
+    docRestMs: options.docRestMs,
     onStorageFailure: room => {
       for (const connection of connections) {
         if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
@@ -115,6 +118,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       response.end(JSON.stringify({
         status: health.ok ? 'ok' : 'storage-failing',
         rooms: registry.size,
+        documents: registry.documents,
         connections: connections.size,
         storage: health
       }))

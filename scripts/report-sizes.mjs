@@ -23,4 +23,4 @@ if (!existsSync(widget)) {
 const widgetKb = gzipKb([widget])
 console.log(`app (initial load): ${gzipKb(initial).toFixed(1)} kB gzip`)
 console.log(`widget: ${widgetKb.toFixed(1)} kB gzip`)
-if (widgetKb > WIDGET_BUDGET_KB) console.log(`note: the widget is over its ${WIDGET_BUDGET_KB} kB budget (Yjs and lib0, which it needs for the shared model, are most of it)`)
+if (widgetKb > WIDGET_BUDGET_KB) console.log(`note: the widget is over its ${WIDGET_BUDGET_KB} kB budget (Yjs, Lit and the Parley client are most of it)`)

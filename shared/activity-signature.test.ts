@@ -1,5 +1,5 @@
 // Activity signatures: an entry verifies only as its sender signed it, and only in the room it was signed for.
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { signActivity, verifyActivity, type UnsignedActivity } from './activity-signature'
 import { createIdentity, type Identity } from './identity'
 import { randomId } from './ids'
@@ -45,5 +45,30 @@ describe('signActivity and verifyActivity', () => {
     expect(await verifyActivity(conversationRoom(groupConversation(randomId())), genuine, ada.public_key)).toBe(false)
     expect(await verifyActivity(room, genuine, bob.public_key)).toBe(false)
     expect(await verifyActivity(room, { ...genuine, signature: 'A'.repeat(86) }, ada.public_key)).toBe(false)
+  })
+})
+
+describe('entries signed here', () => {
+  it('verify again without WebCrypto, but only for the exact entry, room and signer’s key', async () => {
+    const entry = await signed(unsigned()) // the first signature of a key is checked for real once
+    const again = await signed(unsigned())
+    const verify = vi.spyOn(crypto.subtle, 'verify')
+    try {
+      expect(await verifyActivity(room, again, ada.public_key)).toBe(true)
+      expect(await verifyActivity(room, entry, ada.public_key)).toBe(true)
+      expect(verify).not.toHaveBeenCalled()
+      expect(await verifyActivity(room, { ...again, count: 4 }, ada.public_key)).toBe(false)
+      expect(await verifyActivity(conversationRoom(groupConversation(randomId())), again, ada.public_key)).toBe(false)
+      expect(await verifyActivity(room, again, bob.public_key)).toBe(false)
+      expect(verify).toHaveBeenCalledTimes(3)
+    } finally {
+      verify.mockRestore()
+    }
+  })
+
+  it('do not vouch for an identity whose public key is not its private key’s', async () => {
+    const impostor: Identity = { ...bob, keys: ada.keys } // claims Bob's key, signs with Ada's
+    const entry = await signed({ ...unsigned(), sender_id: bob.user_id }, impostor)
+    expect(await verifyActivity(room, entry, bob.public_key)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 // Identities: user ids derived from Ed25519 public keys, signing and verifying, and rebuilding from stored keys.
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createIdentity, identityFromKeys, sign, verify, type Identity } from './identity'
 import { ID_PATTERN, fromBase64Url, userIdFromPublicKey } from './ids'
 
@@ -41,6 +41,33 @@ describe('sign and verify', () => {
     const tampered = signature.slice()
     tampered[0]! ^= 1
     expect(await verify(ada.public_key, tampered, bytes('hello'))).toBe(false)
+  })
+})
+
+describe('verify keeps keys imported', () => {
+  afterEach(() => { vi.restoreAllMocks() })
+
+  it('imports a public key once for many verifications', async () => {
+    const carol = await createIdentity()
+    const signature = await sign(carol, bytes('hi'))
+    const importKey = vi.spyOn(crypto.subtle, 'importKey')
+    const results = await Promise.all(Array.from({ length: 5 }, () => verify(carol.public_key, signature, bytes('hi'))))
+    expect(results).toEqual([true, true, true, true, true])
+    expect(importKey).toHaveBeenCalledTimes(1)
+  })
+
+  it('still tells genuine from forged once many other keys have been used', async () => {
+    const signature = await sign(ada, bytes('kept'))
+    const others = await Promise.all(Array.from({ length: 1100 }, () => createIdentity()))
+    await Promise.all(others.map(other => verify(other.public_key, signature, bytes('kept'))))
+    expect(await verify(ada.public_key, signature, bytes('kept'))).toBe(true)
+    expect(await verify(ada.public_key, signature, bytes('kepT'))).toBe(false)
+  })
+
+  it('rejects a key that cannot be imported, every time', async () => {
+    const signature = await sign(ada, bytes('x'))
+    await expect(verify('AAAA', signature, bytes('x'))).rejects.toThrow()
+    await expect(verify('AAAA', signature, bytes('x'))).rejects.toThrow()
   })
 })
 

@@ -145,6 +145,21 @@ describe('room lifetime', () => {
   })
 })
 
+describe('first syncs', () => {
+  it('a newcomer holding nothing gets the room as it is now, also right after a change', async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await createIdentity()
+    const conversation = await ada.openDirect(bob.user_id)
+    const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
+    await sendConfirmed(conversation, numbered(5))
+    // Two newcomers at once, then one after a further change: none may get an older state.
+    expect(await Promise.all([countAtFirstSync(relay.wsUrl, room, bob), countAtFirstSync(relay.wsUrl, room, bob)])).toEqual([5, 5])
+    await sendConfirmed(conversation, ['six'])
+    expect(await countAtFirstSync(relay.wsUrl, room, bob)).toBe(6)
+  })
+})
+
 describe('the relay process', () => {
   it('on SIGTERM writes everything out and exits 0, and the next start has it all', async () => {
     const dataDir = await fixture.tempDir()

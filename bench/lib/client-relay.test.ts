@@ -1,6 +1,7 @@
 // The client benchmarks' relay instruments: the counting store keeps MemoryStore's semantics, and wire bytes include WebSocket headers.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { collectedState } from '../../relay/storage/compaction'
 import { runRoomStoreConformance } from '../../relay/storage/conformance'
 import { CountingStore, clientFrameHeader } from './client-relay'
 
@@ -19,7 +20,8 @@ describe('CountingStore', () => {
     expect(store.written).toBe(appended)
     expect(store.bytes()).toBe(appended)
     await store.compact('room')
-    const merged = Y.mergeUpdates(updates).byteLength
+    // The overwritten value is dead: compaction writes the room's collected state.
+    const merged = collectedState(updates).byteLength
     expect(store.bytes()).toBe(merged)
     expect(store.written).toBe(appended + merged)
   })

@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom } from '../../shared/protocol'
 import { bucketMessages } from '../../shared/schema'
 import { openNaiveLocal, openParleyLocal } from './client-open'
-import { MATERIALIZED_LIMIT, SIGNED_TAIL, chatSeed, dropSeeds } from './client-seed'
+import { NAIVE_LIMIT, SIGNED_TAIL, chatSeed, dropSeeds } from './client-seed'
 import { deleteDatabases, seedIndexeddb } from './client-storage'
 import { naiveLog, naiveNewest } from './client-naive'
 
@@ -47,8 +47,8 @@ describe('client benchmark seeds', () => {
     expect((await naiveNewest(naive, SIGNED_TAIL + 10, keys)).length).toBe(SIGNED_TAIL)
   })
 
-  it('past MATERIALIZED_LIMIT, keep the index of every bucket but only the newest bucket', async () => {
-    const size = MATERIALIZED_LIMIT * 10
+  it('without the naive layout, keep the index of every bucket but only the newest bucket', async () => {
+    const size = NAIVE_LIMIT * 10
     const seed = await chatSeed(size)
     const head = size / BUCKET_CAPACITY - 1
     expect([...seed.rooms.keys()]).toEqual([DIRECTORY_ROOM, seed.chat.room, bucketRoom(seed.chat.ref, head)])
@@ -60,5 +60,12 @@ describe('client benchmark seeds', () => {
     } finally {
       await deleteDatabases('seed-test/')
     }
+  })
+
+  it('leave the naive layout out when asked, at a size that would have it', async () => {
+    const seed = await chatSeed(3_000, { naive: false })
+    expect(seed.naive).toBeNull()
+    expect(seed.omittedBuckets).toBe(2)
+    expect((await chatSeed(3_000)).naive).not.toBeNull()
   })
 })

@@ -27,11 +27,11 @@ export interface ChatSeed {
   readonly size: number
   /** Parley's rooms as single stored updates: the directory, the conversation's index and its buckets. */
   readonly rooms: ReadonlyMap<string, Uint8Array>
-  /** Buckets of the history left out of `rooms` (only for sizes past MATERIALIZED_LIMIT; see there). */
+  /** Buckets of the history left out of `rooms` (only when the naive layout is not built; see buildSeed). */
   readonly omittedBuckets: number
   /** The newest message, to check that a reader got the right page. */
   readonly newest: Message
-  /** The whole log as one Y.Array('log') update (the naive layout); null past NAIVE_LIMIT. */
+  /** The whole log as one Y.Array('log') update (the naive layout); null past NAIVE_LIMIT or when not asked for. */
   readonly naive: Uint8Array | null
 }
 
@@ -45,12 +45,12 @@ export interface ChatSeed {
  */
 export const SIGNED_TAIL = BUCKET_CAPACITY
 
-/**
- * Up to this size every bucket is materialized. Past it (1M), only the index and the newest
- * bucket are: older buckets are separate rooms and IndexedDB databases that opening the
- * newest page, or writing, never touches, and building 999 of them would take minutes.
+/*
+ * Every bucket is materialized when the naive layout is built too (it needs every message).
+ * Otherwise (1M; 100k when the naive layout does not fit the time budget) only the index and
+ * the newest bucket are: older buckets are separate rooms and IndexedDB databases that opening
+ * the newest page, or writing, never touches, and building 999 of them would take minutes.
  */
-export const MATERIALIZED_LIMIT = 100_000
 
 /** Past this size the naive document is not built: ~35 s to build at 1M and ~9 s per load. */
 export const NAIVE_LIMIT = 100_000
@@ -188,17 +188,20 @@ const indexUpdate = async (chat: Chat, size: number, buckets: number, messages: 
   return Y.encodeStateAsUpdate(doc)
 }
 
-const seeds = new Map<number, Promise<ChatSeed>>()
+const seeds = new Map<string, Promise<ChatSeed>>()
 
 /**
  * The history of `size` messages (Alice and Bob taking turns, one a second), in Parley's
- * layout and, up to NAIVE_LIMIT, the naive one. Built once per run and size.
+ * layout and, up to NAIVE_LIMIT unless `naive` is false, the naive one. Built once per run,
+ * size and layouts.
  */
-export const chatSeed = (size: number): Promise<ChatSeed> => {
-  let seed = seeds.get(size)
+export const chatSeed = (size: number, { naive = size <= NAIVE_LIMIT }: { naive?: boolean } = {}): Promise<ChatSeed> => {
+  const withNaive = naive && size <= NAIVE_LIMIT
+  const key = `${size}/${withNaive}`
+  let seed = seeds.get(key)
   if (!seed) {
-    seed = buildSeed(size)
-    seeds.set(size, seed)
+    seed = buildSeed(size, withNaive)
+    seeds.set(key, seed)
   }
   return seed
 }
@@ -206,10 +209,10 @@ export const chatSeed = (size: number): Promise<ChatSeed> => {
 /** Forgets the seeds (their naive documents are tens of megabytes). */
 export const dropSeeds = (): void => { seeds.clear() }
 
-const buildSeed = async (size: number): Promise<ChatSeed> => {
+const buildSeed = async (size: number, withNaive: boolean): Promise<ChatSeed> => {
   const chat = await benchChat()
   const buckets = Math.ceil(size / BUCKET_CAPACITY)
-  const materializedFrom = size <= MATERIALIZED_LIMIT ? 0 : (buckets - 1) * BUCKET_CAPACITY
+  const materializedFrom = withNaive || buckets <= 1 ? 0 : (buckets - 1) * BUCKET_CAPACITY
   const unsigned = Array.from({ length: size - materializedFrom }, (_, i) => unsignedMessage(chat, size, materializedFrom + i))
   const tailStart = Math.max(0, unsigned.length - SIGNED_TAIL)
   const tail = await signAll(chat, unsigned.slice(tailStart))
@@ -228,6 +231,6 @@ const buildSeed = async (size: number): Promise<ChatSeed> => {
     rooms,
     omittedBuckets: materializedFrom / BUCKET_CAPACITY,
     newest: messages[messages.length - 1]!,
-    naive: size <= NAIVE_LIMIT ? naiveUpdate(chat, messages) : null
+    naive: withNaive ? naiveUpdate(chat, messages) : null
   }
 }

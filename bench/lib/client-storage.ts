@@ -2,6 +2,7 @@
 import * as Y from 'yjs'
 import * as idb from 'lib0/indexeddb'
 import { IndexeddbPersistence } from 'y-indexeddb'
+import { IndexeddbCopy } from '../../shared/client/indexeddb-copy'
 import type { LocalCopy, Storage } from '../../shared/client/transport'
 import { STORAGE_ORIGIN } from '../../shared/origin'
 
@@ -68,28 +69,47 @@ export const countIndexeddbWrites = (prefix: string): { readonly bytes: number; 
   return counter
 }
 
+/** What keeps a document in IndexedDB: Parley's IndexeddbCopy, or y-indexeddb itself (the naive layout's). */
+export type IndexeddbKeeper = 'parley' | 'y-indexeddb'
+
+interface OpenCopy {
+  readonly db: IDBDatabase | null
+  readonly loaded: Promise<void>
+  destroy(): Promise<void>
+}
+
+const keep = (keeper: IndexeddbKeeper, name: string, doc: Y.Doc, delayMs: number | undefined): OpenCopy => {
+  if (keeper === 'parley') return new IndexeddbCopy(name, doc, delayMs)
+  const persistence = new IndexeddbPersistence(name, doc)
+  if (delayMs !== undefined) (persistence as unknown as { _storeTimeout: number })._storeTimeout = delayMs
+  return {
+    get db () { return persistence.db },
+    loaded: persistence.whenSynced.then(() => {}),
+    destroy: () => persistence.destroy()
+  }
+}
+
 /**
- * Storage in IndexedDB exactly as indexeddbStorage makes it (an IndexeddbPersistence per room
- * under `prefix`), keeping hold of each persistence so that the benchmark can wait for what it
- * wrote to be committed.
+ * Storage in IndexedDB exactly as indexeddbStorage makes it (an IndexeddbCopy per room under
+ * `prefix`), or as y-indexeddb does for the naive layout, keeping hold of each copy so that the
+ * benchmark can wait for what it wrote to be committed.
  */
 export class WatchedIndexeddbStorage implements Storage {
-  private readonly open = new Set<IndexeddbPersistence>()
+  private readonly open = new Set<OpenCopy>()
 
   /**
-   * `trimDelayMs` replaces y-indexeddb's 1 s debounce before it compacts a database past 500
-   * entries. NOTE: 0 stands for a chat whose messages are more than a second apart, where the
-   * debounce never postpones a compaction; a benchmark sending back to back would otherwise
-   * only ever compact after its last message.
+   * `delayMs` replaces the 1 s wait after the last write before a database is considered for
+   * rewriting (y-indexeddb's and Parley's alike). NOTE: 0 stands for a chat whose messages are
+   * more than a second apart, where the wait never postpones a rewrite; a benchmark sending
+   * back to back would otherwise only ever rewrite after its last message.
    */
-  constructor (readonly prefix: string, private readonly trimDelayMs?: number) {}
+  constructor (readonly prefix: string, private readonly delayMs?: number, private readonly keeper: IndexeddbKeeper = 'parley') {}
 
   persist (room: string, doc: Y.Doc): LocalCopy {
-    const persistence = new IndexeddbPersistence(this.prefix + room, doc)
-    if (this.trimDelayMs !== undefined) (persistence as unknown as { _storeTimeout: number })._storeTimeout = this.trimDelayMs
+    const persistence = keep(this.keeper, this.prefix + room, doc, this.delayMs)
     this.open.add(persistence)
     return {
-      loaded: persistence.whenSynced.then(() => {}),
+      loaded: persistence.loaded,
       destroy: async () => {
         this.open.delete(persistence)
         await persistence.destroy()

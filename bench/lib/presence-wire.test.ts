@@ -2,7 +2,7 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { awarenessMessage } from './thin-client'
-import { PresenceState, encodePresence, readPresenceMessage } from './presence-wire'
+import { PresenceState, TypingBursts, encodePresence, readPresenceMessage } from './presence-wire'
 
 describe('presence on the wire', () => {
   it('writes updates y-protocols applies: states, renewals and leaving', () => {
@@ -17,6 +17,23 @@ describe('presence on the wire', () => {
     expect(updated).toEqual([presence.client])
     awarenessProtocol.applyAwarenessUpdate(awareness, presence.leave(), 'test')
     expect(awareness.getStates().has(presence.client)).toBe(false)
+    awareness.destroy()
+  })
+
+  it('types in bursts: starts, keeps on, stops, starts again', () => {
+    const awareness = new awarenessProtocol.Awareness(new Y.Doc())
+    awareness.setLocalState(null)
+    const presence = new PresenceState({ user_id: 'u3', typing: true })
+    const typist = new TypingBursts(presence, 3)
+    const seen: string[] = []
+    awareness.on('change', ({ added, updated, removed }: Record<string, number[]>) => {
+      seen.push(added!.length > 0 ? 'started' : updated!.length > 0 ? 'changed' : removed!.length > 0 ? 'stopped' : '?')
+    })
+    for (let tick = 0; tick < 4; tick++) awarenessProtocol.applyAwarenessUpdate(awareness, typist.next(), 'test')
+    // The second tick carries the same state again: no change. (y-protocols
+    // reports a client coming back after it left as changed, not added.)
+    expect(seen).toEqual(['started', 'stopped', 'changed'])
+    expect(awareness.getStates().get(presence.client)).toEqual({ user_id: 'u3', typing: true })
     awareness.destroy()
   })
 

@@ -70,3 +70,19 @@ export class PresenceState {
     return encodePresence([{ client: this.client, clock: this.clock, state: null }])
   }
 }
+
+/**
+ * A typist as a y-protocols app makes one: a `{ typing: true }` update on every keystroke tick
+ * (the first of a burst starts typing, the next ones carry the same state again) and, every
+ * `burst` ticks, a pause (its state removed, as Parley's client does when typing stops).
+ */
+export class TypingBursts {
+  private tick = 0
+
+  constructor (private readonly presence: PresenceState, private readonly burst = 4) {}
+
+  next (): Uint8Array {
+    this.tick += 1
+    return this.tick % this.burst === 0 ? this.presence.leave() : this.presence.next()
+  }
+}

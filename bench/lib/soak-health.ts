@@ -2,8 +2,10 @@
 import type { RunningServer } from '../servers'
 
 export interface ParleyHealth {
-  /** Rooms (Y.Docs) the relay holds in memory, the directory included. */
+  /** Rooms the relay holds in memory, the directory included. */
   rooms: number
+  /** Of those, the rooms whose Y.Doc is in memory (the others rest: relay/rooms.ts). */
+  documents: number
   connections: number
 }
 
@@ -11,9 +13,11 @@ export interface ParleyHealth {
 export const parleyHealth = async (server: Pick<RunningServer, 'system' | 'wsUrl'>): Promise<ParleyHealth | null> => {
   if (server.system !== 'parley') return null
   const response = await fetch(`${server.wsUrl.replace(/^ws/, 'http')}/healthz`)
-  const body = await response.json() as { rooms?: unknown; connections?: unknown }
-  if (typeof body.rooms !== 'number' || typeof body.connections !== 'number') throw new Error(`unexpected /healthz answer: ${JSON.stringify(body)}`)
-  return { rooms: body.rooms, connections: body.connections }
+  const body = await response.json() as { rooms?: unknown; documents?: unknown; connections?: unknown }
+  if (typeof body.rooms !== 'number' || typeof body.documents !== 'number' || typeof body.connections !== 'number') {
+    throw new Error(`unexpected /healthz answer: ${JSON.stringify(body)}`)
+  }
+  return { rooms: body.rooms, documents: body.documents, connections: body.connections }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, Math.max(0, ms)))

@@ -1,6 +1,7 @@
 // Starts each benchmarked server as its own process, pinned to a core, and stops it again.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LISTENING } from './announce'
 import { processCpuMs, processRssBytes } from './process-stats'
@@ -56,6 +57,16 @@ const installExitHook = (): void => {
   process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
 }
 
+/**
+ * `BENCH_PROFILE_DIR=/tmp/profiles npm run bench -- --only fanout` writes a V8 CPU profile of
+ * every server process into <dir>/<system>/ (open it in Chrome DevTools): how the relays'
+ * figures were taken apart.
+ */
+const profilerArgs = (system: ServerSystem): string[] => {
+  const dir = process.env.BENCH_PROFILE_DIR
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, system)}`] : []
+}
+
 let tasksetAvailable: boolean | null = null
 
 /** Whether `taskset` can pin processes here. */
@@ -72,7 +83,7 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
   installExitHook()
   const core = canPin() ? options.core ?? 1 : null
   const script = fileURLToPath(new URL(SCRIPTS[system], import.meta.url))
-  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script]
+  const node = [process.execPath, ...profilerArgs(system), ...(options.nodeArgs ?? []), '--import', 'tsx', script]
   // NOTE: taskset execs node, so the child's pid is the server's own (what /proc is read for).
   const [command, ...args] = core === null ? node : ['taskset', '-c', String(core), ...node]
   const child = spawn(command!, args, {

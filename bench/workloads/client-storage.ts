@@ -136,7 +136,7 @@ const syncUpdateMessage = (update: Uint8Array): number => {
 const naiveSends = async (chat: Chat, seed: ChatSeed | null, sends: number, prefix: string): Promise<SendFigures> => {
   if (seed?.naive) await seedIndexeddb(prefix, new Map([['log', seed.naive]]))
   const writes = countIndexeddbWrites(prefix)
-  const storage = new WatchedIndexeddbStorage(prefix, 0)
+  const storage = new WatchedIndexeddbStorage(prefix, 0, 'y-indexeddb')
   const doc = new Y.Doc()
   const local = storage.persist('log', doc)
   try {

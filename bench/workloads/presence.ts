@@ -5,7 +5,7 @@ import { cpuMeter, pinGenerator } from '../lib/generator'
 import { planGroups, prepareGroupWrites, publishGroups, type GroupPlan } from '../lib/presence-groups'
 import { PresenceWatch, probePresence } from '../lib/presence-probe'
 import { RENEWAL_PERIOD_MS, startRenewals, type Renewals } from '../lib/presence-renewals'
-import { PresenceState } from '../lib/presence-wire'
+import { PresenceState, TypingBursts } from '../lib/presence-wire'
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { sleep } from '../lib/soak-health'
 import { percentile } from '../lib/stats'
@@ -22,6 +22,8 @@ const GROUP_SIZE = 10
 const TYPING_SHARE = 0.05
 /** A typing user's client sends its { typing: true } state this often (a keystroke-driven update, throttled). */
 const TYPING_PERIOD_MS = 1000
+/** Ticks of a typing burst: { typing: true } on all but the last, when typing stops (the state is removed). */
+const TYPING_BURST = 4
 /** Probe users, used in turn. */
 const PROBES = 8
 /** Received frames per second the generator can take on top of its own work, about; lanes beyond it run one after another. */
@@ -83,17 +85,21 @@ const openLane = async (system: ServerSystem, users: readonly Identity[], groups
   try {
     if (system === 'parley') await publishGroups(server, prepareGroupWrites(groups))
     lane.directory = await connectMany(server, users.length, i => ({ room: DIRECTORY_ROOM, identity: users[i]! }), { timeoutMs: 60_000 })
-    const online = users.map(user => new PresenceState({ user_id: user.user_id }))
-    lane.directory.forEach((client, i) => client.sendAwareness(online[i]!.next()))
-    lane.loops.push(startRenewals(users.length, i => lane.directory[i]!.sendAwareness(online[i]!.next()), RENEWAL_PERIOD_MS))
     // User i is member i % GROUP_SIZE of group floor(i / GROUP_SIZE) (see planGroups below).
     lane.conversations = await connectMany(server, users.length, i => ({
       room: conversationRoom(groupConversation(groups[Math.floor(i / GROUP_SIZE)]!.group_id)),
       identity: users[i]!
     }), { timeoutMs: 60_000 })
-    // Typing users: spread over the groups, each sending { typing: true } once a second.
+    // NOTE: presence only once every socket is connected: on a relay that forwards every
+    // publication to everyone, 1,000 users publishing is a million frames, and connecting
+    // under that flood times out.
+    const online = users.map(user => new PresenceState({ user_id: user.user_id }))
+    lane.directory.forEach((client, i) => client.sendAwareness(online[i]!.next()))
+    lane.loops.push(startRenewals(users.length, i => lane.directory[i]!.sendAwareness(online[i]!.next()), RENEWAL_PERIOD_MS))
+    // Typing users: spread over the groups, each typing in bursts (an update a second: start, the
+    // same state again as keys are pressed, then stop).
     const typists = Array.from({ length: Math.max(1, Math.round(users.length * TYPING_SHARE)) }, (_, k) => Math.floor(k / TYPING_SHARE) % users.length)
-    const typing = typists.map(i => new PresenceState({ user_id: users[i]!.user_id, typing: true }))
+    const typing = typists.map(i => new TypingBursts(new PresenceState({ user_id: users[i]!.user_id, typing: true }), TYPING_BURST))
     lane.loops.push(startRenewals(typists.length, k => lane.conversations[typists[k]!]!.sendAwareness(typing[k]!.next()), TYPING_PERIOD_MS))
     lane.watch = new PresenceWatch(lane.directory)
     return lane

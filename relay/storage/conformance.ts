@@ -17,6 +17,17 @@ const updateSetting = (key: string, value: unknown, doc = new Y.Doc()): Uint8Arr
   return update
 }
 
+/** An update adding `k<i>` and overwriting `last` with a long value: the old one becomes dead weight. */
+const updateOverwriting = (i: number, doc: Y.Doc): Uint8Array => {
+  let update: Uint8Array = new Uint8Array()
+  doc.once('update', (u: Uint8Array) => { update = u })
+  doc.transact(() => {
+    doc.getMap('m').set(`k${i}`, i)
+    doc.getMap('m').set('last', `${i} `.padEnd(300, '.'))
+  })
+  return update
+}
+
 const contents = (update: Uint8Array | null): Record<string, unknown> => {
   const doc = new Y.Doc()
   if (update) Y.applyUpdate(doc, update)
@@ -65,13 +76,31 @@ export const runRoomStoreConformance = (name: string, setup: StoreSetup): void =
     it('compacts without losing content, and keeps updates appended during compaction', async () => {
       store = await setup.open()
       const doc = new Y.Doc()
-      for (let i = 0; i < 10; i++) await store.append('room', updateSetting(`k${i}`, i, doc))
+      for (let i = 0; i < 10; i++) await store.append('room', updateOverwriting(i, doc))
       const late = store.append('room', updateSetting('late', true, doc))
       await Promise.all([store.compact('room'), late, store.append('room', updateSetting('later', true, doc))])
       const stored = contents(await store.load('room'))
-      expect(Object.keys(stored)).toHaveLength(12)
+      expect(Object.keys(stored)).toHaveLength(13)
+      expect(stored.last).toMatch(/^9 /)
       await store.compact('room')
       expect(contents(await store.load('room'))).toEqual(stored)
+    })
+
+    it('compacts to the live state: values overwritten or deleted are not kept', async () => {
+      store = await setup.open()
+      const doc = new Y.Doc()
+      for (let i = 0; i < 50; i++) await store.append('room', updateOverwriting(i, doc))
+      await store.append('room', updateSetting('gone', 'x'.repeat(300), doc))
+      const deletion = new Y.Doc()
+      Y.applyUpdate(deletion, Y.encodeStateAsUpdate(doc))
+      deletion.once('update', (update: Uint8Array) => { void store!.append('room', update) })
+      deletion.getMap('m').delete('gone')
+      await store.compact('room')
+      const compacted = await store.load('room')
+      expect(contents(compacted)).toMatchObject({ k0: 0, k49: 49, last: expect.stringMatching(/^49 /) })
+      expect(contents(compacted).gone).toBeUndefined()
+      // One live value of 300 bytes, 50 small ones and where the dead ones were (~20 bytes each): not 51 × 300.
+      expect(compacted!.byteLength).toBeLessThan(2500)
     })
 
     it('compacting an empty or unknown room is harmless', async () => {
@@ -84,14 +113,16 @@ export const runRoomStoreConformance = (name: string, setup: StoreSetup): void =
       it('keeps everything across a reopen', async () => {
         store = await setup.open()
         const doc = new Y.Doc()
-        for (let i = 0; i < 5; i++) await store.append('room', updateSetting(`k${i}`, i, doc))
+        for (let i = 0; i < 5; i++) await store.append('room', updateOverwriting(i, doc))
         await store.compact('room')
         await store.append('room', updateSetting('after', 'compaction', doc))
         store = await setup.reopen!(store)
-        expect(contents(await store.load('room'))).toMatchObject({ k0: 0, k4: 4, after: 'compaction' })
+        expect(contents(await store.load('room'))).toMatchObject({ k0: 0, k4: 4, last: expect.stringMatching(/^4 /), after: 'compaction' })
         // Appends after reopening continue the sequence instead of overwriting it.
         await store.append('room', updateSetting('reopened', true, doc))
-        expect(Object.keys(contents(await store.load('room')))).toHaveLength(7)
+        expect(Object.keys(contents(await store.load('room')))).toHaveLength(8)
+        await store.compact('room')
+        expect(Object.keys(contents(await store.load('room')))).toHaveLength(8)
       })
     }
 

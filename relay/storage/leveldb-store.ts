@@ -1,6 +1,6 @@
 // The relay's default RoomStore: LevelDB (classic-level) in a data directory, one key per appended update.
 import { ClassicLevel } from 'classic-level'
-import * as Y from 'yjs'
+import { collectedState, compactionOf } from './compaction'
 import { StorageError, type RoomStore } from './store'
 
 /*
@@ -36,8 +36,9 @@ export class LeveldbStore implements RoomStore {
   async load (room: string): Promise<Uint8Array | null> {
     const updates = await this.read(room)
     if (updates.length === 0) return null
+    if (updates.length === 1) return updates[0]![1]
     try {
-      return Y.mergeUpdates(updates.map(([, value]) => value))
+      return collectedState(updates.map(([, value]) => value))
     } catch (error) {
       throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
     }
@@ -54,18 +55,18 @@ export class LeveldbStore implements RoomStore {
 
   async compact (room: string): Promise<void> {
     const updates = await this.read(room)
-    if (updates.length < 2) return
-    let merged: Uint8Array
+    let compacted: Uint8Array | null
     try {
-      merged = Y.mergeUpdates(updates.map(([, value]) => value))
+      compacted = compactionOf(updates.map(([, value]) => value))
     } catch (error) {
       throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
     }
+    if (compacted === null) return
     const sequence = await this.takeSequence(room)
-    // One atomic batch: a crash leaves either the old updates or their merge, never neither.
+    // One atomic batch: a crash leaves either the old updates or their compaction, never neither.
     try {
       await this.db.batch([
-        { type: 'put', key: sequenceKey(room, sequence), value: merged },
+        { type: 'put', key: sequenceKey(room, sequence), value: compacted },
         ...updates.map(([key]) => ({ type: 'del' as const, key }))
       ])
     } catch (error) {

@@ -1,5 +1,5 @@
 // A RoomStore in memory: for tests and for running a throwaway relay (--memory).
-import * as Y from 'yjs'
+import { collectedState, compactionOf } from './compaction'
 import { StorageError, type RoomStore } from './store'
 
 export class MemoryStore implements RoomStore {
@@ -14,7 +14,8 @@ export class MemoryStore implements RoomStore {
   async load (room: string): Promise<Uint8Array | null> {
     this.assertOpen()
     const updates = this.rooms.get(room)
-    return updates ? Y.mergeUpdates(updates) : null
+    if (!updates) return null
+    return updates.length === 1 ? updates[0]! : collectedState(updates)
   }
 
   async append (room: string, update: Uint8Array): Promise<void> {
@@ -27,7 +28,8 @@ export class MemoryStore implements RoomStore {
   async compact (room: string): Promise<void> {
     this.assertOpen()
     const updates = this.rooms.get(room)
-    if (updates && updates.length > 1) this.rooms.set(room, [Y.mergeUpdates(updates)])
+    const compacted = updates ? compactionOf(updates) : null
+    if (compacted) this.rooms.set(room, [compacted])
   }
 
   async close (): Promise<void> { this.closed = true }

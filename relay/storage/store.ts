@@ -5,11 +5,14 @@
  * overwrite history that another client just added.
  */
 export interface RoomStore {
-  /** Everything stored for the room, merged into one update; null when nothing is stored. */
+  /** Everything stored for the room as one update (dead values may be left out); null when nothing is stored. */
   load(room: string): Promise<Uint8Array | null>
   /** Appends an update; once resolved it survives the relay process being killed. */
   append(room: string, update: Uint8Array): Promise<void>
-  /** Replaces the room's stored updates by their merge; updates appended meanwhile are kept. */
+  /**
+   * Replaces the room's stored updates by their garbage-collected state when that pays
+   * (compaction.ts: they hold enough dead values, or too many updates); updates appended meanwhile are kept.
+   */
   compact(room: string): Promise<void>
   /** Releases the store; pending writes finish first. */
   close(): Promise<void>

@@ -19,6 +19,8 @@ export interface RelayLimits {
   maxBufferedBytes: number
   /** Updates held per membership while their dependencies have not arrived. */
   maxPendingUpdates: number
+  /** A presence state not renewed within this is removed for everyone (y-protocols' 30 s outdatedTimeout). */
+  presenceTimeoutMs: number
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -30,7 +32,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
-  maxPendingUpdates: 64
+  maxPendingUpdates: 64,
+  presenceTimeoutMs: 30_000
 }
 
 /** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
@@ -43,5 +46,7 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
-  maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 }
+  maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 },
+  // NOTE: clients renew every 15 s; a timeout below that removes people who are online.
+  presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 }
 }

@@ -1,5 +1,5 @@
 // A compromised relay cannot forge: messages and activity entries written into a client's documents show only if their sender signed them.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { signActivity } from '../activity-signature'
 import { ParleyError } from '../errors'
@@ -12,7 +12,8 @@ import { DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation } from
 import { bucketMessages, conversationActivity, directoryUsers } from '../schema'
 import type { Conversation } from './conversation'
 import { ParleyClient } from './parley'
-import { memoryStorage, offlineNetwork, type Storage } from './transport'
+import { openOfflineClient } from './offline-testing'
+import { offlineNetwork, type Storage } from './transport'
 
 const RELAY = peerOrigin('relay')
 const T = '2024-05-01T12:00:00.000Z'
@@ -26,23 +27,11 @@ afterEach(async () => { await Promise.all(clients.splice(0).map(client => client
 
 /** Ada, offline, with a handle on each of her documents by room. */
 const openAda = async () => {
-  const docs = new Map<string, Y.Doc>()
-  const storage: Storage = {
-    persist: (room, doc) => {
-      docs.set(room, doc)
-      return memoryStorage.persist(room, doc)
-    }
-  }
-  const ada = await ParleyClient.open({ identity: await createIdentity(), network: offlineNetwork, storage })
+  const { client: ada, doc } = await openOfflineClient()
   clients.push(ada)
   ada.setProfile({ name: 'Ada' })
   const chat = await ada.openDirect(bob.user_id)
   const ref = directConversation(ada.me.user_id, bob.user_id)
-  const doc = (room: string) => {
-    const found = docs.get(room)
-    if (!found) throw new Error(`no document for ${room}`)
-    return found
-  }
   return { ada, chat, ref, doc }
 }
 
@@ -183,6 +172,49 @@ describe('messages in a conversation', () => {
     expect(chat.unverified).toBe(1)
     expect(await reason(chat.edit(mine.message_id, 'laundered'))).toBe('not-found')
     expect(await reason(chat.delete(mine.message_id))).toBe('not-found')
+  })
+})
+
+describe('opening history', () => {
+  it('checks only the signatures a page shows, taking older messages in place of forged ones', async () => {
+    // Ada's documents are kept across closing and reopening the conversation, as IndexedDB would.
+    const kept = new Map<string, Uint8Array>()
+    const docs = new Map<string, Y.Doc>()
+    const storage: Storage = {
+      persist: (room, doc) => {
+        const saved = kept.get(room)
+        if (saved) Y.applyUpdate(doc, saved)
+        docs.set(room, doc)
+        return { loaded: Promise.resolve(), destroy: async () => { kept.set(room, Y.encodeStateAsUpdate(doc)) } }
+      }
+    }
+    const ada = await ParleyClient.open({ identity: await createIdentity(), network: offlineNetwork, storage })
+    clients.push(ada)
+    const first = await ada.openDirect(bob.user_id)
+    await first.send('the oldest')
+    publish(docs.get(DIRECTORY_ROOM)!, bob, 'Bob')
+    const start = Date.now()
+    const at = (i: number) => new Date(start + (i + 1) * 1000).toISOString()
+    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+      fromBob(ada, `reply ${i}`, i >= 97 ? mallory : bob, { created_at: at(i), updated_at: at(i) })))
+    writeMessages(docs.get(bucketRoom(first.ref, 0))!, replies)
+    await first.close()
+
+    const verify = vi.spyOn(crypto.subtle, 'verify')
+    try {
+      const chat = await ada.openDirect(bob.user_id)
+      const page = await chat.history({ limit: 10 })
+      // The three newest are Mallory's: hidden, counted, and the next older ones fill the page.
+      expect(page.messages.map(message => message.content)).toEqual(Array.from({ length: 10 }, (_, i) => `reply ${96 - i}`))
+      expect(chat.unverified).toBe(3)
+      expect(verify.mock.calls.length).toBeLessThanOrEqual(13 + 2) // the page, the forged, and the index's two activity entries
+      const rest = await chat.history({ limit: 200, before: page.cursor! })
+      expect(rest.messages).toHaveLength(88)
+      expect(rest.messages.at(-1)?.content).toBe('the oldest')
+      expect(rest.cursor).toBeNull()
+    } finally {
+      verify.mockRestore()
+    }
   })
 })
 

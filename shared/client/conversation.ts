@@ -12,9 +12,10 @@ import {
   type ActivityEntry, type BucketEntry, type TypingState
 } from '../schema'
 import { timestamp, type Clock } from '../time'
-import { comparePlaced, cursorOf, newestBefore, type Cursor, type Placed } from './history'
+import { HistoryOrder, cursorOf, newestAdmitted, type Admission, type Cursor, type Placed } from './history'
 import type { Outbox } from './outbox'
-import { assertContent, signWrite, withoutSignature } from './own-writes'
+import { OutgoingMessages, type Outgoing } from './outgoing'
+import { assertContent, signActivityOf, signMessages, signWrite, withoutSignature, type StoredActivity } from './own-writes'
 import type { Replica } from './replica'
 import type { ReplicaPool } from './replica-pool'
 import { ValidatedMap } from './validated-map'
@@ -45,7 +46,7 @@ export interface HistoryPage {
 
 interface LoadedBucket {
   replica: Replica
-  /** Only messages whose signature verifies against their sender's key. */
+  /** Only messages whose signature verifies against their sender's key, checked as pages need them. */
   messages: VerifiedMap<Message>
 }
 
@@ -69,11 +70,17 @@ export class Conversation {
   private readonly loading = new Map<number, Promise<LoadedBucket>>()
   private readonly listeners = new Set<() => void>()
   private readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
-  /** Every loaded message in history order, rebuilt after a change. */
-  private ascending: Placed[] | null = null
+  /** Every valid loaded message in history order, checked or not: pages pick from it and check what they show. */
+  private readonly order = new HistoryOrder()
+  /** The newest bucket, kept as the index changes (see `head`). */
+  private headBucket = -1
   private readonly activity: VerifiedMap<ActivityEntry>
   /** Sends, edits and deletes run one at a time, so each reads the count and bucket the previous one left. */
   private writes: Promise<unknown> = Promise.resolve()
+  /** One's messages shown but not yet written. */
+  private readonly outgoing = new OutgoingMessages()
+  /** Whether a write of the outgoing messages is queued and has not started. */
+  private writeQueued = false
   /** Subscriptions on replicas from the pool, which may outlive this conversation. */
   private readonly unsubscribers: Array<() => void> = []
   private closed = false
@@ -90,17 +97,19 @@ export class Conversation {
       signerOf: entry => entry.sender_id,
       verify: (entry, publicKey) => verifyActivity(this.room, entry, publicKey)
     })
-    this.activity.onChange(() => this.changed())
+    this.activity.onChange(() => this.notify())
     const awareness = index.awareness
     if (awareness) {
       const onPresence = () => this.notify()
       awareness.on('change', onPresence)
       this.unsubscribers.push(() => awareness.off('change', onPresence))
     }
+    this.headBucket = this.findHead()
     bucketIndex.onChange(() => {
+      this.headBucket = this.findHead()
       // Another writer started a new bucket: load it, so that new messages arrive live.
       if (this.head >= 0 && !this.buckets.has(this.head)) void this.loadBucket(this.head).catch(() => {})
-      this.changed()
+      this.notify()
     })
   }
 
@@ -116,7 +125,9 @@ export class Conversation {
    * 0, 1, 2…, so a forged index key far ahead ('999999') is ignored instead of sending
    * readers through a million empty rooms.
    */
-  get head (): number {
+  get head (): number { return this.headBucket }
+
+  private findHead (): number {
     let head = -1
     while (this.bucketIndex.has(String(head + 1))) head += 1
     return head
@@ -140,17 +151,14 @@ export class Conversation {
 
   /**
    * Well-formed messages in the loaded buckets whose signature does not verify against their
-   * sender's public key (forged, or altered by the relay): never shown.
+   * sender's public key (forged, or altered by the relay): never shown. NOTE: counts those
+   * checked so far: what history pages have reached (signatures are checked as pages need
+   * them) and what arrived live; a forged message is counted once a page would have shown it.
    */
   get unverified (): number {
     let unverified = 0
     for (const bucket of this.buckets.values()) unverified += bucket.messages.unverified
     return unverified
-  }
-
-  /** Resolves once every loaded message has been checked (those whose sender is unknown yet wait). */
-  private async verified (): Promise<void> {
-    await Promise.all([...this.buckets.values()].map(bucket => bucket.messages.settled()))
   }
 
   /**
@@ -175,12 +183,16 @@ export class Conversation {
           void this.context.pool.release(room)
           throw new ParleyError('closed', 'the conversation was closed')
         }
-        const messages = new VerifiedMap(bucketMessages(replica.doc), this.parseMessage, this.context.keys, signedMessages)
-        messages.onChange(() => this.changed())
+        const messages = new VerifiedMap(bucketMessages(replica.doc), this.parseMessage, this.context.keys, signedMessages, { onDemand: true })
+        this.order.addAll(bucket, [...messages.validKeys()].map(key => messages.unchecked(key)!))
+        messages.onChange(keys => {
+          for (const key of keys) this.order.set(bucket, key, messages.unchecked(key))
+          this.notify()
+        })
         this.unsubscribers.push(replica.link.onChange(() => this.notify()))
         const entry = { replica, messages }
         this.buckets.set(bucket, entry)
-        this.changed()
+        this.notify()
         return entry
       })
       this.loading.set(bucket, pending)
@@ -193,6 +205,7 @@ export class Conversation {
    * until the relay has written it, across reloads, since it is read off the document itself.
    */
   isPending (message_id: string): boolean {
+    if (this.outgoing.has(message_id)) return true
     for (const bucket of this.buckets.values()) {
       const message = bucket.messages.get(message_id)
       if (!message) continue
@@ -208,40 +221,51 @@ export class Conversation {
     return false
   }
 
-  private changed (): void {
-    this.ascending = null
-    this.notify()
-  }
-
   private notify (): void {
     for (const listener of [...this.listeners]) listener()
   }
 
-  /** Loaded messages of buckets `floor` and up, in history order. */
-  private loadedFrom (floor: number): Placed[] {
-    if (this.ascending === null) {
-      const all: Placed[] = []
-      for (const [bucket, loaded] of this.buckets) {
-        for (const message of loaded.messages.values()) all.push({ bucket, message })
-      }
-      this.ascending = all.sort(comparePlaced)
+  /** Whether a placed message may be shown: only its current version, once its signature verifies. */
+  private admit (entry: Placed): Admission {
+    const id = entry.message.message_id
+    if (this.outgoing.shows(entry)) return entry.message
+    const messages = this.buckets.get(entry.bucket)?.messages
+    switch (messages?.standing(id)) {
+      case 'genuine': return messages!.get(id) ?? 'hidden'
+      case 'unchecked':
+      case 'checking': return 'unchecked'
+      default: return 'hidden'
     }
-    const start = this.ascending.findIndex(entry => entry.bucket >= floor)
-    return start === -1 ? [] : start === 0 ? this.ascending : this.ascending.slice(start)
+  }
+
+  /** Checks the signatures of these placed messages, one batch per bucket. */
+  private async check (entries: readonly Placed[]): Promise<void> {
+    const byBucket = new Map<number, string[]>()
+    for (const { bucket, message } of entries) {
+      const ids = byBucket.get(bucket) ?? []
+      ids.push(message.message_id)
+      byBucket.set(bucket, ids)
+    }
+    await Promise.all([...byBucket].map(([bucket, ids]) => this.buckets.get(bucket)?.messages.verify(ids)))
   }
 
   /**
    * Up to `limit` messages, newest first, older than `before` when given. Loads older
    * buckets only as far as the page needs. Only messages whose signature verifies are
-   * included: the page waits for the checks under way.
+   * included: the newest candidates are checked (together), and a forged one makes room for
+   * the next older one, until the page is full or nothing is left.
    */
   async history ({ limit = 50, before }: { limit?: number; before?: Cursor } = {}): Promise<HistoryPage> {
     this.assertOpen()
     if (!(Number.isInteger(limit) && limit > 0)) throw new ParleyError('invalid-input', 'limit must be a positive integer')
     for (;;) {
-      await this.verified()
       const floor = this.loadedFloor(this.head)
-      const page = newestBefore(this.loadedFrom(floor), limit, before)
+      const page = newestAdmitted(this.order.entries, limit, { before, floor, admit: entry => this.admit(entry) })
+      if (page.unchecked.length > 0) {
+        await this.check(page.unchecked)
+        this.assertOpen()
+        continue
+      }
       if (page.entries.length === limit || floor <= 0) {
         const last = page.entries[page.entries.length - 1]
         const more = page.olderRemain || floor > 0
@@ -255,7 +279,7 @@ export class Conversation {
   private async writableBucket (): Promise<LoadedBucket> {
     let head = this.head
     // Capacity counts every entry, valid or not, so junk cannot keep a bucket open forever.
-    const full = head >= 0 && bucketMessages((await this.loadBucket(head)).replica.doc).size >= BUCKET_CAPACITY
+    const full = head >= 0 && (await this.loadBucket(head)).messages.entries >= BUCKET_CAPACITY
     if (full && head < MAX_BUCKET) head += 1
     if (head < 0) head = 0
     if (!this.bucketIndex.has(String(head))) {
@@ -265,28 +289,108 @@ export class Conversation {
     return this.loadBucket(head)
   }
 
-  async send (content: string): Promise<Message> {
-    this.assertOpen()
-    assertContent(content)
-    return this.serialize(async () => {
-      const bucket = await this.writableBucket()
-      const now = timestamp(this.context.clock)
-      const me = this.context.me.user_id
-      const message: UnsignedMessage = {
-        message_id: randomId(),
-        sender_id: me,
-        receiver_id: this.ref.kind === 'direct' ? this.ref.user_ids.find(id => id !== me)! : null,
-        group_id: this.ref.kind === 'group' ? this.ref.group_id : null,
-        content,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null
+  /**
+   * Sends a message. It is in the conversation's view when this returns (history pages show
+   * it, `isPending` is true, listeners have been told); the promise resolves once it is signed
+   * and written to the document and the outbox, which is right after, with the messages sent
+   * meanwhile: their signatures made together, with one activity entry (count and preview,
+   * for the conversation list) for them all.
+   * NOTE: nothing reaches a document unsigned. A message shown but not written when the page
+   * is killed (a millisecond or so) is lost, and never appeared anywhere else; `close` writes
+   * what is outgoing first.
+   */
+  send (content: string): Promise<Message> {
+    try {
+      this.assertOpen()
+      assertContent(content)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const now = timestamp(this.context.clock)
+    const me = this.context.me.user_id
+    const unsigned: UnsignedMessage = {
+      message_id: randomId(),
+      sender_id: me,
+      receiver_id: this.ref.kind === 'direct' ? this.ref.user_ids.find(id => id !== me)! : null,
+      group_id: this.ref.kind === 'group' ? this.ref.group_id : null,
+      content,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null
+    }
+    const { outgoing: { placed }, sent } = this.outgoing.add(unsigned, Math.max(this.head, 0))
+    this.order.set(placed.bucket, unsigned.message_id, placed.message)
+    if (!this.writeQueued) {
+      this.writeQueued = true
+      this.serialize(() => this.writeOutgoing()).catch(error => {
+        // Not started (the conversation closed first).
+        this.writeQueued = false
+        this.dropOutgoing(error)
+      })
+    }
+    this.notify()
+    return sent
+  }
+
+  /** Signs and writes every outgoing message, into the head bucket and the next when it fills up. */
+  private async writeOutgoing (): Promise<void> {
+    this.writeQueued = false
+    const batch = this.outgoing.all()
+    let written = 0
+    try {
+      while (written < batch.length) {
+        const bucket = await this.writableBucket()
+        // At MAX_BUCKET the last bucket takes the rest, as a single send would.
+        const room = BUCKET_CAPACITY - bucket.messages.entries
+        const end = room > 0 ? Math.min(batch.length, written + room) : batch.length
+        await this.writeBatch(bucket, batch.slice(written, end))
+        written = end
       }
-      await this.ownActivitySettled()
-      const sent = await this.writeSigned(bucket, message, (this.activity.get(me)?.count ?? 0) + 1)
-      this.context.noteSent(this.ref)
-      return sent
+    } catch (error) {
+      this.dropOutgoing(error, batch)
+    }
+    if (written > 0) this.context.noteSent(this.ref)
+  }
+
+  /** Forgets outgoing messages (all, or those of `batch` still outgoing) and rejects their sends. */
+  private dropOutgoing (error: unknown, batch?: readonly Outgoing[]): void {
+    for (const { placed } of this.outgoing.drop(error, batch)) this.order.set(placed.bucket, placed.message.message_id, undefined)
+    this.notify()
+  }
+
+  /**
+   * Signs outgoing messages together with one activity entry for them all, then writes them,
+   * one transaction per room. NOTE: the entry is an index (unread counts, the list's preview):
+   * only its newest state matters, so a burst of sends needs one.
+   */
+  private async writeBatch (bucket: LoadedBucket, batch: readonly Outgoing[]): Promise<void> {
+    await this.ownActivitySettled()
+    const me = this.context.me
+    const count = (this.activity.get(me.user_id)?.count ?? 0) + batch.length
+    const [messages, activity] = await Promise.all([
+      signMessages(me, batch.map(entry => entry.unsigned)),
+      signActivityOf(me, this.room, batch[batch.length - 1]!.unsigned, count)
+    ])
+    this.assertOpen()
+    // The written version takes its place (in the bucket it went to) in the same step.
+    for (const { placed } of batch) this.order.set(placed.bucket, placed.message.message_id, undefined)
+    this.writeMessages(bucket, messages)
+    this.writeActivity(activity)
+    batch.forEach((outgoing, i) => this.outgoing.written(outgoing, messages[i]!))
+  }
+
+  private writeMessages (bucket: LoadedBucket, messages: readonly Message[]): void {
+    const doc = bucket.replica.doc
+    this.context.outbox.write(bucket.replica.room, doc, () => {
+      for (const message of messages) bucketMessages(doc).set(message.message_id, message)
     })
+    for (const message of messages) bucket.messages.trust(message.message_id, message.signature)
+  }
+
+  private writeActivity (activity: StoredActivity): void {
+    const me = this.context.me.user_id
+    this.context.outbox.write(this.room, this.index.doc, () => conversationActivity(this.index.doc).set(me, activity))
+    this.activity.trust(me, activity.signature)
   }
 
   /** One's own activity entry as it now is: one written by another of one's devices may still be being checked. */
@@ -312,14 +416,8 @@ export class Conversation {
   private async writeSigned (bucket: LoadedBucket, unsigned: UnsignedMessage, count: number | null): Promise<Message> {
     const { message, activity } = await signWrite(this.context.me, this.room, unsigned, count)
     this.assertOpen()
-    const doc = bucket.replica.doc
-    this.context.outbox.write(bucket.replica.room, doc, () => bucketMessages(doc).set(message.message_id, message))
-    bucket.messages.trust(message.message_id, message.signature)
-    if (activity) {
-      const me = this.context.me.user_id
-      this.context.outbox.write(this.room, this.index.doc, () => conversationActivity(this.index.doc).set(me, activity))
-      this.activity.trust(me, activity.signature)
-    }
+    this.writeMessages(bucket, [message])
+    if (activity) this.writeActivity(activity)
     return message
   }
 
@@ -357,8 +455,8 @@ export class Conversation {
   async edit (message_id: string, content: string): Promise<Message> {
     this.assertOpen()
     assertContent(content)
-    return this.serialize(() => {
-      const { bucket, message } = this.ownMessage(message_id)
+    return this.serialize(async () => {
+      const { bucket, message } = await this.ownMessage(message_id)
       return this.rewrite(bucket, { ...withoutSignature(message), content, updated_at: timestamp(this.context.clock) })
     })
   }
@@ -366,8 +464,8 @@ export class Conversation {
   /** Deletes one's own message: it stays in the log as deleted, with its content gone. */
   async delete (message_id: string): Promise<Message> {
     this.assertOpen()
-    return this.serialize(() => {
-      const { bucket, message } = this.ownMessage(message_id)
+    return this.serialize(async () => {
+      const { bucket, message } = await this.ownMessage(message_id)
       const now = timestamp(this.context.clock)
       return this.rewrite(bucket, { ...withoutSignature(message), content: '', updated_at: now, deleted_at: now })
     })
@@ -380,9 +478,13 @@ export class Conversation {
     return this.writeSigned(bucket, changed, mine?.last?.message_id === changed.message_id ? mine.count : null)
   }
 
-  private ownMessage (message_id: string): { bucket: LoadedBucket; message: Message } {
+  /** One's own message as it now is, its signature checked (a loaded one may not be yet). */
+  private async ownMessage (message_id: string): Promise<{ bucket: LoadedBucket; message: Message }> {
     this.assertOpen()
     for (const bucket of this.buckets.values()) {
+      const standing = bucket.messages.standing(message_id)
+      if (standing === 'unchecked' || standing === 'checking') await bucket.messages.verify([message_id])
+      this.assertOpen()
       const message = bucket.messages.get(message_id)
       if (!message) continue
       if (message.sender_id !== this.context.me.user_id) throw new ParleyError('not-allowed', 'only the sender may change a message')
@@ -404,6 +506,10 @@ export class Conversation {
 
   async close (): Promise<void> {
     if (this.closed) return
+    // What was shown as sent is written before the documents go.
+    if (this.outgoing.size > 0) await this.writes
+    if (this.closed) return
+    if (this.outgoing.size > 0) this.dropOutgoing(new ParleyError('closed', 'the conversation was closed'))
     this.setTyping(false)
     this.closed = true
     this.listeners.clear()

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { randomId } from '../ids'
 import type { Message } from '../model'
-import { compareMessages, comparePlaced, cursorOf, newestBefore, type Cursor, type Placed } from './history'
+import { HistoryOrder, compareMessages, comparePlaced, cursorOf, newestAdmitted, newestBefore, type Cursor, type Placed } from './history'
 
 const START = Date.parse('2024-05-01T12:00:00.000Z')
 
@@ -101,5 +101,46 @@ describe('newestBefore', () => {
     const page = newestBefore(ascending, 10, { bucket: 0, created_at: ascending[0]!.message.created_at, message_id: 'D'.repeat(22) })
     expect(ids(page.entries)).toEqual(['C'.repeat(22), 'A'.repeat(22)])
     expect(newestBefore(ascending, 10, cursorOf(placed(0, -1)))).toEqual({ entries: [], olderRemain: false })
+  })
+})
+
+describe('HistoryOrder', () => {
+  it('keeps history order as messages are placed, replaced and removed, in any order', () => {
+    const order = new HistoryOrder()
+    const entries = log(60).sort(() => Math.random() - 0.5)
+    order.addAll(0, entries.filter(entry => entry.bucket === 0).map(entry => entry.message))
+    for (const entry of entries) if (entry.bucket !== 0) order.set(entry.bucket, entry.message.message_id, entry.message)
+    expect(ids(order.entries)).toEqual(ids([...entries].sort(comparePlaced)))
+
+    // An edit replaces its message in place; a removal leaves no trace.
+    const [edited, removed] = entries
+    const newer = { ...edited!.message, content: 'edited' }
+    order.set(edited!.bucket, newer.message_id, newer)
+    order.set(removed!.bucket, removed!.message.message_id, undefined)
+    const expected = entries.filter(entry => entry !== removed).sort(comparePlaced)
+    expect(ids(order.entries)).toEqual(ids(expected))
+    expect(order.entries.find(entry => entry.message.message_id === newer.message_id)?.message.content).toBe('edited')
+  })
+})
+
+describe('newestAdmitted', () => {
+  it('skips hidden entries, and counts unchecked ones as candidates to check', () => {
+    const ascending = log(20)
+    const hidden = new Set(ids(ascending.slice(17, 19)))
+    const unchecked = new Set(ids(ascending.slice(15, 16)))
+    const page = newestAdmitted(ascending, 5, {
+      floor: 0,
+      admit: entry => hidden.has(entry.message.message_id) ? 'hidden' : unchecked.has(entry.message.message_id) ? 'unchecked' : entry.message
+    })
+    expect(ids(page.entries)).toEqual(ids([ascending[19]!, ascending[16]!, ascending[14]!, ascending[13]!]))
+    expect(ids(page.unchecked)).toEqual(ids([ascending[15]!]))
+    expect(page.olderRemain).toBe(true)
+  })
+
+  it('stays within buckets from the floor up', () => {
+    const ascending = log(20) // five to a bucket
+    const page = newestAdmitted(ascending, 50, { floor: 3, admit: entry => entry.message })
+    expect(ids(page.entries)).toEqual(ids(ascending.slice(15).reverse()))
+    expect(page.olderRemain).toBe(false)
   })
 })

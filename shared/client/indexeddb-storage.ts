@@ -1,6 +1,6 @@
-// Storage in IndexedDB through y-indexeddb: one database per room, under a per-identity prefix.
+// Storage in IndexedDB: one database per room (y-indexeddb's layout), under a per-identity prefix.
 import type * as Y from 'yjs'
-import { IndexeddbPersistence } from 'y-indexeddb'
+import { IndexeddbCopy } from './indexeddb-copy'
 import type { Storage } from './transport'
 
 /**
@@ -9,10 +9,10 @@ import type { Storage } from './transport'
  */
 export const indexeddbStorage = ({ prefix }: { prefix: string }): Storage => ({
   persist: (room: string, doc: Y.Doc) => {
-    const persistence = new IndexeddbPersistence(prefix + room, doc)
+    const copy = new IndexeddbCopy(prefix + room, doc)
     return {
-      loaded: persistence.whenSynced.then(() => {}),
-      destroy: () => persistence.destroy()
+      loaded: copy.loaded,
+      destroy: () => copy.destroy()
     }
   }
 })

@@ -9,6 +9,7 @@ import type { Identity } from '../identity'
 import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../wire'
 import { CloseCode, MUX_PATH, MessageType, MuxFrame, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
 import { readRefusal } from './refusal'
+import { holdRemoteStates } from './relay-presence'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
@@ -42,6 +43,8 @@ class MuxRoomLink implements RoomLink {
   private readonly abandoned = new Map<number, number>()
   private readonly relayState = new RelayState()
   private readonly listeners = new Set<() => void>()
+  /** Stops holding others' presence (see holdRemoteStates); set while the room is joined. */
+  private releaseRemoteStates: (() => void) | null = null
 
   constructor (
     private readonly network: MuxNetwork,
@@ -91,6 +94,7 @@ class MuxRoomLink implements RoomLink {
   start (): void {
     this.denied = null
     this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
+    if (this.awareness) this.releaseRemoteStates ??= holdRemoteStates(this.awareness)
     if (this.awareness?.getLocalState()) {
       this.send(encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
         awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [this.doc.clientID]))))
@@ -101,6 +105,8 @@ class MuxRoomLink implements RoomLink {
   stop (): void {
     this.isSynced = false
     this.answered = false
+    this.releaseRemoteStates?.()
+    this.releaseRemoteStates = null
     if (this.awareness) {
       const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness!.clientID)
       awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
@@ -189,19 +195,28 @@ class MuxRoomLink implements RoomLink {
     if (origin !== this && this.answered) this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
   }
 
+  /**
+   * Sends our own state when it changes or is renewed. NOTE: only our own: the relay keeps
+   * everyone else's, and refuses anyone's but ours. From the relay, only its word that we left
+   * (it timed us out, say after the device slept) calls for an answer: y-protocols has then
+   * advanced our clock, and we say at once that we are here.
+   */
   private readonly onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown
   ): void => {
-    if (origin === this) return
-    const changed = [...added, ...updated, ...removed]
+    const own = this.awareness!.clientID
+    const timedOut = origin === this && removed.includes(own) && this.awareness!.getLocalState() !== null
+    if ((origin === this && !timedOut) || ![...added, ...updated, ...removed].includes(own)) return
     this.send(encodeMessage(MessageType.awareness, encoder =>
-      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, changed))))
+      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [own]))))
   }
 
   destroy (): void {
     this.doc.off('update', this.onDocUpdate)
     this.awareness?.off('update', this.onAwarenessUpdate)
+    this.releaseRemoteStates?.()
+    this.releaseRemoteStates = null
     this.listeners.clear()
     this.network.remove(this)
   }

@@ -27,6 +27,24 @@ export interface StoredActivity {
   signature: string
 }
 
+/** One's activity entry naming `message` as one's latest in `room`, after `count` messages there, signed. */
+export const signActivityOf = async (me: Identity, room: string, message: UnsignedMessage, count: number): Promise<StoredActivity> => {
+  const last = {
+    message_id: message.message_id,
+    created_at: message.created_at,
+    preview: previewOf(message.content),
+    deleted: message.deleted_at !== null
+  }
+  const activity: UnsignedActivity = { sender_id: me.user_id, count, last: { ...last, sender_id: me.user_id } }
+  return { count, last, signature: await signActivity(me, room, activity) }
+}
+
+/** Signs message versions (all at once). Nothing is written here. */
+export const signMessages = async (me: Identity, unsigned: readonly UnsignedMessage[]): Promise<Message[]> => {
+  const signatures = await Promise.all(unsigned.map(message => signMessage(me, message)))
+  return unsigned.map((message, i) => ({ ...message, signature: signatures[i]! }))
+}
+
 /**
  * Signs a message version and, when `count` is given, one's activity entry naming it as one's
  * latest message in `room` (both at once). Nothing is written here.
@@ -37,21 +55,9 @@ export const signWrite = async (
   unsigned: UnsignedMessage,
   count: number | null
 ): Promise<{ message: Message; activity: StoredActivity | null }> => {
-  const last = {
-    message_id: unsigned.message_id,
-    created_at: unsigned.created_at,
-    preview: previewOf(unsigned.content),
-    deleted: unsigned.deleted_at !== null
-  }
-  const activity: UnsignedActivity | null = count === null
-    ? null
-    : { sender_id: me.user_id, count, last: { ...last, sender_id: me.user_id } }
-  const [signature, activitySignature] = await Promise.all([
-    signMessage(me, unsigned),
-    activity && signActivity(me, room, activity)
+  const [[message], activity] = await Promise.all([
+    signMessages(me, [unsigned]),
+    count === null ? null : signActivityOf(me, room, unsigned, count)
   ])
-  return {
-    message: { ...unsigned, signature },
-    activity: activity && activitySignature ? { count: activity.count, last, signature: activitySignature } : null
-  }
+  return { message: message!, activity }
 }

@@ -95,14 +95,33 @@ export class ParleyClient {
     const awareness = new Awareness(doc)
     awareness.setLocalState({ user_id: options.identity.user_id } satisfies ActiveUser)
     const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false }
-    const directory = await Replica.open(noWait, DIRECTORY_ROOM, awareness, doc)
-    const own = await Replica.open(noWait, userRoom(options.identity.user_id))
+    let directory: Replica | null = null
     const pool = new ReplicaPool({
       ...options,
       syncWaitMs: options.syncWaitMs ?? 5000,
-      relayReachable: () => directory.link.status === 'connected'
+      relayReachable: () => directory?.link.status === 'connected'
     })
-    const outbox = await Outbox.open(options.storage, pool)
+    // NOTE: the three local databases are opened together: one after another, a first visit
+    // waited for each in turn (IndexedDB opens are slow in a browser).
+    const opening = [
+      Replica.open(noWait, DIRECTORY_ROOM, awareness, doc),
+      Replica.open(noWait, userRoom(options.identity.user_id)),
+      Outbox.open(options.storage, pool)
+    ] as const
+    let own: Replica
+    let outbox: Outbox
+    try {
+      [directory, own, outbox] = await Promise.all(opening)
+    } catch (error) {
+      // What did open is closed again: a failed start leaves no database open.
+      const [openingDirectory, openingOwn, openingOutbox] = opening
+      await Promise.allSettled([
+        openingDirectory.then(replica => replica.destroy()),
+        openingOwn.then(replica => replica.destroy()),
+        openingOutbox.then(box => box.close())
+      ])
+      throw error
+    }
     const client = new ParleyClient(options, directory, awareness, own, pool, outbox)
     outbox.flush()
     return client

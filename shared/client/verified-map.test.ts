@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { Parsed } from '../model'
-import { VerifiedMap, type PublicKeys, type Signed } from './verified-map'
+import { VerifiedMap, type PublicKeys, type Signed, type VerifiedMapOptions } from './verified-map'
 
 /** A toy signed entry: `signature` is genuine when it reads `by:<signer>`. */
 interface Note {
@@ -31,10 +31,17 @@ const keyring = (...known: string[]) => {
       return () => { listeners.delete(listener) }
     }
   }
-  return { publicKeys, add: (user_id: string) => { keys.add(user_id); for (const listener of listeners) listener() } }
+  return {
+    publicKeys,
+    add: (user_id: string) => { keys.add(user_id); for (const listener of listeners) listener() },
+    /** Forgets a key without telling anyone (a profile replaced by junk, noticed later). */
+    remove: (user_id: string) => { keys.delete(user_id) }
+  }
 }
 
-const setup = (entries: Record<string, Note>, ...known: string[]) => {
+const setup = (entries: Record<string, Note>, ...known: string[]) => setupWith({}, entries, ...known)
+
+const setupWith = (options: VerifiedMapOptions, entries: Record<string, Note>, ...known: string[]) => {
   const doc = new Y.Doc()
   const map = doc.getMap<unknown>('notes')
   doc.transact(() => { for (const [key, value] of Object.entries(entries)) map.set(key, value) })
@@ -47,7 +54,7 @@ const setup = (entries: Record<string, Note>, ...known: string[]) => {
       return publicKey === `key:${value.signer}` && value.signature === `by:${value.signer}`
     }
   }
-  const view = new VerifiedMap(map, parseNote, ring.publicKeys, signed)
+  const view = new VerifiedMap(map, parseNote, ring.publicKeys, signed, options)
   const changes: string[][] = []
   view.onChange(keys => changes.push([...keys]))
   return { doc, map, view, ring, checked, changes }
@@ -123,6 +130,51 @@ describe('VerifiedMap', () => {
     expect(view.has('b')).toBe(false)
     await view.settled()
     expect(view.unverified).toBe(1)
+  })
+
+  it('on demand, checks what was there at first only when asked, and what arrives at once', async () => {
+    const { map, view, checked } = setupWith({ onDemand: true }, { a: note('ada', 'one'), b: note('ada', 'two'), c: note('ada', 'forged', 'bad') }, 'ada')
+    await view.settled()
+    expect(checked).toEqual([])
+    expect(view.size).toBe(0)
+    expect(view.standing('a')).toBe('unchecked')
+    expect(view.unchecked('a')?.text).toBe('one') // for placing it, not for showing it
+    expect(view.get('a')).toBeUndefined()
+
+    await view.verify(['a', 'c'])
+    expect(checked.sort()).toEqual(['forged', 'one'])
+    expect(texts(view)).toEqual(['one'])
+    expect(view.unverified).toBe(1)
+    expect(view.standing('b')).toBe('unchecked')
+    await view.verify(['a']) // decided already: not checked again
+    expect(checked).toHaveLength(2)
+
+    map.set('d', note('ada', 'live'))
+    await view.settled()
+    expect(view.get('d')?.text).toBe('live')
+    expect(checked).toHaveLength(3)
+  })
+
+  it('on demand, leaves an entry whose signer’s key arrives to be checked when asked', async () => {
+    const { view, ring, checked } = setupWith({ onDemand: true }, { a: note('bob', 'from Bob') }, 'ada')
+    expect(view.standing('a')).toBe('awaiting-key')
+    ring.add('bob')
+    await view.settled()
+    expect(checked).toEqual([])
+    expect(view.standing('a')).toBe('unchecked')
+    await view.verify(['a'])
+    expect(texts(view)).toEqual(['from Bob'])
+  })
+
+  it('on demand, sends an entry back to wait when its signer’s key is gone by the time it is checked', async () => {
+    const { view, ring } = setupWith({ onDemand: true }, { a: note('bob', 'from Bob') }, 'ada', 'bob')
+    ring.remove('bob')
+    await view.verify(['a'])
+    expect(view.standing('a')).toBe('awaiting-key')
+    expect(view.size).toBe(0)
+    ring.add('bob')
+    await view.verify(['a'])
+    expect(texts(view)).toEqual(['from Bob'])
   })
 
   it('forgets removed entries and their verdicts, and stops after destroy', async () => {

@@ -30,9 +30,22 @@ export interface Signed<T> {
   verify(value: T, publicKey: string): Promise<boolean>
 }
 
+/** Where an entry's current version stands. */
+export type Standing = 'unchecked' | 'checking' | 'genuine' | 'forged' | 'awaiting-key'
+
 interface Verdict<T> {
   readonly value: T
-  state: 'checking' | 'genuine' | 'forged'
+  state: 'unchecked' | 'checking' | 'genuine' | 'forged'
+}
+
+export interface VerifiedMapOptions {
+  /**
+   * Check the versions there when the view is made (and those whose signer's key arrives
+   * later) only when asked (`verify`); changes that arrive meanwhile are still checked at once.
+   * NOTE: a bucket holds up to 1,000 messages and a page shows 50: checking every signature
+   * before the first page (~70 µs each) was most of the time to open a conversation.
+   */
+  onDemand?: boolean
 }
 
 /**
@@ -42,6 +55,7 @@ interface Verdict<T> {
  * fields can never inherit its verdict. While a new version is being checked, the previous
  * genuine one stays visible, so readers see no flicker; a version that fails is hidden and
  * counted; one whose signer has no known key waits, unshown, until their profile arrives.
+ * With `onDemand`, what `unverified` counts is what has been checked so far.
  */
 export class VerifiedMap<T extends { readonly signature: string }> {
   private readonly source: ValidatedMap<T>
@@ -58,13 +72,22 @@ export class VerifiedMap<T extends { readonly signature: string }> {
   private readonly unsubscribers: Array<() => void>
   private destroyed = false
 
-  constructor (map: Y.Map<unknown>, parse: Parse<T>, private readonly keys: PublicKeys, private readonly signed: Signed<T>) {
+  private readonly onDemand: boolean
+
+  constructor (
+    map: Y.Map<unknown>,
+    parse: Parse<T>,
+    private readonly keys: PublicKeys,
+    private readonly signed: Signed<T>,
+    { onDemand = false }: VerifiedMapOptions = {}
+  ) {
+    this.onDemand = onDemand
     this.source = new ValidatedMap(map, parse)
     this.unsubscribers = [
-      this.source.onChange(changed => this.check(changed)),
+      this.source.onChange(changed => this.check(changed, true)),
       keys.onChange(() => this.checkWaiting())
     ]
-    this.check(new Set(this.source.keys()))
+    this.check(new Set(this.source.keys()), !onDemand)
   }
 
   /** Profiles changed: checks the entries whose signer's key has just become known. */
@@ -74,11 +97,11 @@ export class VerifiedMap<T extends { readonly signature: string }> {
       const value = this.source.get(key)
       if (value === undefined || this.keys.publicKeyOf(this.signed.signerOf(value)) !== null) ready.add(key)
     }
-    if (ready.size > 0) this.check(ready)
+    if (ready.size > 0) this.check(ready, !this.onDemand)
   }
 
-  /** Takes note of changed keys: what can be decided now is, signatures are checked shortly. */
-  private check (changed: ReadonlySet<string>): void {
+  /** Takes note of changed keys: what can be decided now is; signatures are checked shortly, or when asked unless `now`. */
+  private check (changed: ReadonlySet<string>, now: boolean): void {
     if (this.destroyed) return
     for (const key of changed) {
       const value = this.source.get(key)
@@ -93,16 +116,41 @@ export class VerifiedMap<T extends { readonly signature: string }> {
         if (value !== undefined) this.waiting.add(key)
         continue
       }
-      this.verdicts.set(key, { value, state: 'checking' })
-      this.queued.add(key)
+      if (now) {
+        this.verdicts.set(key, { value, state: 'checking' })
+        this.queued.add(key)
+      } else {
+        // The previous genuine version (if any) is not shown meanwhile: this one replaced it.
+        this.shown.delete(key)
+        this.verdicts.set(key, { value, state: 'unchecked' })
+      }
     }
+    this.schedule()
+    this.emit(changed)
+  }
+
+  private schedule (): void {
     if (this.queued.size > 0 && this.scheduled === null) {
       this.scheduled = Promise.resolve().then(() => {
         this.scheduled = null
         this.verifyQueued()
       })
     }
-    this.emit(changed)
+  }
+
+  /**
+   * Checks the current versions of `keys` not checked yet (in one batch with whatever else is
+   * queued); resolves once they are decided. Keys whose signer's key is unknown stay waiting.
+   */
+  async verify (keys: Iterable<string>): Promise<void> {
+    for (const key of keys) {
+      const verdict = this.verdicts.get(key)
+      if (verdict?.state !== 'unchecked') continue
+      verdict.state = 'checking'
+      this.queued.add(key)
+    }
+    this.schedule()
+    await this.settled()
   }
 
   /** Verifies every queued version at once, and tells listeners once they are decided. */
@@ -111,8 +159,16 @@ export class VerifiedMap<T extends { readonly signature: string }> {
     const batch: Array<{ key: string; verdict: Verdict<T>; publicKey: string }> = []
     for (const key of this.queued) {
       const verdict = this.verdicts.get(key)
-      const publicKey = verdict && this.keys.publicKeyOf(this.signed.signerOf(verdict.value))
-      if (verdict?.state === 'checking' && publicKey) batch.push({ key, verdict, publicKey })
+      if (verdict?.state !== 'checking') continue
+      const publicKey = this.keys.publicKeyOf(this.signed.signerOf(verdict.value))
+      if (publicKey) {
+        batch.push({ key, verdict, publicKey })
+      } else {
+        // The signer's key is no longer known (their profile was replaced): wait for it again.
+        this.verdicts.delete(key)
+        this.shown.delete(key)
+        this.waiting.add(key)
+      }
     }
     this.queued.clear()
     if (batch.length === 0) return
@@ -159,7 +215,10 @@ export class VerifiedMap<T extends { readonly signature: string }> {
     this.emit(new Set([key]))
   }
 
-  /** Resolves once every version known so far has been checked (or waits for its signer's key). */
+  /**
+   * Resolves once every version queued so far has been checked (or waits for its signer's key).
+   * NOTE: with `onDemand`, versions nobody asked about stay unchecked: see `verify`.
+   */
   async settled (): Promise<void> {
     while (!this.destroyed && (this.scheduled !== null || this.running.size > 0)) {
       await Promise.allSettled([this.scheduled, ...this.running])
@@ -168,6 +227,24 @@ export class VerifiedMap<T extends { readonly signature: string }> {
 
   /** Whether the current version of `key` is being checked (`get` still gives the previous genuine one). */
   isChecking (key: string): boolean { return this.verdicts.get(key)?.state === 'checking' }
+
+  /** Where the current version of `key` stands; undefined when there is no valid version. */
+  standing (key: string): Standing | undefined {
+    if (this.waiting.has(key)) return 'awaiting-key'
+    return this.verdicts.get(key)?.state
+  }
+
+  /**
+   * The current valid version of `key`, checked or not. NOTE: for placing entries (sorting a
+   * history) only, never for showing them: what may be shown comes from `get` and `values`.
+   */
+  unchecked (key: string): T | undefined { return this.source.get(key) }
+
+  /** The keys of every valid version, checked or not. */
+  validKeys (): IterableIterator<string> { return this.source.keys() }
+
+  /** How many entries the map holds, valid or not (cheaper than Y.Map's size, which walks it). */
+  get entries (): number { return this.source.size + this.source.skipped }
 
   get (key: string): T | undefined { return this.shown.get(key) }
 
@@ -180,7 +257,10 @@ export class VerifiedMap<T extends { readonly signature: string }> {
   /** Entries skipped as invalid before any signature check. */
   get skipped (): number { return this.source.skipped }
 
-  /** Entries whose signature does not verify against their signer's key: never handed out. */
+  /**
+   * Entries whose signature does not verify against their signer's key: never handed out.
+   * NOTE: with `onDemand`, among those checked so far (what was asked for, and live changes).
+   */
   get unverified (): number { return this.forged.size }
 
   /** Entries whose signer's key is not known yet. */

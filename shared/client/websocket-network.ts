@@ -7,6 +7,7 @@ import type { Identity } from '../identity'
 import { CloseCode, MessageType, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
 import { RelayState } from './relay-state'
 import { readRefusal } from './refusal'
+import { holdRemoteStates } from './relay-presence'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
 export interface WebsocketNetworkOptions {
@@ -79,6 +80,8 @@ class WebsocketRoomLink implements RoomLink {
   private lastRejection: string | null = null
   private rejectionCount = 0
   private destroyed = false
+  /** Stops holding others' presence (see holdRemoteStates); set while the socket is open. */
+  private releaseRemoteStates: (() => void) | null = null
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
   constructor (room: string, doc: Y.Doc, awareness: Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
@@ -104,6 +107,7 @@ class WebsocketRoomLink implements RoomLink {
       if (code === CloseCode.unauthorized || code === CloseCode.forbidden) this.refused = reason || 'refused'
       this.notify()
     })
+    if (awareness) this.holdPresenceWhileConnected(awareness)
     this.watchRelayState()
     this.watchRefusals()
     if (online) void this.connect()
@@ -112,6 +116,18 @@ class WebsocketRoomLink implements RoomLink {
   private async connect (): Promise<void> {
     await this.tokens.whenReady()
     if (!this.destroyed) this.provider.connect()
+  }
+
+  /** Others' presence stays while the socket is open; the provider removes it when the socket closes. */
+  private holdPresenceWhileConnected (awareness: Awareness): void {
+    this.provider.on('status', ({ status }) => {
+      if (status === 'connected') {
+        this.releaseRemoteStates ??= holdRemoteStates(awareness)
+      } else {
+        this.releaseRemoteStates?.()
+        this.releaseRemoteStates = null
+      }
+    })
   }
 
   /** Notes what the relay holds from each of its sync messages, then lets the provider handle it. */
@@ -192,6 +208,8 @@ class WebsocketRoomLink implements RoomLink {
 
   destroy (): void {
     this.destroyed = true
+    this.releaseRemoteStates?.()
+    this.releaseRemoteStates = null
     this.listeners.clear()
     this.tokens.destroy()
     this.provider.destroy()

@@ -10,7 +10,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { toBase64Url } from '../../shared/ids'
 import { MessageType, MuxFrame, parseRoom } from '../../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../../shared/wire'
+import { encodeAwarenessMessage, encodeMessage, encodeMuxFrame, type AwarenessWireEntry } from '../../shared/wire'
 
 // --- seeded randomness ---------------------------------------------------------------------
 
@@ -89,15 +89,7 @@ export interface FrameTarget {
 const syncMessage = (step: number, payload: Uint8Array): Uint8Array =>
   encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, step); encoding.writeVarUint8Array(encoder, payload) })
 export const updateMessage = (update: Uint8Array, step = 2): Uint8Array => syncMessage(step, update)
-const awarenessMessage = (entries: Array<{ client: number; clock: number; state: string }>): Uint8Array =>
-  encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, encoding.encode(inner => {
-    encoding.writeVarUint(inner, entries.length)
-    for (const { client, clock, state } of entries) {
-      encoding.writeVarUint(inner, client)
-      encoding.writeVarUint(inner, clock)
-      encoding.writeVarString(inner, state)
-    }
-  })))
+const awarenessMessage = (entries: AwarenessWireEntry[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
 
 // --- hand-written v1 updates ---------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 // conversation on any page, with the app's model and storage, in one ES module (Lit bundled in).
 import { LitElement, html, nothing, type PropertyValues } from 'lit'
 import { LIMITS, type ConnectionStatus, type Message } from '../../shared'
-import { describeUnverified } from '../format'
+import { describeUnverified, formatTime } from '../format'
 import { parleyChatStyles } from './parley-chat-styles'
 import { WidgetChat, describeError } from './widget-chat'
 import { widgetRelay } from './widget-relay'
@@ -20,8 +20,6 @@ const STATUS_WORDS: Record<ConnectionStatus, string> = {
   offline: 'Offline',
   refused: 'Refused by the relay'
 }
-
-const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })
 
 export class ParleyChat extends LitElement {
   static override styles = parleyChatStyles
@@ -168,7 +166,7 @@ export class ParleyChat extends LitElement {
             <li part="message${mine ? ' message-mine' : ''}" class="${mine ? 'mine' : ''} ${pending ? 'pending' : ''}">
               <span class="meta">
                 <span class="sender" part="sender">${chat.nameOf(message.sender_id)}</span>
-                <time datetime=${message.created_at}>${timeOfDay.format(new Date(message.created_at))}</time>
+                <time datetime=${message.created_at}>${formatTime(message.created_at)}</time>
                 ${pending ? html`<span>Sending…</span>` : nothing}
               </span>
               <p class="content ${deleted ? 'deleted' : ''}" part="content">${deleted ? 'Message deleted' : message.content}</p>

@@ -1,0 +1,112 @@
+// RoomPresence: renewals stay with their sender, changes and removals go to everyone, silent states time out.
+import * as decoding from 'lib0/decoding'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MessageType } from '../shared/protocol'
+import { RoomPresence, type PresenceHolder } from './presence'
+
+interface Entry { client: number; clock: number; state: Record<string, unknown> | null }
+
+const readEntries = (message: Uint8Array): Entry[] => {
+  const decoder = decoding.createDecoder(message)
+  expect(decoding.readVarUint(decoder)).toBe(MessageType.awareness)
+  const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+  return Array.from({ length: decoding.readVarUint(update) }, () => ({
+    client: decoding.readVarUint(update),
+    clock: decoding.readVarUint(update),
+    state: JSON.parse(decoding.readVarString(update)) as Entry['state']
+  }))
+}
+
+const holder = (): PresenceHolder & { sent: Entry[][] } => {
+  const sent: Entry[][] = []
+  return { sent, awarenessClients: new Set(), send: message => { sent.push(readEntries(message)) } }
+}
+
+const TIMEOUT = 1000
+
+describe('RoomPresence', () => {
+  let broadcasts: Entry[][]
+  let presence: RoomPresence<ReturnType<typeof holder>>
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    broadcasts = []
+    presence = new RoomPresence({ timeoutMs: TIMEOUT, broadcast: message => { broadcasts.push(readEntries(message)) } })
+  })
+
+  afterEach(() => {
+    presence.destroy()
+    vi.useRealTimers()
+  })
+
+  it('sends a new or changed state to everyone, and a renewal back to its sender only', () => {
+    const ada = holder()
+    presence.apply(ada, [{ client: 1, clock: 1, state: { user_id: 'ada' } }])
+    expect(broadcasts).toEqual([[{ client: 1, clock: 1, state: { user_id: 'ada' } }]])
+    expect(ada.awarenessClients).toEqual(new Set([1]))
+
+    presence.apply(ada, [{ client: 1, clock: 2, state: { user_id: 'ada' } }])
+    expect(broadcasts).toHaveLength(1)
+    expect(ada.sent).toEqual([[{ client: 1, clock: 2, state: { user_id: 'ada' } }]])
+
+    presence.apply(ada, [{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
+    expect(broadcasts[1]).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
+    // The newcomer's view: the latest clock.
+    expect(readEntries(presence.snapshot())).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
+  })
+
+  it('follows y-protocols on clocks: older is ignored, the same clock may only remove', () => {
+    const ada = holder()
+    presence.apply(ada, [{ client: 1, clock: 5, state: { user_id: 'ada' } }])
+    presence.apply(ada, [{ client: 1, clock: 4, state: { user_id: 'ada', typing: true } }])
+    presence.apply(ada, [{ client: 1, clock: 5, state: { user_id: 'ada', typing: true } }])
+    expect(broadcasts).toHaveLength(1)
+    presence.apply(ada, [{ client: 1, clock: 5, state: null }])
+    expect(broadcasts[1]).toEqual([{ client: 1, clock: 5, state: null }])
+    expect(presence.has(1)).toBe(false)
+    expect(ada.awarenessClients.size).toBe(0)
+  })
+
+  it('ignores the same clock re-sent after a departure, and takes the next one for a return', () => {
+    const ada = holder()
+    presence.apply(ada, [{ client: 1, clock: 7, state: { user_id: 'ada' } }])
+    presence.release(ada)
+    expect(broadcasts[1]).toEqual([{ client: 1, clock: 7, state: null }])
+    const again = holder()
+    presence.apply(again, [{ client: 1, clock: 7, state: { user_id: 'ada' } }])
+    expect(broadcasts).toHaveLength(2)
+    presence.apply(again, [{ client: 1, clock: 8, state: { user_id: 'ada' } }])
+    expect(broadcasts[2]).toEqual([{ client: 1, clock: 8, state: { user_id: 'ada' } }])
+  })
+
+  it('removes the states of a holder that leaves, for everyone at once', () => {
+    const ada = holder()
+    const bob = holder()
+    presence.apply(ada, [{ client: 1, clock: 1, state: { user_id: 'ada' } }, { client: 2, clock: 1, state: { user_id: 'ada' } }])
+    presence.apply(bob, [{ client: 3, clock: 1, state: { user_id: 'bob' } }])
+    presence.release(ada)
+    expect(broadcasts[2]).toEqual([{ client: 1, clock: 1, state: null }, { client: 2, clock: 1, state: null }])
+    expect(readEntries(presence.snapshot())).toEqual([{ client: 3, clock: 1, state: { user_id: 'bob' } }])
+    presence.release(ada)
+    expect(broadcasts).toHaveLength(3)
+  })
+
+  it('removes a state that is not renewed within the timeout, and keeps one that is', () => {
+    const ada = holder()
+    const bob = holder()
+    presence.apply(ada, [{ client: 1, clock: 1, state: { user_id: 'ada' } }])
+    presence.apply(bob, [{ client: 2, clock: 1, state: { user_id: 'bob' } }])
+    for (let clock = 2; clock <= 4; clock++) {
+      vi.advanceTimersByTime(TIMEOUT / 2)
+      presence.apply(ada, [{ client: 1, clock, state: { user_id: 'ada' } }])
+    }
+    // Bob stopped renewing 1.5 timeouts ago; Ada renewed every half timeout.
+    expect(broadcasts.slice(2)).toEqual([[{ client: 2, clock: 1, state: null }]])
+    expect(presence.has(1)).toBe(true)
+    expect(bob.awarenessClients.size).toBe(0)
+    vi.advanceTimersByTime(TIMEOUT * 1.1)
+    expect(presence.size).toBe(0)
+    // Nothing online, nothing scheduled.
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { GARBAGE_ALLOWED, MAX_STORED_UPDATES } from '../../shared/compaction-policy'
+import { collectedState, compactionOf } from './compaction'
+import { MemoryStore } from './memory-store'
+
+/** Each write of `doc` as its own update, as the relay appends them. */
+const recorded = (doc: Y.Doc, writes: (map: Y.Map<unknown>) => void): Uint8Array[] => {
+  const updates: Uint8Array[] = []
+  const record = (update: Uint8Array) => { updates.push(update) }
+  doc.on('update', record)
+  writes(doc.getMap('m'))
+  doc.off('update', record)
+  return updates
+}
+
+const value = (i: number) => `${i} `.padEnd(300, '.')
+const contents = (update: Uint8Array) => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  return doc.getMap('m').toJSON()
+}
+
+describe('collectedState', () => {
+  it('holds what the updates hold, without the content of overwritten values', () => {
+    const updates = recorded(new Y.Doc(), map => { for (let i = 0; i < 100; i++) map.set('activity', value(i)) })
+    const state = collectedState(updates)
+    expect(contents(state)).toEqual(contents(Y.mergeUpdates(updates)))
+    expect(Y.mergeUpdates(updates).byteLength).toBeGreaterThan(100 * 300)
+    expect(state.byteLength).toBeLessThan(400)
+  })
+
+  it('keeps an update whose dependencies are missing, as a merge would', () => {
+    const doc = new Y.Doc()
+    const [first, second] = recorded(doc, map => { map.set('a', 1); map.set('b', 2) })
+    const state = collectedState([second!])
+    expect(contents(Y.mergeUpdates([first!, state]))).toEqual({ a: 1, b: 2 })
+  })
+})
+
+describe('compactionOf', () => {
+  it('leaves updates that hold nothing dead alone: rewriting them would cost a whole room for a few bytes', () => {
+    const updates = recorded(new Y.Doc(), map => { for (let i = 0; i < 200; i++) map.set(`message${i}`, value(i)) })
+    expect(compactionOf(updates)).toBeNull()
+    expect(compactionOf([])).toBeNull()
+  })
+
+  it('rewrites once dead values pass the allowed share', () => {
+    const doc = new Y.Doc()
+    const live = recorded(doc, map => { for (let i = 0; i < 100; i++) map.set(`message${i}`, value(i)) })
+    const liveBytes = collectedState(live).byteLength
+    // Dead values of half the allowance, then as many again and a half: past it.
+    const overwrites = Math.floor(liveBytes * GARBAGE_ALLOWED / 2 / 300)
+    const under = recorded(doc, map => { for (let i = 0; i < overwrites; i++) map.set('message0', value(i)) })
+    expect(compactionOf([...live, ...under])).toBeNull()
+    const past = recorded(doc, map => { for (let i = 0; i < overwrites * 1.5; i++) map.set('message0', value(i)) })
+    const compacted = compactionOf([...live, ...under, ...past])
+    expect(compacted).not.toBeNull()
+    expect(contents(compacted!)).toEqual(doc.getMap('m').toJSON())
+  })
+
+  it('rewrites a room of too many updates whatever they hold', () => {
+    const updates = recorded(new Y.Doc(), map => { for (let i = 0; i <= MAX_STORED_UPDATES; i++) map.set(`m${i}`, value(i)) })
+    expect(compactionOf(updates.slice(0, MAX_STORED_UPDATES))).toBeNull()
+    expect(compactionOf(updates)).not.toBeNull()
+  })
+})
+
+describe('MemoryStore compaction', () => {
+  it('keeps a room that only grew as it was appended, and rewrites one of overwritten values', async () => {
+    const store = new MemoryStore()
+    const messages = recorded(new Y.Doc(), map => { for (let i = 0; i < 50; i++) map.set(`message${i}`, value(i)) })
+    const activity = recorded(new Y.Doc(), map => { for (let i = 0; i < 50; i++) map.set('activity', value(i)) })
+    for (const update of messages) await store.append('bucket', update)
+    for (const update of activity) await store.append('index', update)
+    const appended = (room: string) => store.storedBytes(name => name === room)
+    const bucketBefore = appended('bucket')
+    await store.compact('bucket')
+    await store.compact('index')
+    expect(appended('bucket')).toBe(bucketBefore)
+    expect(appended('index')).toBeLessThan(400)
+  })
+})

@@ -1,0 +1,125 @@
+// One Y.Doc kept in IndexedDB, laid out as y-indexeddb lays it out (databases either wrote load in both), rewritten only when that pays.
+import * as idb from 'lib0/indexeddb'
+import * as Y from 'yjs'
+import { GARBAGE_ALLOWED, rewritePays } from '../compaction-policy'
+import { STORAGE_ORIGIN } from '../origin'
+
+/** y-indexeddb's stores: the document's updates (auto-incremented keys) and its unused `custom`. */
+const UPDATES = 'updates'
+const openStores = (name: string): Promise<IDBDatabase> =>
+  idb.openDB(name, db => idb.createStores(db, [[UPDATES, { autoIncrement: true }], ['custom']]))
+/** Adds an update under the next key. NOTE: lib0's types leave out typed arrays, which IndexedDB stores as they are. */
+const addUpdate = (updates: IDBObjectStore, update: Uint8Array): Promise<number> =>
+  idb.addAutoKey(updates, update as unknown as ArrayBuffer) as Promise<number>
+
+/**
+ * Bytes appended after which a rewrite is considered, at least. NOTE: considering costs an
+ * encoding of the whole document; past this floor it is considered once the appends reach
+ * GARBAGE_ALLOWED of the state last seen, so a large document is encoded about as often as
+ * y-indexeddb did (every 500 updates) and a small one, which is cheap to encode, more often.
+ */
+const MIN_BYTES_BEFORE_CHECK = 16 * 1024
+
+/*
+ * NOTE: y-indexeddb rewrites a document as one update after every 500 stored updates, and adds
+ * its state on every open: a bucket of 1,000 messages is written out 2.5 times over. This copy
+ * appends each update, as it does, but rewrites only when the stored updates hold enough dead
+ * values (compaction-policy.ts), and adds nothing on open unless the document already held
+ * changes of its own.
+ */
+export class IndexeddbCopy {
+  /** Resolves once the stored updates are in the document. */
+  readonly loaded: Promise<void>
+  private database: IDBDatabase | null = null
+  private destroyed = false
+  /** The first key not yet read into the document, and the bytes stored below it. */
+  private nextKey = 0
+  private bytesBelow = 0
+  private updatesBelow = 0
+  private appendedSinceCheck = 0
+  private lastStateBytes = 0
+  private checkTimer: ReturnType<typeof setTimeout> | null = null
+  private checking: Promise<void> | null = null
+
+  /**
+   * `checkDelayMs`: how long after the last append a rewrite is considered (y-indexeddb waits
+   * 1 s too), so that a burst of writes is not slowed down by encodings.
+   */
+  constructor (readonly name: string, readonly doc: Y.Doc, private readonly checkDelayMs = 1000) {
+    doc.on('update', this.append)
+    this.loaded = openStores(name).then(database => this.load(database))
+  }
+
+  /** The open database (null before it is open): for tools that wait on its transactions. */
+  get db (): IDBDatabase | null { return this.database }
+
+  private async load (database: IDBDatabase): Promise<void> {
+    if (this.destroyed) {
+      database.close()
+      return
+    }
+    this.database = database
+    const [updates] = idb.transact(database, [UPDATES])
+    // What the document held before the database opened was not appended (see `append`).
+    const before = this.doc.store.clients.size > 0 ? Y.encodeStateAsUpdate(this.doc) : null
+    if (before) await addUpdate(updates!, before)
+    await this.readNew(updates!)
+  }
+
+  /** Reads into the document what was stored from `nextKey` on (by this copy, or another tab's). */
+  private async readNew (updates: IDBObjectStore): Promise<void> {
+    const entries = await idb.getAllKeysValues(updates, idb.createIDBKeyRangeLowerBound(this.nextKey, false)) as Array<{ k: number; v: Uint8Array }>
+    Y.transact(this.doc, () => {
+      for (const { v } of entries) Y.applyUpdate(this.doc, v)
+    }, STORAGE_ORIGIN, false)
+    for (const { k, v } of entries) {
+      this.bytesBelow += v.byteLength
+      this.updatesBelow += 1
+      this.nextKey = k + 1
+    }
+  }
+
+  private readonly append = (update: Uint8Array, origin: unknown): void => {
+    if (origin === STORAGE_ORIGIN || this.database === null || this.destroyed) return
+    const [updates] = idb.transact(this.database, [UPDATES])
+    void addUpdate(updates!, update)
+    this.appendedSinceCheck += update.byteLength
+    if (this.appendedSinceCheck >= Math.max(MIN_BYTES_BEFORE_CHECK, this.lastStateBytes * GARBAGE_ALLOWED)) this.scheduleCheck()
+  }
+
+  private scheduleCheck (): void {
+    if (this.checkTimer !== null) clearTimeout(this.checkTimer)
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = null
+      this.checking ??= this.rewriteIfItPays().finally(() => { this.checking = null })
+    }, this.checkDelayMs)
+  }
+
+  /**
+   * In one transaction: reads what was appended since (so nothing another tab wrote is lost),
+   * then, if it pays, stores the document's state and deletes every update it replaces.
+   */
+  private async rewriteIfItPays (): Promise<void> {
+    if (this.database === null || this.destroyed) return
+    this.appendedSinceCheck = 0
+    const [updates] = idb.transact(this.database, [UPDATES])
+    await this.readNew(updates!)
+    const state = Y.encodeStateAsUpdate(this.doc)
+    this.lastStateBytes = state.byteLength
+    if (!rewritePays({ storedBytes: this.bytesBelow, storedUpdates: this.updatesBelow, stateBytes: state.byteLength })) return
+    const key = await addUpdate(updates!, state)
+    await idb.del(updates!, idb.createIDBKeyRangeUpperBound(key, true))
+    this.nextKey = key + 1
+    this.bytesBelow = state.byteLength
+    this.updatesBelow = 1
+  }
+
+  async destroy (): Promise<void> {
+    this.destroyed = true
+    if (this.checkTimer !== null) clearTimeout(this.checkTimer)
+    this.doc.off('update', this.append)
+    await this.checking
+    await this.loaded.catch(() => {})
+    this.database?.close()
+  }
+}

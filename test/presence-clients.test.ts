@@ -1,0 +1,34 @@
+// Clients of the relay keep others online between changes: past y-protocols' 30 s timeout, with no renewal forwarded.
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { Fixture, TRANSPORTS, waitFor } from './helpers'
+import { spawnRelay } from './relay-process'
+
+// NOTE: before any import runs: lib0 (and so y-protocols and y-websocket) reads the time through
+// `Date.now` as it was when lib0/time was loaded. Fake time here moves with real time, and the
+// test moves it further; the relay runs in its own process on real time.
+vi.hoisted(() => { vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'], shouldAdvanceTime: true }) })
+afterAll(() => { vi.useRealTimers() })
+
+const fixture = new Fixture()
+afterEach(() => fixture.cleanup())
+
+describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
+  it('keeps others online past y-protocols\' 30 s timeout while the relay forwards no renewals', async () => {
+    const relay = await spawnRelay({ dataDir: await fixture.tempDir() })
+    fixture.defer(() => relay.stop())
+    const ada = await fixture.client(relay, 'Ada', { transport })
+    const bob = await fixture.client(relay, 'Bob', { transport })
+    await waitFor('both see each other online', () => ada.isOnline(bob.me.user_id) && bob.isOnline(ada.me.user_id))
+    // 45 s for the clients (each renews twice), a moment for the relay.
+    for (let second = 0; second < 45; second++) {
+      vi.advanceTimersByTime(1000)
+      // Real time for the sockets: renewals go out and their echoes come back.
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    expect(bob.isOnline(ada.me.user_id)).toBe(true)
+    expect(ada.isOnline(bob.me.user_id)).toBe(true)
+    expect([ada.status, bob.status]).toEqual(['connected', 'connected'])
+    await ada.close()
+    await waitFor('Bob sees Ada leave', () => !bob.isOnline(ada.me.user_id), 2000)
+  })
+})

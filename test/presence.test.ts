@@ -1,0 +1,134 @@
+// Presence over the real relay: renewals stay with their sender, changes reach everyone, and the relay says who left (closed or silent).
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createIdentity } from '../shared/identity'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame } from '../shared/protocol'
+import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import type { Relay } from '../relay/server'
+import { Fixture, authenticatedSocket, waitFor } from './helpers'
+
+const fixture = new Fixture('mux')
+afterEach(() => fixture.cleanup())
+
+interface Entry { client: number; clock: number; state: Record<string, unknown> | null }
+
+/** A raw mux socket in the directory, publishing presence by hand and recording every awareness entry the relay sends it. */
+const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
+  const identity = await createIdentity()
+  const socket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
+  fixture.defer(() => socket.terminate())
+  const received: Entry[] = []
+  let joined = false
+  socket.on('message', (data: Buffer) => {
+    const { kind, payload } = decodeMuxFrame(new Uint8Array(data))
+    if (kind !== MuxFrame.message) return
+    const decoder = decoding.createDecoder(payload)
+    const type = decoding.readVarUint(decoder)
+    // The relay's sync step 1 is its first message of the room: we are in.
+    if (type === MessageType.sync) joined = true
+    if (type !== MessageType.awareness) return
+    const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+    for (let count = decoding.readVarUint(update); count > 0; count--) {
+      received.push({ client: decoding.readVarUint(update), clock: decoding.readVarUint(update), state: JSON.parse(decoding.readVarString(update)) as Entry['state'] })
+    }
+  })
+  await new Promise(resolve => socket.once('open', resolve))
+  socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))
+  await waitFor('joined the directory', () => joined)
+  const client = Math.floor(Math.random() * 2 ** 31)
+  let clock = 0
+  return {
+    client,
+    received,
+    /** Entries received about `about` (a client id). */
+    about: (about: number) => received.filter(entry => entry.client === about),
+    /** Publishes (or renews, with the same state) this socket's presence under the next clock. */
+    publish: (state: Record<string, unknown> | null = { user_id: identity.user_id }) => {
+      clock += 1
+      const update = encoding.encode(encoder => {
+        encoding.writeVarUint(encoder, 1)
+        encoding.writeVarUint(encoder, client)
+        encoding.writeVarUint(encoder, clock)
+        encoding.writeVarString(encoder, JSON.stringify(state))
+      })
+      socket.send(encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update))))
+      return clock
+    },
+    user_id: identity.user_id,
+    close: () => socket.close()
+  }
+}
+
+describe('presence on the relay', () => {
+  it('forwards a new or changed state to everyone, and a renewal to nobody but its sender', async () => {
+    const relay = await fixture.relay()
+    const ada = await presenceSocket(relay)
+    const bob = await presenceSocket(relay)
+    ada.publish()
+    await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
+
+    const renewal = ada.publish()
+    await waitFor('Ada hears her renewal back', () => ada.about(ada.client).some(entry => entry.clock === renewal))
+    const typing = ada.publish({ user_id: ada.user_id, typing: true })
+    await waitFor('Bob sees Ada typing', () => bob.about(ada.client).some(entry => entry.clock === typing))
+    // Messages of one socket arrive in order: had the renewal gone to Bob, he would have it by now.
+    expect(bob.about(ada.client)).toEqual([
+      { client: ada.client, clock: 1, state: { user_id: ada.user_id } },
+      { client: ada.client, clock: typing, state: { user_id: ada.user_id, typing: true } }
+    ])
+
+    // A newcomer gets the latest of everyone.
+    const carol = await presenceSocket(relay)
+    await waitFor('Carol sees Ada', () => carol.about(ada.client).length === 1)
+    expect(carol.about(ada.client)[0]!.state).toEqual({ user_id: ada.user_id, typing: true })
+  })
+
+  it('tells everyone at once that a closed connection\'s user left', async () => {
+    const relay = await fixture.relay()
+    const ada = await presenceSocket(relay)
+    const bob = await presenceSocket(relay)
+    ada.publish()
+    await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
+    const closedAt = performance.now()
+    ada.close()
+    await waitFor('Bob sees Ada leave', () => bob.about(ada.client).some(entry => entry.state === null), 1000)
+    expect(performance.now() - closedAt).toBeLessThan(500)
+  })
+
+  it('removes a state not renewed within the timeout, for everyone, and keeps one renewed in time', async () => {
+    const timeoutMs = 400
+    const relay = await fixture.relay({ limits: { presenceTimeoutMs: timeoutMs } })
+    const ada = await presenceSocket(relay)
+    const silent = await presenceSocket(relay)
+    const bob = await presenceSocket(relay)
+    ada.publish()
+    const publishedAt = performance.now()
+    silent.publish()
+    const renewing = setInterval(() => ada.publish(), timeoutMs / 4)
+    fixture.defer(() => clearInterval(renewing))
+    await waitFor('Bob sees both', () => bob.about(ada.client).length === 1 && bob.about(silent.client).length === 1)
+    await waitFor('the relay removes the silent one', () => bob.about(silent.client).some(entry => entry.state === null), 3000)
+    expect(performance.now() - publishedAt).toBeGreaterThanOrEqual(timeoutMs)
+    // Everyone is told, the silent one too (it would come back with its next renewal).
+    await waitFor('the silent one is told', () => silent.about(silent.client).some(entry => entry.state === null))
+    await new Promise(resolve => setTimeout(resolve, timeoutMs * 2))
+    expect(bob.about(ada.client)).toHaveLength(1)
+  })
+
+  it('hears back at once from a client it timed out that is still there (a device that slept)', async () => {
+    const relay = await fixture.relay({ limits: { presenceTimeoutMs: 300 } })
+    const bob = await presenceSocket(relay)
+    const ada = await fixture.client(relay, 'Ada')
+    const adaEntries = () => {
+      const client = bob.received.find(entry => entry.state?.user_id === ada.me.user_id)?.client
+      return client === undefined ? [] : bob.about(client)
+    }
+    await waitFor('Bob sees Ada', () => adaEntries().length > 0)
+    // Ada renews every 15 s, so the relay times her out; she answers with a fresh clock.
+    await waitFor('the relay removes Ada', () => adaEntries().some(entry => entry.state === null), 3000)
+    const removed = adaEntries().find(entry => entry.state === null)!
+    await waitFor('Ada is back at once', () => adaEntries().some(entry => entry.clock > removed.clock && entry.state !== null), 200)
+  })
+})
