@@ -119,9 +119,13 @@ const closeLane = async (lane: Lane): Promise<void> => {
 /** Expected frames a second the generator receives from one lane if the relay forwards every renewal to everyone (the quadratic case). */
 const worstFramesPerSecond = (users: number): number => (users * users * 1000) / RENEWAL_PERIOD_MS + users * TYPING_SHARE * GROUP_SIZE
 
-/** Rough time of a case: starts and connections (2 a user, ~1.5 ms each), windows, probes (slow when a relay is saturated). */
+/**
+ * Rough time of a case: starts and connections (2 a user: ~1.5 ms each at 100 users; at 1,000,
+ * a quadratic relay's flood slows connecting and probing down to ~50 ms a user, as measured in
+ * a full run: 220 s for the four systems), windows, probes (slow when a relay is saturated).
+ */
 const estimateMs = (users: number, lanes: number, batches: number, timing: Timing, repetitions: number): number =>
-  lanes * (1100 + users * 2 * 1.5) + batches * repetitions * (timing.windowMs + 300) +
+  lanes * (1100 + users * 2 * (users >= 1000 ? 25 : 1.5)) + batches * repetitions * (timing.windowMs + 300) +
   lanes * repetitions * timing.probesPerRepetition * Math.min(timing.probeTimeoutMs, 60 + users / 10) * 2
 
 export const presence: Workload = {

@@ -1,0 +1,60 @@
+// `npx tsx bench/markdown.ts bench/results/<run>.json`: one run's rows as the Markdown tables of docs/performance.md.
+import { readFileSync } from 'node:fs'
+
+interface Summary { median: number; min: number; max: number; count: number; p50?: number; p99?: number }
+interface Row {
+  workload: string
+  case: string
+  system: string
+  metric: string
+  unit: string
+  notRun?: string
+  target?: { op: string; value: number }
+  summary: Summary | null
+  ratio: number | null
+}
+interface Run { command: string; started: string; seconds: number; machine: { cpus: number; model?: string; memoryGiB: number; node: string }; rows: Row[] }
+
+const SYSTEMS = ['floor', 'stock', 'hocuspocus', 'naive', 'parley'] as const
+
+const number = (value: number): string => {
+  if (Math.abs(value) >= 100) return value.toFixed(0)
+  if (Math.abs(value) >= 10) return value.toFixed(1)
+  return Number(value.toPrecision(3)).toString()
+}
+
+/** A latency as p50 / p99 over every sample; anything else as median (min–max) over repetitions. */
+const cell = (row: Row | undefined): string => {
+  if (!row) return ''
+  if (row.notRun !== undefined || !row.summary) return 'not run'
+  const s = row.summary
+  if (s.p50 !== undefined && s.p99 !== undefined) return `${number(s.p50)} / ${number(s.p99)}`
+  return s.count === 1 || s.min === s.max ? number(s.median) : `${number(s.median)} (${number(s.min)}–${number(s.max)})`
+}
+
+const main = (): void => {
+  const file = process.argv[2]
+  if (!file) throw new Error('usage: npx tsx bench/markdown.ts bench/results/<run>.json')
+  const run = JSON.parse(readFileSync(file, 'utf8')) as Run
+  const { cpus, model, memoryGiB, node } = run.machine
+  const out = [`Command: \`${run.command}\` — ${run.started}, ${run.seconds} s; machine: ${cpus} cores (${model ?? 'unknown'}), ${memoryGiB} GiB, Node ${node}.`, '']
+  const workloads = [...new Set(run.rows.map(row => row.workload))]
+  for (const workload of workloads) {
+    out.push(`### ${workload}`, '', `| case | metric | ${SYSTEMS.join(' | ')} | vs best | target |`, `|---|---|${SYSTEMS.map(() => '---').join('|')}|---|---|`)
+    const rows = run.rows.filter(row => row.workload === workload)
+    const keys = [...new Set(rows.map(row => `${row.case}\u0000${row.metric}`))]
+    for (const key of keys) {
+      const [caseName, metric] = key.split('\u0000') as [string, string]
+      const same = rows.filter(row => row.case === caseName && row.metric === metric)
+      const parley = same.find(row => row.system === 'parley')
+      const any = same[0]!
+      const ratio = parley?.ratio == null ? '' : `${number(parley.ratio)}×`
+      const target = any.target ? `${any.target.op} ${any.target.value}` : ''
+      out.push(`| ${caseName} | ${metric} (${any.unit}) | ${SYSTEMS.map(system => cell(same.find(row => row.system === system))).join(' | ')} | ${ratio} | ${target} |`)
+    }
+    out.push('')
+  }
+  console.log(out.join('\n'))
+}
+
+main()
