@@ -2,7 +2,7 @@
 import * as decoding from 'lib0/decoding'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { MessageType } from '../shared/protocol'
-import { RoomPresence, type PresenceHolder } from './presence'
+import { MAX_DEPARTED_CLOCKS, RoomPresence, type PresenceHolder } from './presence'
 
 interface Entry { client: number; clock: number; state: Record<string, unknown> | null }
 
@@ -53,6 +53,18 @@ describe('RoomPresence', () => {
     expect(broadcasts[1]).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
     // The newcomer's view: the latest clock.
     expect(readEntries(presence.snapshot())).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
+  })
+
+  it('remembers the last clocks of a bounded number of departed clients, forgetting the oldest', () => {
+    // Each leaves at clock 5 (a removal of a state nobody holds is remembered too).
+    for (let client = 1; client <= MAX_DEPARTED_CLOCKS + 1; client++) presence.apply(holder(), [{ client, clock: 5, state: null }])
+    const back = holder()
+    // Still remembered: its old clock is not taken for news.
+    presence.apply(back, [{ client: MAX_DEPARTED_CLOCKS + 1, clock: 5, state: { user_id: 'ada' } }])
+    expect(broadcasts).toEqual([])
+    // The oldest was forgotten: the same clock now counts as a new state.
+    presence.apply(back, [{ client: 1, clock: 5, state: { user_id: 'bob' } }])
+    expect(broadcasts).toEqual([[{ client: 1, clock: 5, state: { user_id: 'bob' } }]])
   })
 
   it('follows y-protocols on clocks: older is ignored, the same clock may only remove', () => {

@@ -49,6 +49,9 @@ const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array =>
  * the relay sends the removal itself when a connection closes or a state times out. Clients
  * therefore keep remote states while connected (shared/client/relay-presence.ts).
  */
+/** Departed client ids whose last clock is remembered: reconnects come within minutes, not after 10,000 others. */
+export const MAX_DEPARTED_CLOCKS = 10_000
+
 export class RoomPresence<H extends PresenceHolder> {
   private readonly online = new Map<number, Held<H>>()
   /**
@@ -82,7 +85,7 @@ export class RoomPresence<H extends PresenceHolder> {
       if (!(current < clock || (current === clock && state === null && held !== undefined))) continue
       if (state === null) {
         if (held) changed.push(this.remove(client, held, clock))
-        else this.departedClocks.set(client, clock)
+        else this.rememberDeparted(client, clock)
         continue
       }
       const text = JSON.stringify(state)
@@ -126,9 +129,16 @@ export class RoomPresence<H extends PresenceHolder> {
     this.departedClocks.clear()
   }
 
+  /** A room that stays loaded for long (the directory) sees a new client id per session: the oldest are forgotten. */
+  private rememberDeparted (client: number, clock: number): void {
+    this.departedClocks.delete(client)
+    this.departedClocks.set(client, clock)
+    if (this.departedClocks.size > MAX_DEPARTED_CLOCKS) this.departedClocks.delete(this.departedClocks.keys().next().value!)
+  }
+
   private remove (client: number, held: Held<H>, clock: number): Outgoing {
     this.online.delete(client)
-    this.departedClocks.set(client, clock)
+    this.rememberDeparted(client, clock)
     held.holder.awarenessClients.delete(client)
     return { client, clock, text: 'null' }
   }
