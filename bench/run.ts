@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util'
 import { summarize, type Summary } from './lib/stats'
 import type { BenchContext, Measurement, System } from './workload'
 import { WORKLOADS } from './workloads'
+import { SOAK_MINUTES_ENV } from './workloads/soak'
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only id,id] [--repetitions N]
+const USAGE = `Usage: npm run bench -- [--quick] [--only id,id] [--repetitions N] [--soak-minutes M]
 
 Workloads: ${WORKLOADS.map(workload => workload.id).join(', ')}
 The default run takes under ten minutes on two cores; --quick under two.`
@@ -70,10 +71,15 @@ const printTable = (rows: Row[]): void => {
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, only: { type: 'string' }, repetitions: { type: 'string' }, help: { type: 'boolean' } },
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, repetitions: { type: 'string' }, 'soak-minutes': { type: 'string' }, help: { type: 'boolean' } },
     strict: true
   })
   if (values.help) return console.log(USAGE)
+  if (values['soak-minutes'] !== undefined) {
+    const minutes = Number(values['soak-minutes'])
+    if (!(minutes > 0 && minutes <= 24 * 60)) throw new Error(`--soak-minutes must be a number of minutes from 0 to 1440, not "${values['soak-minutes']}"`)
+    process.env[SOAK_MINUTES_ENV] = String(minutes)
+  }
   const quick = values.quick ?? false
   const only = values.only?.split(',').map(id => id.trim())
   const chosen = WORKLOADS.filter(workload => !only || only.includes(workload.id))
