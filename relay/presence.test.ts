@@ -31,7 +31,8 @@ describe('RoomPresence', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
     broadcasts = []
-    presence = new RoomPresence({ timeoutMs: TIMEOUT, broadcast: message => { broadcasts.push(readEntries(message)) } })
+    // Sent at once, so that each step's broadcast can be checked (batching has its own test).
+    presence = new RoomPresence({ timeoutMs: TIMEOUT, broadcast: message => { broadcasts.push(readEntries(message)) }, later: flush => flush() })
   })
 
   afterEach(() => {
@@ -53,6 +54,27 @@ describe('RoomPresence', () => {
     expect(broadcasts[1]).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
     // The newcomer's view: the latest clock.
     expect(readEntries(presence.snapshot())).toEqual([{ client: 1, clock: 3, state: { user_id: 'ada', typing: true } }])
+  })
+
+  it('sends the changes that arrive together as one message, the latest of each client', () => {
+    const waiting: Array<() => void> = []
+    const batched: Entry[][] = []
+    const room = new RoomPresence({ timeoutMs: TIMEOUT, broadcast: message => { batched.push(readEntries(message)) }, later: flush => { waiting.push(flush) } })
+    const [ada, bob, cy] = [holder(), holder(), holder()]
+    room.apply(ada, [{ client: 1, clock: 1, state: { user_id: 'ada' } }])
+    room.apply(bob, [{ client: 2, clock: 1, state: { user_id: 'bob' } }])
+    room.apply(cy, [{ client: 3, clock: 1, state: { user_id: 'cy' } }])
+    room.apply(ada, [{ client: 1, clock: 2, state: { user_id: 'ada', typing: true } }])
+    room.release(bob)
+    expect(batched).toEqual([])
+    expect(waiting).toHaveLength(1)
+    waiting[0]!()
+    expect(batched).toEqual([[
+      { client: 3, clock: 1, state: { user_id: 'cy' } },
+      { client: 1, clock: 2, state: { user_id: 'ada', typing: true } },
+      { client: 2, clock: 1, state: null }
+    ]])
+    room.destroy()
   })
 
   it('remembers the last clocks of a bounded number of departed clients, forgetting the oldest', () => {

@@ -21,6 +21,11 @@ export interface RoomPresenceOptions {
   timeoutMs: number
   /** Sends a message to every peer of the room. */
   broadcast(message: Uint8Array): void
+  /**
+   * Runs `flush` a little later, so that changes arriving meanwhile go out as one message
+   * (default: setImmediate, after the I/O already read). Tests pass `flush => flush()`.
+   */
+  later?: (flush: () => void) => void
 }
 
 interface Held<H> {
@@ -62,6 +67,10 @@ export class RoomPresence<H extends PresenceHolder> {
    */
   private readonly departedClocks = new Map<number, number>()
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
+  /** Changes not sent yet, by client id (see queue()). */
+  private readonly pending = new Map<number, Outgoing>()
+  private flushScheduled = false
+  private destroyed = false
 
   constructor (private readonly options: RoomPresenceOptions) {}
 
@@ -101,7 +110,7 @@ export class RoomPresence<H extends PresenceHolder> {
       holder.awarenessClients.add(client)
       changed.push({ client, clock, text })
     }
-    if (changed.length > 0) this.options.broadcast(awarenessMessage(changed))
+    if (changed.length > 0) this.queue(changed)
     else if (renewed.length > 0) holder.send(awarenessMessage(renewed))
     this.armSweep()
   }
@@ -119,10 +128,37 @@ export class RoomPresence<H extends PresenceHolder> {
       if (held?.holder === holder) removed.push(this.remove(client, held, held.clock))
     }
     holder.awarenessClients.clear()
-    if (removed.length > 0) this.options.broadcast(awarenessMessage(removed))
+    this.queue(removed)
+  }
+
+  /**
+   * Sends changes to everyone, coalesced. NOTE: when many come online at once (a relay
+   * restart, the morning), each one's state must reach everyone: one message per change
+   * would be a million frames for 1,000 users, which held a newcomer's sync up for ~10 s
+   * here; batched, it is a few frames per peer. The latest change of each client wins.
+   */
+  private queue (changes: readonly Outgoing[]): void {
+    if (changes.length === 0 || this.destroyed) return
+    for (const change of changes) {
+      this.pending.delete(change.client)
+      this.pending.set(change.client, change)
+    }
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    ;(this.options.later ?? setImmediate)(this.flush)
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false
+    if (this.pending.size === 0 || this.destroyed) return
+    const changes = [...this.pending.values()]
+    this.pending.clear()
+    this.options.broadcast(awarenessMessage(changes))
   }
 
   destroy (): void {
+    this.destroyed = true
+    this.pending.clear()
     if (this.sweepTimer) clearTimeout(this.sweepTimer)
     this.sweepTimer = null
     this.online.clear()
@@ -160,7 +196,7 @@ export class RoomPresence<H extends PresenceHolder> {
     for (const [client, held] of this.online) {
       if (now - held.renewedAt >= this.options.timeoutMs) removed.push(this.remove(client, held, held.clock))
     }
-    if (removed.length > 0) this.options.broadcast(awarenessMessage(removed))
+    this.queue(removed)
     this.armSweep()
   }
 }
