@@ -1,5 +1,6 @@
 // `npx tsx bench/markdown.ts bench/results/<run>.json`: one run's rows as the Markdown tables of docs/performance.md.
 import { readFileSync } from 'node:fs'
+import { formatFigure } from './lib/stats'
 
 interface Summary { median: number; min: number; max: number; count: number; p50?: number; p99?: number }
 interface Row {
@@ -17,10 +18,10 @@ interface Run { command: string; started: string; seconds: number; machine: { cp
 
 const SYSTEMS = ['floor', 'stock', 'hocuspocus', 'naive', 'parley'] as const
 
+/** As the stdout table prints figures, without toPrecision's trailing zeros (0.500 → 0.5). */
 const number = (value: number): string => {
-  if (Math.abs(value) >= 100) return value.toFixed(0)
-  if (Math.abs(value) >= 10) return value.toFixed(1)
-  return Number(value.toPrecision(3)).toString()
+  const text = formatFigure(value)
+  return text.includes('.') && !text.includes('e') && Math.abs(value) < 10 ? Number(text).toString() : text
 }
 
 /** A latency as p50 / p99 over every sample; anything else as median (min–max) over repetitions. */

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { summarize, type Summary } from './lib/stats'
+import { formatFigure as format, summarize, type Summary } from './lib/stats'
 import type { BenchContext, Measurement, System } from './workload'
 import { WORKLOADS } from './workloads'
 import { SOAK_MINUTES_ENV } from './workloads/soak'
@@ -41,13 +41,6 @@ const rowsOf = (measurements: Measurement[]): Row[] => {
     row.ratio = best !== 0 && Number.isFinite(ratio) ? ratio : null
   }
   return rows
-}
-
-const format = (value: number | undefined): string => {
-  if (value === undefined || Number.isNaN(value)) return '–'
-  if (Math.abs(value) >= 100) return value.toFixed(0)
-  if (Math.abs(value) >= 10) return value.toFixed(1)
-  return value.toPrecision(3)
 }
 
 const printTable = (rows: Row[]): void => {

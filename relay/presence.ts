@@ -1,13 +1,7 @@
 // Who is online in a room, as the relay knows it: renewals keep a state alive without going to anyone else, changes go to everyone, and the relay itself says who left.
 import { MessageType } from '../shared/protocol'
-import { encodeAwarenessMessage } from '../shared/wire'
+import { encodeAwarenessMessage, type AwarenessWireEntry } from '../shared/wire'
 import type { AwarenessEntry } from './trust/awareness-guard'
-
-/**
- * y-protocols' outdatedTimeout: a client renews its state once it is half this old, and a
- * state not renewed within it is gone.
- */
-export const PRESENCE_TIMEOUT_MS = 30_000
 
 /** A connection that publishes presence in the room. */
 export interface PresenceHolder {
@@ -37,14 +31,12 @@ interface Held<H> {
 }
 
 /** One entry as it goes out: client, clock and the state's JSON ('null' for a removal). */
-interface Outgoing {
-  client: number
-  clock: number
-  text: string
-}
+type Outgoing = AwarenessWireEntry
 
-const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array =>
-  encodeAwarenessMessage(MessageType.awareness, entries.map(({ client, clock, text }) => ({ client, clock, state: text })))
+const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
+
+/** Departed client ids whose last clock is remembered: reconnects come within minutes, not after 10,000 others. */
+export const MAX_DEPARTED_CLOCKS = 10_000
 
 /**
  * The presence states of one room. NOTE: the stock relay forwards every renewal to everyone, so
@@ -54,9 +46,6 @@ const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array =>
  * the relay sends the removal itself when a connection closes or a state times out. Clients
  * therefore keep remote states while connected (shared/client/relay-presence.ts).
  */
-/** Departed client ids whose last clock is remembered: reconnects come within minutes, not after 10,000 others. */
-export const MAX_DEPARTED_CLOCKS = 10_000
-
 export class RoomPresence<H extends PresenceHolder> {
   private readonly online = new Map<number, Held<H>>()
   /**
@@ -101,14 +90,14 @@ export class RoomPresence<H extends PresenceHolder> {
       if (held && held.text === text && held.holder === holder) {
         held.clock = clock
         held.renewedAt = now
-        renewed.push({ client, clock, text })
+        renewed.push({ client, clock, state: text })
         continue
       }
       if (held && held.holder !== holder) held.holder.awarenessClients.delete(client)
       this.online.set(client, { clock, text, renewedAt: now, holder })
       this.departedClocks.delete(client)
       holder.awarenessClients.add(client)
-      changed.push({ client, clock, text })
+      changed.push({ client, clock, state: text })
     }
     if (changed.length > 0) this.queue(changed)
     else if (renewed.length > 0) holder.send(awarenessMessage(renewed))
@@ -117,7 +106,7 @@ export class RoomPresence<H extends PresenceHolder> {
 
   /** Every state online, as one awareness message (for a newcomer, or one who asks). */
   snapshot (): Uint8Array {
-    return awarenessMessage([...this.online].map(([client, { clock, text }]) => ({ client, clock, text })))
+    return awarenessMessage([...this.online].map(([client, { clock, text }]) => ({ client, clock, state: text })))
   }
 
   /** `holder` has left the room: its states are removed, and everyone told at once. */
@@ -176,7 +165,7 @@ export class RoomPresence<H extends PresenceHolder> {
     this.online.delete(client)
     this.rememberDeparted(client, clock)
     held.holder.awarenessClients.delete(client)
-    return { client, clock, text: 'null' }
+    return { client, clock, state: 'null' }
   }
 
   /**

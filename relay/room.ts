@@ -133,16 +133,15 @@ export class Room {
   /**
    * Lets go of the document while the room is idle; its peers stay, and their presence goes on
    * without it. Only once everything is written, so that the store holds the whole document, and
-   * while no peer has updates held for missing dependencies. Returns whether it now rests.
+   * while no peer has updates held for missing dependencies.
    */
-  rest (): boolean {
-    if (this.current === null || this.waking || this.queue.length > 0 || this.flushing || this.failure) return this.current === null
-    for (const held of this.held.values()) if (held.pending.length > 0) return false
+  rest (): void {
+    if (this.current === null || this.waking || this.queue.length > 0 || this.flushing || this.failure) return
+    for (const held of this.held.values()) if (held.pending.length > 0) return
     this.current.off('update', this.onDocUpdate)
     this.current.destroy()
     this.current = null
     this.wholeStateMessage = null
-    return true
   }
 
   /** Adds a peer and starts the sync handshake with it. */

@@ -1,4 +1,5 @@
 // A sender's activity entry in a conversation index (count and latest message preview), signed like a message.
+import * as array from 'lib0/array'
 import * as encoding from 'lib0/encoding'
 import type { Identity } from './identity'
 import { isWellFormedText } from './model'
@@ -48,12 +49,6 @@ const MADE_HERE_KEPT = 256
  */
 const matchingKey = new WeakMap<CryptoKey, string>()
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 export const signActivity = async (identity: Identity, room: string, entry: UnsignedActivity): Promise<string> => {
   const bytes = encodeActivity(room, entry)
   const signature = await signBytes(identity, bytes)
@@ -72,6 +67,6 @@ export const verifyActivity = async (room: string, entry: ActivityEntry, publicK
   if (entry.last !== null && !isWellFormedText(entry.last.preview)) return false
   const bytes = encodeActivity(room, entry)
   const made = madeHere.get(entry.signature)
-  if (made !== undefined && made.publicKey === publicKey && sameBytes(made.bytes, bytes)) return true
+  if (made !== undefined && made.publicKey === publicKey && array.equalFlat(made.bytes, bytes)) return true
   return verifyBytes(bytes, entry.signature, publicKey)
 }

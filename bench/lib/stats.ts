@@ -1,5 +1,13 @@
 // Summaries for benchmark figures: median and range of repetitions, percentiles of samples.
 
+/** A figure for a table: three significant digits, whole numbers from 100 up; '–' for none. */
+export const formatFigure = (value: number | undefined): string => {
+  if (value === undefined || Number.isNaN(value)) return '–'
+  if (Math.abs(value) >= 100) return value.toFixed(0)
+  if (Math.abs(value) >= 10) return value.toFixed(1)
+  return value.toPrecision(3)
+}
+
 export const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b)
 
 /** The p-th percentile (0–100) by nearest rank; NaN for no values. */
