@@ -323,10 +323,14 @@ export class Room {
 
   /**
    * Writes queued updates, then sends them to every peer, the sender included: the echo
-   * tells the sender that the relay has kept its update. Updates arriving during a write
-   * go out together in the next one.
+   * tells the sender that the relay has kept its update. Updates arriving in the same turn
+   * of the event loop, or during a write, go out merged as one.
+   * NOTE: waiting for the end of the turn costs nothing when the relay keeps up, and when it
+   * falls behind (1,000 members at 100 msg/s) each peer gets one frame per turn instead of
+   * one per message: the fan-out's cost then stops growing with the message rate.
    */
   private async flush (): Promise<void> {
+    await new Promise(resolve => setImmediate(resolve))
     while (this.queue.length > 0 && !this.failure) {
       const batch = this.queue
       this.queue = []

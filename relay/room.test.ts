@@ -1,0 +1,90 @@
+// A room's write-then-broadcast path: what its peers are sent, and how updates that arrive together go out.
+import * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MessageType } from '../shared/protocol'
+import { encodeMessage } from '../shared/wire'
+import { Room, type Peer } from './room'
+import { MemoryStore } from './storage/memory-store'
+
+const EVE = 'E'.repeat(22)
+const ROOM = `user/${EVE}`
+
+/** An update writing one read mark into Eve's own room, from a Yjs client of its own. */
+const readMark = (index: number): Uint8Array => {
+  const doc = new Y.Doc()
+  doc.getMap('reads').set(`dm/${'A'.repeat(22)}/${'B'.repeat(21)}${String.fromCharCode(65 + index)}`, { counts: {} })
+  return Y.encodeStateAsUpdate(doc)
+}
+
+/** A peer that keeps the Yjs updates the room broadcasts to it. */
+const listeningPeer = (): Peer & { updates: Uint8Array[] } => {
+  const updates: Uint8Array[] = []
+  return {
+    updates,
+    user_id: EVE,
+    awarenessClients: new Set(),
+    revoke: () => {},
+    send (message) {
+      const decoder = decoding.createDecoder(message)
+      if (decoding.readVarUint(decoder) !== MessageType.sync) return
+      if (decoding.readVarUint(decoder) === syncProtocol.messageYjsUpdate) updates.push(decoding.readVarUint8Array(decoder))
+    }
+  }
+}
+
+const updateMessage = (update: Uint8Array): Uint8Array =>
+  encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update))
+
+const rooms: Room[] = []
+afterEach(() => { for (const room of rooms.splice(0)) room.destroy() })
+
+const loadRoom = async (store = new MemoryStore()): Promise<Room> => {
+  const room = await Room.load(ROOM, {
+    store,
+    onStorageFailure: (_, error) => { throw error },
+    maxMessageLength: 4000,
+    maxPendingUpdates: 64,
+    awarenessPerRoom: 8,
+    presenceTimeoutMs: 30_000
+  })
+  rooms.push(room)
+  return room
+}
+
+const readsOf = (update: Uint8Array): string[] => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  return [...doc.getMap('reads').keys()].sort()
+}
+
+describe('Room broadcasts', () => {
+  it('sends updates that arrive in the same turn of the event loop as one, written once', async () => {
+    const store = new MemoryStore()
+    const room = await loadRoom(store)
+    const writer = listeningPeer()
+    const reader = listeningPeer()
+    room.join(writer)
+    room.join(reader)
+    const updates = [readMark(0), readMark(1), readMark(2)]
+    for (const update of updates) room.receive(writer, updateMessage(update))
+    await room.whenWritten()
+    expect(reader.updates).toHaveLength(1)
+    expect(readsOf(reader.updates[0]!)).toEqual(updates.flatMap(readsOf).sort())
+    // The sender gets the same echo: it tells it the relay has kept its updates.
+    expect(writer.updates).toEqual(reader.updates)
+    expect(readsOf((await store.load(ROOM))!)).toHaveLength(3)
+  })
+
+  it('sends an update of a later turn on its own', async () => {
+    const room = await loadRoom()
+    const reader = listeningPeer()
+    room.join(reader)
+    room.receive(reader, updateMessage(readMark(0)))
+    await room.whenWritten()
+    room.receive(reader, updateMessage(readMark(1)))
+    await room.whenWritten()
+    expect(reader.updates.map(readsOf)).toEqual([readsOf(readMark(0)), readsOf(readMark(1))])
+  })
+})
