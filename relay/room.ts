@@ -7,6 +7,7 @@ import { STORAGE_ORIGIN, peerOrigin } from '../shared/origin'
 import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import { RoomPresence } from './presence'
+import { applyStored } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { judgeUpdate } from './trust/judge-update'
@@ -122,7 +123,8 @@ export class Room {
     this.waking ??= this.options.store.load(this.name).then(stored => {
       if (this.destroyed) throw new Error(`room ${this.name} was unloaded`)
       const doc = new Y.Doc({ gc: true })
-      if (stored) Y.applyUpdate(doc, stored, STORAGE_ORIGIN)
+      // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
+      applyStored(doc, this.name, stored, STORAGE_ORIGIN)
       doc.on('update', this.onDocUpdate)
       this.current = doc
       this.lastUsed = performance.now()

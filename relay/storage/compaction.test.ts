@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { GARBAGE_ALLOWED, MAX_STORED_UPDATES } from '../../shared/compaction-policy'
-import { collectedState, compactionOf } from './compaction'
+import { applyStored, collectedState, compactionOf } from './compaction'
 import { MemoryStore } from './memory-store'
+import { StorageError } from './store'
 
 /** Each write of `doc` as its own update, as the relay appends them. */
 const recorded = (doc: Y.Doc, writes: (map: Y.Map<unknown>) => void): Uint8Array[] => {
@@ -79,5 +80,31 @@ describe('MemoryStore compaction', () => {
     await store.compact('index')
     expect(appended('bucket')).toBe(bucketBefore)
     expect(appended('index')).toBeLessThan(400)
+  })
+})
+
+describe('applyStored', () => {
+  it('applies stored updates in one transaction, the dead values of a collecting document dropped', () => {
+    const writer = new Y.Doc()
+    const updates = recorded(writer, map => { for (let i = 0; i < 10; i++) map.set('last', value(i)) })
+    const doc = new Y.Doc({ gc: true })
+    let transactions = 0
+    doc.on('afterTransaction', () => { transactions += 1 })
+    applyStored(doc, 'room', updates, 'storage')
+    expect(transactions).toBe(1)
+    expect(doc.getMap('m').toJSON()).toEqual({ last: value(9) })
+    expect(Y.encodeStateAsUpdate(doc).byteLength).toBeLessThan(value(9).length + 200)
+  })
+
+  it('calls an update it cannot read a corrupt store, naming the room', () => {
+    const error = (() => {
+      try {
+        applyStored(new Y.Doc(), 'group/x/0', [Uint8Array.of(1, 200, 200, 200)])
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ reason: 'corrupt', message: expect.stringContaining('group/x/0') })
   })
 })

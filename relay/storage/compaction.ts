@@ -1,6 +1,18 @@
 // What a room's stored updates become when loaded or compacted: the state a garbage-collected Y.Doc holds, and when rewriting them pays.
 import * as Y from 'yjs'
 import { rewritePays } from '../../shared/compaction-policy'
+import { StorageError } from './store'
+
+/** Applies a room's stored updates to `doc`, in one transaction; one that cannot be read means the store is corrupt. */
+export const applyStored = (doc: Y.Doc, room: string, updates: readonly Uint8Array[], origin: unknown = null): void => {
+  try {
+    doc.transact(() => {
+      for (const update of updates) Y.applyUpdate(doc, update, origin)
+    }, origin)
+  } catch (error) {
+    throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
+  }
+}
 
 /**
  * The state `updates` make together, as a garbage-collected Y.Doc encodes it: an overwritten

@@ -1,6 +1,6 @@
 // The relay's default RoomStore: LevelDB (classic-level) in a data directory, one key per appended update.
 import { ClassicLevel } from 'classic-level'
-import { collectedState, compactionOf } from './compaction'
+import { compactionOf } from './compaction'
 import { StorageError, type RoomStore } from './store'
 
 /*
@@ -33,15 +33,8 @@ export class LeveldbStore implements RoomStore {
     return new LeveldbStore(db)
   }
 
-  async load (room: string): Promise<Uint8Array | null> {
-    const updates = await this.read(room)
-    if (updates.length === 0) return null
-    if (updates.length === 1) return updates[0]![1]
-    try {
-      return collectedState(updates.map(([, value]) => value))
-    } catch (error) {
-      throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
-    }
+  async load (room: string): Promise<readonly Uint8Array[]> {
+    return (await this.read(room)).map(([, value]) => value)
   }
 
   async append (room: string, update: Uint8Array): Promise<void> {

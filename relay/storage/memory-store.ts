@@ -1,5 +1,5 @@
 // A RoomStore in memory: for tests and for running a throwaway relay (--memory).
-import { collectedState, compactionOf } from './compaction'
+import { compactionOf } from './compaction'
 import { StorageError, type RoomStore } from './store'
 
 export class MemoryStore implements RoomStore {
@@ -11,11 +11,9 @@ export class MemoryStore implements RoomStore {
     for (const [room, update] of seed) this.rooms.set(room, [update])
   }
 
-  async load (room: string): Promise<Uint8Array | null> {
+  async load (room: string): Promise<readonly Uint8Array[]> {
     this.assertOpen()
-    const updates = this.rooms.get(room)
-    if (!updates) return null
-    return updates.length === 1 ? updates[0]! : collectedState(updates)
+    return [...this.rooms.get(room) ?? []]
   }
 
   async append (room: string, update: Uint8Array): Promise<void> {

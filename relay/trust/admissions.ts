@@ -1,6 +1,7 @@
 // Who has been let into an invite-only relay: kept in the relay's own store, out of every client's reach.
 import * as Y from 'yjs'
 import { parseRoom } from '../../shared/protocol'
+import { applyStored } from '../storage/compaction'
 import type { RoomStore } from '../storage/store'
 
 /** A store key no client can name: parseRoom rejects it, so no socket can ever join it. */
@@ -15,8 +16,7 @@ export class Admissions {
   static async open (store: RoomStore): Promise<Admissions> {
     if (parseRoom(ADMISSIONS_KEY) !== null) throw new Error('the admissions key must not be a room name')
     const doc = new Y.Doc()
-    const stored = await store.load(ADMISSIONS_KEY)
-    if (stored) Y.applyUpdate(doc, stored)
+    applyStored(doc, ADMISSIONS_KEY, await store.load(ADMISSIONS_KEY))
     return new Admissions(store, doc)
   }
 
