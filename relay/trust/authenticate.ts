@@ -4,6 +4,7 @@ import { MAX_CLOCK_SKEW_MS, TOKEN_LIFETIME_MS, readConnectToken, tokenOfProtocol
 import type { Admissions } from './admissions'
 import { checkInvite } from './invites'
 import { ReplayGuard } from './replay-guard'
+import { verifyTokenSignature } from './token-signature'
 
 export type AccessMode =
   | { mode: 'open' }
@@ -26,7 +27,7 @@ export class Authenticator {
     const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map(protocol => protocol.trim())
     const token = tokenOfProtocols(offered)
     if (token === null) return { ok: false, reason: 'no-credentials' }
-    const read = await readConnectToken(token)
+    const read = await readConnectToken(token, verifyTokenSignature)
     if (!read.ok) return read
     const { claims } = read
     // Case-insensitive: browsers and Node may spell a host differently.
