@@ -1,5 +1,6 @@
 // A room's write-then-broadcast path: what its peers are sent, and how updates that arrive together go out.
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -18,24 +19,42 @@ const readMark = (index: number): Uint8Array => {
   return Y.encodeStateAsUpdate(doc)
 }
 
-/** A peer that keeps the Yjs updates the room broadcasts to it. */
-const listeningPeer = (): Peer & { updates: Uint8Array[] } => {
+/** A peer that keeps the Yjs updates the room broadcasts to it, and the sync answers (step 2) it is sent. */
+const listeningPeer = (): Peer & { updates: Uint8Array[]; answers: Uint8Array[] } => {
   const updates: Uint8Array[] = []
+  const answers: Uint8Array[] = []
   return {
     updates,
+    answers,
     user_id: EVE,
     awarenessClients: new Set(),
     revoke: () => {},
     send (message) {
       const decoder = decoding.createDecoder(message)
       if (decoding.readVarUint(decoder) !== MessageType.sync) return
-      if (decoding.readVarUint(decoder) === syncProtocol.messageYjsUpdate) updates.push(decoding.readVarUint8Array(decoder))
+      const step = decoding.readVarUint(decoder)
+      if (step === syncProtocol.messageYjsUpdate) updates.push(decoding.readVarUint8Array(decoder))
+      if (step === syncProtocol.messageYjsSyncStep2) answers.push(message)
     }
   }
 }
 
 const updateMessage = (update: Uint8Array): Uint8Array =>
   encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update))
+
+const syncStep1 = (stateVector: Uint8Array): Uint8Array =>
+  encodeMessage(MessageType.sync, encoder => {
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
+    encoding.writeVarUint8Array(encoder, stateVector)
+  })
+
+/** The update a sync step 2 message carries. */
+const answerUpdate = (message: Uint8Array): Uint8Array => {
+  const decoder = decoding.createDecoder(message)
+  decoding.readVarUint(decoder)
+  decoding.readVarUint(decoder)
+  return decoding.readVarUint8Array(decoder)
+}
 
 const rooms: Room[] = []
 afterEach(() => { for (const room of rooms.splice(0)) room.destroy() })
@@ -86,5 +105,35 @@ describe('Room broadcasts', () => {
     room.receive(reader, updateMessage(readMark(1)))
     await room.whenWritten()
     expect(reader.updates.map(readsOf)).toEqual([readsOf(readMark(0)), readsOf(readMark(1))])
+  })
+})
+
+describe('Room sync answers', () => {
+  it('answers peers that arrive holding the same state with one encoding, and a changed room anew', async () => {
+    const room = await loadRoom()
+    const writer = listeningPeer()
+    room.join(writer)
+    const marks = [readMark(0), readMark(1), readMark(2)]
+    room.receive(writer, updateMessage(marks[0]!))
+    room.receive(writer, updateMessage(marks[1]!))
+    await room.whenWritten()
+    // Up to date with the first read mark only, as every device that went offline then would be.
+    const holder = new Y.Doc()
+    Y.applyUpdate(holder, marks[0]!)
+    const stateVector = Y.encodeStateVector(holder)
+    const [a, b, c] = [listeningPeer(), listeningPeer(), listeningPeer()]
+    for (const peer of [a, b]) {
+      room.join(peer)
+      room.receive(peer, syncStep1(stateVector))
+    }
+    expect(a.answers).toHaveLength(1)
+    expect(b.answers[0]).toBe(a.answers[0])
+    expect(readsOf(answerUpdate(a.answers[0]!))).toEqual(readsOf(marks[1]!))
+
+    room.receive(writer, updateMessage(marks[2]!))
+    await room.whenWritten()
+    room.join(c)
+    room.receive(c, syncStep1(stateVector))
+    expect(readsOf(answerUpdate(c.answers[0]!))).toEqual([...readsOf(marks[1]!), ...readsOf(marks[2]!)].sort())
   })
 })
