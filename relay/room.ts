@@ -125,11 +125,15 @@ export class Room {
   /** Loads the document from the store if it is resting; once however many ask at the same time. */
   wake (): Promise<void> {
     if (this.current !== null) return Promise.resolve()
-    this.waking ??= this.options.store.load(this.name).then(stored => {
+    this.waking ??= this.options.store.load(this.name).then(async stored => {
       if (this.destroyed) throw new Error(`room ${this.name} was unloaded`)
       const doc = new Y.Doc({ gc: true })
       // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
-      applyStored(doc, this.name, stored, STORAGE_ORIGIN)
+      await applyStored(doc, this.name, stored, STORAGE_ORIGIN)
+      if (this.destroyed) {
+        doc.destroy()
+        throw new Error(`room ${this.name} was unloaded`)
+      }
       doc.on('update', this.onDocUpdate)
       this.current = doc
       this.lastUsed = performance.now()

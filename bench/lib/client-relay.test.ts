@@ -21,7 +21,7 @@ describe('CountingStore', () => {
     expect(store.bytes()).toBe(appended)
     await store.compact('room')
     // The overwritten value is dead: compaction writes the room's collected state.
-    const merged = collectedState(updates).byteLength
+    const merged = (await collectedState('room', updates)).byteLength
     expect(store.bytes()).toBe(merged)
     expect(store.written).toBe(appended + merged)
   })

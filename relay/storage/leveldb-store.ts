@@ -48,12 +48,7 @@ export class LeveldbStore implements RoomStore {
 
   async compact (room: string): Promise<void> {
     const updates = await this.read(room)
-    let compacted: Uint8Array | null
-    try {
-      compacted = compactionOf(updates.map(([, value]) => value))
-    } catch (error) {
-      throw new StorageError('corrupt', `room ${room} has an unreadable update`, { cause: error })
-    }
+    const compacted = await compactionOf(room, updates.map(([, value]) => value))
     if (compacted === null) return
     const sequence = await this.takeSequence(room)
     // One atomic batch: a crash leaves either the old updates or their compaction, never neither.

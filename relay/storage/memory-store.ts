@@ -26,8 +26,11 @@ export class MemoryStore implements RoomStore {
   async compact (room: string): Promise<void> {
     this.assertOpen()
     const updates = this.rooms.get(room)
-    const compacted = updates ? compactionOf(updates) : null
-    if (compacted) this.rooms.set(room, [compacted])
+    if (!updates) return
+    const compacting = updates.length
+    const compacted = await compactionOf(room, updates.slice(0, compacting))
+    // Updates appended meanwhile (into the same array) stay; a compaction that finished meanwhile wins.
+    if (compacted && this.rooms.get(room) === updates) this.rooms.set(room, [compacted, ...updates.slice(compacting)])
   }
 
   async close (): Promise<void> { this.closed = true }

@@ -16,7 +16,7 @@ export class Admissions {
   static async open (store: RoomStore): Promise<Admissions> {
     if (parseRoom(ADMISSIONS_KEY) !== null) throw new Error('the admissions key must not be a room name')
     const doc = new Y.Doc()
-    applyStored(doc, ADMISSIONS_KEY, await store.load(ADMISSIONS_KEY))
+    await applyStored(doc, ADMISSIONS_KEY, await store.load(ADMISSIONS_KEY))
     return new Admissions(store, doc)
   }
 
