@@ -17,9 +17,9 @@ const readEntries = (message: Uint8Array): Entry[] => {
   }))
 }
 
-const holder = (): PresenceHolder & { sent: Entry[][] } => {
+const holder = (user_id = 'ada'): PresenceHolder & { sent: Entry[][] } => {
   const sent: Entry[][] = []
-  return { sent, awarenessClients: new Set(), send: message => { sent.push(readEntries(message)) } }
+  return { sent, awarenessClients: new Set(), user_id, send: message => { sent.push(readEntries(message)) } }
 }
 
 const TIMEOUT = 1000
@@ -87,6 +87,19 @@ describe('RoomPresence', () => {
     // The oldest was forgotten: the same clock now counts as a new state.
     presence.apply(back, [{ client: 1, clock: 5, state: { user_id: 'bob' } }])
     expect(broadcasts).toEqual([[{ client: 1, clock: 5, state: { user_id: 'bob' } }]])
+  })
+
+  it('says whose a client id is while it is online, after it left, and forgets with its clock', () => {
+    const [ada, bob] = [holder('ada'), holder('bob')]
+    presence.apply(ada, [{ client: 1, clock: 1, state: { user_id: 'ada' } }])
+    presence.apply(bob, [{ client: 2, clock: 1, state: null }])
+    expect([presence.holderOf(1), presence.holderOf(2), presence.holderOf(3)]).toEqual(['ada', 'bob', undefined])
+    presence.release(ada)
+    expect(presence.holderOf(1)).toBe('ada')
+    // A room loaded for long (the directory) sees a client id per session: the holders are bounded too.
+    for (let client = 3; client <= MAX_DEPARTED_CLOCKS + 3; client++) presence.apply(holder('cy'), [{ client, clock: 1, state: null }])
+    expect([presence.holderOf(1), presence.holderOf(2)]).toEqual([undefined, undefined])
+    expect(presence.holderOf(MAX_DEPARTED_CLOCKS + 3)).toBe('cy')
   })
 
   it('follows y-protocols on clocks: older is ignored, the same clock may only remove', () => {

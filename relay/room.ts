@@ -85,8 +85,6 @@ export class Room {
   private readonly held = new Map<Peer, HeldUpdates>()
   /** How many new Yjs client ids each user has brought into this room since it was loaded. */
   private readonly clientsAdded = new Map<string, number>()
-  /** Awareness client id → the user who first published it here. */
-  private readonly presenceHolders = new Map<number, string>()
   /** Sync step 2 answers by the state vector asked with, while the document has not changed since (see answerFor). */
   private readonly answers = new Map<string, Uint8Array>()
 
@@ -313,11 +311,10 @@ export class Room {
     const refusal = judgePresence(entries, {
       user_id: peer.user_id,
       own: peer.awarenessClients,
-      holders: this.presenceHolders,
+      holderOf: client => this.presence.holderOf(client),
       maxEntries: this.options.awarenessPerRoom
     })
     if (refusal !== null) return this.refuse(peer, `${REJECTED_PRESENCE}${refusal}`)
-    for (const { client } of entries) if (!this.presenceHolders.has(client)) this.presenceHolders.set(client, peer.user_id)
     this.presence.apply(peer, entries)
   }
 

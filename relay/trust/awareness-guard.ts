@@ -38,20 +38,19 @@ export interface PresenceContext {
   user_id: string
   /** Client ids this connection has published in the room. */
   own: ReadonlySet<number>
-  /** Which user holds each client id in the room (for as long as the room is loaded). */
-  holders: ReadonlyMap<number, string>
+  /** Which user holds a client id in the room (RoomPresence.holderOf). */
+  holderOf: (client: number) => string | undefined
   maxEntries: number
 }
 
 /**
- * Null when every entry is the connection's own to publish. NOTE: a client id stays with the
- * user who first used it while the room is loaded, so that nobody can take over someone's id
- * (with a huge clock, that would freeze their presence for everyone).
+ * Null when every entry is the connection's own to publish: its user's state, under a client
+ * id nobody else holds (RoomPresence.holderOf).
  */
 export const judgePresence = (entries: AwarenessEntry[], context: PresenceContext): PresenceRefusal | null => {
   let added = 0
   for (const { client, state } of entries) {
-    const holder = context.holders.get(client)
+    const holder = context.holderOf(client)
     if (holder !== undefined && holder !== context.user_id) return 'taken-client-id'
     if (state !== null && state.user_id !== context.user_id) return 'not-your-presence'
     if (!context.own.has(client)) added += 1
