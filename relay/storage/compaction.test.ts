@@ -31,6 +31,14 @@ describe('collectedState', () => {
     expect(state.byteLength).toBeLessThan(400)
   })
 
+  it('calls an update it cannot read a corrupt store, and carries on with the next room', async () => {
+    const error = await collectedState('group/x/0', [Uint8Array.of(1, 200, 200, 200)]).catch(caught => caught)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ reason: 'corrupt', message: expect.stringContaining('group/x/0') })
+    const updates = recorded(new Y.Doc(), map => { map.set('a', 1) })
+    expect(contents(await collectedState('room', updates))).toEqual({ a: 1 })
+  })
+
   it('keeps an update whose dependencies are missing, as a merge would', async () => {
     const doc = new Y.Doc()
     const [first, second] = recorded(doc, map => { map.set('a', 1); map.set('b', 2) })
