@@ -7,6 +7,13 @@ export interface StorageHealth {
   lastError: { message: string; at: string } | null
 }
 
+/** Records a storage failure (a failed operation, or stored data that could not be read). */
+export const noteStorageFailure = (health: StorageHealth, error: Error): void => {
+  health.ok = false
+  health.failures += 1
+  health.lastError = { message: error.message, at: new Date().toISOString() }
+}
+
 /** Wraps a store so that failures (and the recovery after them) are recorded in `health`. */
 export const watchStore = (store: RoomStore, health: StorageHealth): RoomStore => {
   const watch = async <T>(operation: Promise<T>): Promise<T> => {
@@ -15,9 +22,7 @@ export const watchStore = (store: RoomStore, health: StorageHealth): RoomStore =
       health.ok = true
       return result
     } catch (error) {
-      health.ok = false
-      health.failures += 1
-      health.lastError = { message: (error as Error).message, at: new Date().toISOString() }
+      noteStorageFailure(health, error as Error)
       throw error
     }
   }

@@ -1,6 +1,7 @@
 // Who is online in a room, as the relay knows it: renewals keep a state alive without going to anyone else, changes go to everyone, and the relay itself says who left.
 import { MessageType } from '../shared/protocol'
 import { encodeAwarenessMessage, type AwarenessWireEntry } from '../shared/wire'
+import { DepartedHolders } from './departed-holders'
 import type { AwarenessEntry } from './trust/awareness-guard'
 
 /** A connection that publishes presence in the room. */
@@ -37,7 +38,7 @@ type Outgoing = AwarenessWireEntry
 
 const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
 
-/** Departed client ids whose last clock and user are remembered: reconnects come within minutes, not after 10,000 others. */
+/** Departed client ids whose last clock is remembered: reconnects come within minutes, not after 10,000 others. */
 export const MAX_DEPARTED_CLOCKS = 10_000
 
 /**
@@ -51,12 +52,14 @@ export const MAX_DEPARTED_CLOCKS = 10_000
 export class RoomPresence<H extends PresenceHolder> {
   private readonly online = new Map<number, Held<H>>()
   /**
-   * Last clock and user of each client id that was here and left, while the room is loaded.
-   * NOTE: a client re-sends its state under the same clock when it reconnects; taken for new,
-   * that state would go to peers that dropped that very clock and ignore it, and the client's
-   * next renewal (a fresh clock, same content) would then be taken for a mere renewal.
+   * Last clock of each client id that was here and left, while the room is loaded. NOTE: a
+   * client re-sends its state under the same clock when it reconnects; taken for new, that
+   * state would go to peers that dropped that very clock and ignore it, and the client's next
+   * renewal (a fresh clock, same content) would then be taken for a mere renewal.
    */
-  private readonly departed = new Map<number, { clock: number; user_id: string }>()
+  private readonly departedClocks = new Map<number, number>()
+  /** Who held each client id that was online here and left (departed-holders.ts). */
+  private readonly departedHolders = new DepartedHolders()
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
   /** Changes not sent yet, by client id (see queue()). */
   private readonly pending = new Map<number, Outgoing>()
@@ -70,13 +73,9 @@ export class RoomPresence<H extends PresenceHolder> {
 
   has (client: number): boolean { return this.online.has(client) }
 
-  /**
-   * The user whose client id this is: while it is online, and after it left for as long as its
-   * clock is remembered. NOTE: so that nobody takes over someone's id with a huge clock, which
-   * would freeze their presence for everyone.
-   */
+  /** The user whose client id this is: while it is online, and for a while after it left (departed-holders.ts). */
   holderOf (client: number): string | undefined {
-    return this.online.get(client)?.holder.user_id ?? this.departed.get(client)?.user_id
+    return this.online.get(client)?.holder.user_id ?? this.departedHolders.holderOf(client)
   }
 
   /**
@@ -90,11 +89,11 @@ export class RoomPresence<H extends PresenceHolder> {
     const renewed: Outgoing[] = []
     for (const { client, clock, state } of entries) {
       const held = this.online.get(client)
-      const current = held?.clock ?? this.departed.get(client)?.clock ?? 0
+      const current = held?.clock ?? this.departedClocks.get(client) ?? 0
       if (!(current < clock || (current === clock && state === null && held !== undefined))) continue
       if (state === null) {
         if (held) changed.push(this.remove(client, held, clock))
-        else this.rememberDeparted(client, clock, holder.user_id)
+        else this.rememberDeparted(client, clock)
         continue
       }
       const text = JSON.stringify(state)
@@ -106,7 +105,8 @@ export class RoomPresence<H extends PresenceHolder> {
       }
       if (held && held.holder !== holder) held.holder.awarenessClients.delete(client)
       this.online.set(client, { clock, text, renewedAt: now, holder })
-      this.departed.delete(client)
+      this.departedClocks.delete(client)
+      this.departedHolders.delete(client)
       holder.awarenessClients.add(client)
       changed.push({ client, clock, state: text })
     }
@@ -162,19 +162,21 @@ export class RoomPresence<H extends PresenceHolder> {
     if (this.sweepTimer) clearTimeout(this.sweepTimer)
     this.sweepTimer = null
     this.online.clear()
-    this.departed.clear()
+    this.departedClocks.clear()
+    this.departedHolders.clear()
   }
 
   /** A room that stays loaded for long (the directory) sees a new client id per session: the oldest are forgotten. */
-  private rememberDeparted (client: number, clock: number, user_id: string): void {
-    this.departed.delete(client)
-    this.departed.set(client, { clock, user_id })
-    if (this.departed.size > MAX_DEPARTED_CLOCKS) this.departed.delete(this.departed.keys().next().value!)
+  private rememberDeparted (client: number, clock: number): void {
+    this.departedClocks.delete(client)
+    this.departedClocks.set(client, clock)
+    if (this.departedClocks.size > MAX_DEPARTED_CLOCKS) this.departedClocks.delete(this.departedClocks.keys().next().value!)
   }
 
   private remove (client: number, held: Held<H>, clock: number): Outgoing {
     this.online.delete(client)
-    this.rememberDeparted(client, clock, held.holder.user_id)
+    this.rememberDeparted(client, clock)
+    this.departedHolders.add(client, held.holder.user_id)
     held.holder.awarenessClients.delete(client)
     return { client, clock, state: 'null' }
   }
@@ -197,6 +199,7 @@ export class RoomPresence<H extends PresenceHolder> {
       if (now - held.renewedAt >= this.options.timeoutMs) removed.push(this.remove(client, held, held.clock))
     }
     this.queue(removed)
+    this.departedHolders.expire()
     this.armSweep()
   }
 }

@@ -93,6 +93,7 @@ describe('Room broadcasts', () => {
     expect(readsOf(reader.updates[0]!)).toEqual(updates.flatMap(readsOf).sort())
     // The sender gets the same echo: it tells it the relay has kept its updates.
     expect(writer.updates).toEqual(reader.updates)
+    expect(await store.load(ROOM)).toHaveLength(1)
     expect(readsOf(Y.mergeUpdates([...await store.load(ROOM)]))).toHaveLength(3)
   })
 

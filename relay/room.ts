@@ -7,7 +7,7 @@ import { STORAGE_ORIGIN, peerOrigin } from '../shared/origin'
 import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import { RoomPresence } from './presence'
-import { applyStored } from './storage/compaction'
+import { applyStored } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { judgeUpdate } from './trust/judge-update'
@@ -17,6 +17,8 @@ export interface RoomOptions {
   store: RoomStore
   /** Called when a write fails: the room is then dropped. */
   onStorageFailure: (room: Room, error: Error) => void
+  /** Called when what the store holds for the room cannot be read (its joiners are refused with 4503). */
+  onLoadFailure?: (room: Room, error: Error) => void
   /** Called after a peer's update has been applied. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
   maxMessageLength: number
@@ -28,8 +30,12 @@ export interface RoomOptions {
   presenceTimeoutMs: number
 }
 
-/** Sync answers kept per document version: the states peers commonly arrive with are few (see Room.answerFor). */
-const ANSWERS_KEPT = 8
+/**
+ * Sync answers kept per document version (see Room.answerFor): the whole room, for newcomers, and
+ * the state most recently asked for. NOTE: each may be nearly the whole room (a peer chooses its
+ * state vector), so they are kept few.
+ */
+const ANSWERS_KEPT = 2
 /** The state vector of a peer that holds nothing. */
 const EMPTY_STATE_VECTOR = Uint8Array.of(0)
 
@@ -126,8 +132,14 @@ export class Room {
     this.waking ??= this.options.store.load(this.name).then(async stored => {
       if (this.destroyed) throw new Error(`room ${this.name} was unloaded`)
       const doc = new Y.Doc({ gc: true })
-      // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
-      await applyStored(doc, this.name, stored, STORAGE_ORIGIN)
+      try {
+        // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
+        await applyStored(doc, this.name, stored, STORAGE_ORIGIN)
+      } catch (error) {
+        doc.destroy()
+        this.options.onLoadFailure?.(this, error as Error)
+        throw error
+      }
       if (this.destroyed) {
         doc.destroy()
         throw new Error(`room ${this.name} was unloaded`)

@@ -16,6 +16,8 @@ export interface RoomRegistryOptions {
   docRestMs?: number
   /** Told when a write fails: the room has been dropped and its peers must go. */
   onStorageFailure: (room: Room, error: Error) => void
+  /** Told when a room's stored updates cannot be read. */
+  onLoadFailure?: (room: Room, error: Error) => void
   /** Told each time a room has been loaded, before anyone joins it. */
   onLoaded?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
@@ -45,6 +47,7 @@ export class RoomRegistry {
     this.roomOptions = {
       store: options.store,
       onStorageFailure: this.storageFailed,
+      onLoadFailure: options.onLoadFailure,
       onPeerUpdate: options.onPeerUpdate,
       maxMessageLength: options.limits?.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
       maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,

@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { PARLEY_PROTOCOL } from '../shared/connect-token'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
 import { MuxConnection, RoomConnection, type Connection } from './connection'
-import { watchStore, type StorageHealth } from './health'
+import { noteStorageFailure, watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import type { RoomStore } from './storage/store'
@@ -81,6 +81,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       for (const connection of connections) {
         if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
       }
+    },
+    onLoadFailure: (room, error) => {
+      log.error('room-unreadable', { room: room.name, error: error.message })
+      noteStorageFailure(health, error)
     },
     onLoaded: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),

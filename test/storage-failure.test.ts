@@ -2,6 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { StorageError, type RoomStore } from '../relay/storage/store'
+import { createIdentity } from '../shared/identity'
+import { conversationRoom, directConversation } from '../shared/protocol'
 import { Fixture, contents, waitFor } from './helpers'
 
 const fixture = new Fixture()
@@ -48,5 +50,17 @@ describe('storage failure', () => {
     await waitFor('delivered after recovery', async () => (await contents(bobSide)).join() === 'before the failure,during the failure', 8000)
     await waitFor('confirmed after recovery', () => !adaSide.isPending(during.message_id))
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200)
+  })
+
+  it('reports a room whose stored updates cannot be read', async () => {
+    const [adaIdentity, bobIdentity] = await Promise.all([createIdentity(), createIdentity()])
+    const room = conversationRoom(directConversation(adaIdentity.user_id, bobIdentity.user_id))
+    const relay = await fixture.relay({ store: new MemoryStore(new Map([[room, Uint8Array.of(1, 200, 200, 200)]])) })
+    const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
+    await ada.openDirect(bobIdentity.user_id)
+    await waitFor('the relay logs the unreadable room', () => relay.log.some(line => line.includes('room-unreadable') && line.includes(room)))
+    const health = await fetch(`${relay.url}/healthz`)
+    expect(health.status).toBe(503)
+    expect(await health.json()).toMatchObject({ status: 'storage-failing', storage: { ok: false, lastError: { message: expect.stringContaining(room) } } })
   })
 })

@@ -10,8 +10,8 @@ import { muxNetwork } from '../../shared/client/mux-network'
 import type { Network } from '../../shared/client/transport'
 
 /**
- * The relay's MemoryStore, counting what is handed to it: every append, and every merged update a
- * compaction writes. The values it keeps are the ones LeveldbStore keeps under its keys, so its
+ * The relay's MemoryStore, counting what is handed to it: every append, and the collected state
+ * each compaction writes. The values it keeps are the ones LeveldbStore keeps under its keys, so its
  * figures hold for both.
  */
 export class CountingStore extends MemoryStore {
@@ -25,11 +25,8 @@ export class CountingStore extends MemoryStore {
     this.appends += 1
   }
 
-  override async compact (room: string): Promise<void> {
-    const before = this.storedBytes(name => name === room)
-    await super.compact(room)
-    const after = this.storedBytes(name => name === room)
-    if (after !== before) this.written += after
+  protected override stored (compacted: Uint8Array): void {
+    this.written += compacted.byteLength
   }
 
   /**

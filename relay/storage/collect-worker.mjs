@@ -1,6 +1,6 @@
 // Worker thread of relay/storage/compaction.ts: the state a garbage-collected Y.Doc holds after a
-// room's stored updates, computed off the relay's event loop. Plain JavaScript so that it runs
-// under plain Node (a worker does not inherit tsx), with the relay's own yjs.
+// room's stored updates, computed off the relay's event loop. Plain JavaScript, so that it runs
+// the same under the relay's tsx and under the test runner, with the relay's own yjs.
 import { parentPort } from 'node:worker_threads'
 import * as Y from 'yjs'
 

@@ -107,6 +107,15 @@ export const runRoomStoreConformance = (name: string, setup: StoreSetup): void =
       expect(bytesOf(compacted)).toBeLessThan(2500)
     })
 
+    it('stores a room\'s state once when two compactions of it overlap', async () => {
+      store = await setup.open()
+      const doc = new Y.Doc()
+      for (let i = 0; i < 50; i++) await store.append('room', updateOverwriting(i, doc))
+      await Promise.all([store.compact('room'), store.compact('room')])
+      expect(await store.load('room')).toHaveLength(1)
+      expect(contents(await store.load('room'))).toEqual(doc.getMap('m').toJSON())
+    })
+
     it('compacting an empty or unknown room is harmless', async () => {
       store = await setup.open()
       await store.compact('unknown')

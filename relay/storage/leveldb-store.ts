@@ -15,6 +15,8 @@ const sequenceKey = (room: string, sequence: number) => room + SEPARATOR + seque
 const roomRange = (room: string) => ({ gt: room + SEPARATOR, lt: room + '\u0001' })
 
 export class LeveldbStore implements RoomStore {
+  /** The compaction running for each room, if any. */
+  private readonly compacting = new Map<string, Promise<void>>()
   private readonly db: ClassicLevel<string, Uint8Array>
   /** The next free sequence number of each room touched since opening. */
   private readonly nextSequence = new Map<string, number>()
@@ -46,7 +48,17 @@ export class LeveldbStore implements RoomStore {
     }
   }
 
-  async compact (room: string): Promise<void> {
+  /** Compacts `room`; a compaction asked for while one of the same room runs joins it (else both would store the state). */
+  compact (room: string): Promise<void> {
+    let running = this.compacting.get(room)
+    if (!running) {
+      running = this.compactNow(room).finally(() => this.compacting.delete(room))
+      this.compacting.set(room, running)
+    }
+    return running
+  }
+
+  private async compactNow (room: string): Promise<void> {
     const updates = await this.read(room)
     const compacted = await compactionOf(room, updates.map(([, value]) => value))
     if (compacted === null) return

@@ -1,7 +1,7 @@
 // Who has been let into an invite-only relay: kept in the relay's own store, out of every client's reach.
 import * as Y from 'yjs'
 import { parseRoom } from '../../shared/protocol'
-import { applyStored } from '../storage/compaction'
+import { applyStored } from '../storage/apply-stored'
 import type { RoomStore } from '../storage/store'
 
 /** A store key no client can name: parseRoom rejects it, so no socket can ever join it. */
