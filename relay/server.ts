@@ -11,6 +11,7 @@ import { MuxConnection, RoomConnection, type Connection } from './connection'
 import { noteStorageFailure, watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
+import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { AccessGate } from './trust/access-gate'
 import { Authenticator, type AccessMode } from './trust/authenticate'
@@ -72,6 +73,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const roomsPerUser = new Map<string, number>()
   const connectionsByAddress = new Map<string, number>()
   const directory = new DirectoryView()
+  prepareCompaction()
   const registry = new RoomRegistry({
     store,
     log,
