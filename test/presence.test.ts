@@ -61,13 +61,19 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
   }
 }
 
+/** A relay with two presence sockets, once Bob sees Ada's state. */
+const adaSeenByBob = async () => {
+  const relay = await fixture.relay()
+  const ada = await presenceSocket(relay)
+  const bob = await presenceSocket(relay)
+  ada.publish()
+  await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
+  return { relay, ada, bob }
+}
+
 describe('presence on the relay', () => {
   it('forwards a new or changed state to everyone, and a renewal to nobody but its sender', async () => {
-    const relay = await fixture.relay()
-    const ada = await presenceSocket(relay)
-    const bob = await presenceSocket(relay)
-    ada.publish()
-    await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
+    const { relay, ada, bob } = await adaSeenByBob()
 
     const renewal = ada.publish()
     await waitFor('Ada hears her renewal back', () => ada.about(ada.client).some(entry => entry.clock === renewal))
@@ -86,11 +92,7 @@ describe('presence on the relay', () => {
   })
 
   it('tells everyone at once that a closed connection\'s user left', async () => {
-    const relay = await fixture.relay()
-    const ada = await presenceSocket(relay)
-    const bob = await presenceSocket(relay)
-    ada.publish()
-    await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
+    const { ada, bob } = await adaSeenByBob()
     const closedAt = performance.now()
     ada.close()
     await waitFor('Bob sees Ada leave', () => bob.about(ada.client).some(entry => entry.state === null), 1000)

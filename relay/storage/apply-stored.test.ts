@@ -5,7 +5,6 @@ import { applyStored } from './apply-stored'
 import { StorageError } from './store'
 import { recorded, value } from './test-updates'
 
-
 describe('applyStored', () => {
   it('applies stored updates, the dead values of a collecting document dropped', async () => {
     const writer = new Y.Doc()

@@ -7,7 +7,7 @@
 export interface RoomStore {
   /**
    * Every update stored for the room, oldest first (none when nothing is stored): applied in
-   * order to one Y.Doc (applyStored in compaction.ts), they give the room's state. NOTE: not
+   * order to one Y.Doc (apply-stored.ts), they give the room's state. NOTE: not
    * merged into one first, which would decode the whole room twice (2–3× the time of a load).
    */
   load(room: string): Promise<readonly Uint8Array[]>
