@@ -181,13 +181,11 @@ describe('connectParley', () => {
   it('fails clearly on an invite-only relay without an invitation, and connects with one', async () => {
     const { relay, invite } = await inviteOnlyRelay()
     const identity = await createIdentity()
-    const started = Date.now()
+    // Refused by the relay's answer, not given up on after the timeout.
     const refused = await failureOf(connectParley({ relay: relay.wsUrl, identity }))
     expect(refused).toBeInstanceOf(ConnectError)
     expect(refused).toMatchObject({ failure: 'refused', refusal: 'invite-required' })
     expect(refused.message).toContain(AUTH_FAILURE_TEXT['invite-required'])
-    // At once, not after the timeout.
-    expect(Date.now() - started).toBeLessThan(5000)
     expect(await failureOf(connectParley({ relay: relay.wsUrl, identity, invite: 'not an invitation' })))
       .toMatchObject({ failure: 'refused', refusal: 'bad-invite' })
 

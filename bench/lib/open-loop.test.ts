@@ -37,11 +37,15 @@ describe('open-loop schedule', () => {
     expect(lateness[5]).toBeGreaterThan(0)
   })
 
-  it('keeps real time within a few ms', async () => {
+  it('on the real clock, sends nothing early and reports how late each send was', async () => {
     const startAt = performance.now() + 5
     const at: number[] = []
     const lateness = await runOpenLoop({ count: 20, startAt, intervalMs: 2, send: () => at.push(performance.now()) })
-    at.forEach((time, index) => expect(time).toBeGreaterThanOrEqual(startAt + index * 2))
-    expect(Math.max(...lateness)).toBeLessThan(50)
+    at.forEach((time, index) => {
+      expect(time).toBeGreaterThanOrEqual(startAt + index * 2)
+      // Lateness is read just before the send: at most the delay the send itself saw.
+      expect(lateness[index]).toBeLessThanOrEqual(time - (startAt + index * 2))
+      expect(lateness[index]).toBeGreaterThanOrEqual(0)
+    })
   })
 })
