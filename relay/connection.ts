@@ -1,4 +1,5 @@
 // WebSocket connections: one room per socket (the upstream provider's way) or many rooms on one (mux).
+import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
 import { decodeMuxFrame, encodeMessage, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
@@ -9,6 +10,7 @@ import type { RoomRegistry } from './rooms'
 import type { AccessGate } from './trust/access-gate'
 import type { RelayLimits } from './trust/limits'
 import { TokenBucket } from './trust/token-bucket'
+import { MAX_PREFRAMED_BYTES, framedOnce } from './websocket-frame'
 import type { AuthenticatedUser } from './trust/authenticate'
 
 export interface ConnectionContext {
@@ -41,6 +43,8 @@ export abstract class Connection {
 
   constructor (
     protected readonly socket: WebSocket,
+    /** The TCP stream under `socket`: messages framed here are written to it directly (websocket-frame.ts). */
+    private readonly stream: Duplex,
     readonly address: string,
     /** Who proved, in the upgrade, to hold this user's key. */
     readonly user: AuthenticatedUser,
@@ -105,7 +109,9 @@ export abstract class Connection {
       this.terminate()
       return
     }
-    this.socket.send(frame)
+    // NOTE: both ways write synchronously to the same stream, so frames keep their order.
+    if (frame.byteLength <= MAX_PREFRAMED_BYTES) this.stream.write(framedOnce(frame))
+    else this.socket.send(frame)
   }
 
   /** Counts a room joined (false, and nothing counted, when the user is in as many as allowed). */
@@ -151,8 +157,8 @@ export abstract class Connection {
 export class RoomConnection extends Connection {
   private readonly membership: RoomMembership | null = null
 
-  constructor (socket: WebSocket, readonly roomName: string, address: string, user: AuthenticatedUser, context: ConnectionContext) {
-    super(socket, address, user, context)
+  constructor (socket: WebSocket, stream: Duplex, readonly roomName: string, address: string, user: AuthenticatedUser, context: ConnectionContext) {
+    super(socket, stream, address, user, context)
     if (!this.countRoom()) {
       this.close(CloseCode.forbidden, 'too-many-rooms')
       return

@@ -177,8 +177,8 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           return
         }
         const context = { registry, access, limits, roomsPerUser, log, connections }
-        if ('mux' in target) new MuxConnection(websocket, address, authentication.user, context)
-        else new RoomConnection(websocket, target.room, address, authentication.user, context)
+        if ('mux' in target) new MuxConnection(websocket, socket, address, authentication.user, context)
+        else new RoomConnection(websocket, socket, target.room, address, authentication.user, context)
       })
     }, (error: Error) => {
       log.error('authentication-failed', { address, error: error.message })

@@ -29,7 +29,10 @@ export class Recorder {
   add (caseName: string, system: System, spec: MetricSpec, value: number, samples?: readonly number[]): void {
     const row = this.row(caseName, system, spec)
     row.values.push(value)
-    if (samples) (row.samples ??= []).push(...samples)
+    if (!samples) return
+    // NOTE: not push(...samples): a spread of some 100k values overflows the call stack.
+    const kept = row.samples ??= []
+    for (const sample of samples) kept.push(sample)
   }
 
   /** Says why a system has no figure for a metric (kept, unless values arrive later). */
