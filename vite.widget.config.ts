@@ -34,6 +34,14 @@ const replaceLib0 = (): Plugin => ({
     const resolved = await this.resolve(source, importer, { ...options, skipSelf: true })
     const file = resolved?.id.match(/[\\/]node_modules[\\/]lib0[\\/]([^\\/]+)$/)?.[1]
     return file !== undefined ? LIB0_REPLACEMENTS[file] ?? null : null
+  },
+  // A new way of importing one of them (another path, a lib0 update) must not bring it back unseen.
+  generateBundle (_options, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== 'chunk') continue
+      const replaced = chunk.moduleIds.filter(id => Object.keys(LIB0_REPLACEMENTS).some(file => id.replaceAll('\\', '/').endsWith(`/node_modules/lib0/${file}`)))
+      if (replaced.length > 0) this.error(`lib0 modules the widget replaces reached its bundle: ${replaced.join(', ')}`)
+    }
   }
 })
 
