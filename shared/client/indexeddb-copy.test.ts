@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import * as idb from 'lib0/indexeddb'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { IndexeddbCopy } from './indexeddb-copy'
+import { STORAGE_ORIGIN } from '../origin'
 
 let counter = 0
 const names: string[] = []
@@ -117,6 +118,50 @@ describe('IndexeddbCopy', () => {
     expect(bytes(await stored(name))).toBeLessThan(20_000)
     const reopened = await open(name)
     expect(reopened.doc.getMap('m').toJSON()).toEqual({ 'other tab': 'kept', mine: value(199) })
+    await reopened.copy.destroy()
+  })
+
+  it('loads what it stored without Yjs encoding it again for an update listener, and still hears writes after', async () => {
+    const name = freshName()
+    const first = await open(name)
+    for (let i = 0; i < 50; i++) first.doc.getMap('messages').set(`message${i}`, value(i))
+    await settle()
+    await first.copy.destroy()
+    const doc = new Y.Doc()
+    // NOTE: Yjs encodes a transaction's update only when 'update' has listeners (lib0's
+    // Observable drops the name with its last listener): a stored bucket would be encoded
+    // again, ~400 KB, only to be dropped as STORAGE_ORIGIN.
+    const listenedDuringLoad: boolean[] = []
+    doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      if (transaction.origin === STORAGE_ORIGIN) listenedDuringLoad.push((doc as unknown as { _observers: Map<string, unknown> })._observers.has('update'))
+    })
+    const copy = new IndexeddbCopy(name, doc, 0)
+    await copy.loaded
+    expect(doc.getMap('messages').size).toBe(50)
+    expect(listenedDuringLoad).toEqual([false])
+    doc.getMap('messages').set('after', 'load')
+    await settle()
+    await copy.destroy()
+    const reopened = await open(name)
+    expect(reopened.doc.getMap('messages').get('after')).toBe('load')
+    await reopened.copy.destroy()
+  })
+
+  it('stores what an observer writes while the stored updates are applied', async () => {
+    const name = freshName()
+    const first = await open(name)
+    first.doc.getMap('m').set('stored', 1)
+    await settle()
+    await first.copy.destroy()
+    const doc = new Y.Doc()
+    const map = doc.getMap('m')
+    map.observe(() => { if (!map.has('answer')) map.set('answer', 'written back') })
+    const copy = new IndexeddbCopy(name, doc, 0)
+    await copy.loaded
+    await settle()
+    await copy.destroy()
+    const reopened = await open(name)
+    expect(reopened.doc.getMap('m').toJSON()).toEqual({ stored: 1, answer: 'written back' })
     await reopened.copy.destroy()
   })
 })

@@ -23,15 +23,26 @@ export class Replica {
   ) {}
 
   /**
-   * Opens a room: loads the local copy, connects, and when the relay is reachable waits
+   * Opens a room: loads the local copy, then connects, and when the relay is reachable waits
    * (bounded) for its state, so that a first open on a new device is not empty.
+   * NOTE: connected only once loaded, so that sync step 1 carries what this device holds and
+   * the relay sends only what it lacks (connected first on an open socket, it sent the whole
+   * room, ~400 KB for a full bucket, on every open); and so that nobody listens for the
+   * document's updates while the stored state goes in, which spares Yjs encoding it again
+   * (see IndexeddbCopy).
    */
   static async open (context: ReplicaContext, room: string, awareness?: Awareness, doc = new Y.Doc()): Promise<Replica> {
     const local = context.storage.persist(room, doc)
+    try {
+      await local.loaded
+    } catch (error) {
+      await local.destroy()
+      doc.destroy()
+      throw error
+    }
     const link = context.network.connect(room, doc, awareness)
     const replica = new Replica(room, doc, local, link, awareness ?? null)
     try {
-      await local.loaded
       if (context.relayReachable()) await link.whenSynced(context.syncWaitMs)
     } catch (error) {
       await replica.destroy()
