@@ -105,15 +105,26 @@ export class RoomRegistry {
       entry.idleTimer = null
     }
     const room = await entry.room
-    await room.wake()
+    try {
+      await room.wake()
+    } catch (error) {
+      // NOTE: this join stopped the room's unload; a room left with nobody in it must still go.
+      this.unloadWhenIdle(room)
+      throw error
+    }
     room.join(peer)
     return room
   }
 
   leave (room: Room, peer: Peer): void {
     room.leave(peer)
+    this.unloadWhenIdle(room)
+  }
+
+  /** Unloads the room after `idleUnloadMs` if nobody is in it by then. */
+  private unloadWhenIdle (room: Room): void {
     const entry = this.entries.get(room.name)
-    if (room.peers.size > 0 || !entry || this.closing) return
+    if (room.peers.size > 0 || entry?.loaded !== room || this.closing) return
     entry.idleTimer ??= setTimeout(() => { void this.unloadIfIdle(room, entry) }, this.options.idleUnloadMs)
   }
 

@@ -10,6 +10,11 @@ import type { GroupMembership } from './room-access'
  * written by the group's admins.
  */
 export class DirectoryView implements GroupMembership {
+  /**
+   * Parsed members of groups the directory holds. NOTE: a group it does not hold is not cached:
+   * anyone may ask to join any group id, and remembering each miss until the directory next
+   * reloads (it stays loaded while anyone is online) would grow without bound.
+   */
   private readonly cache = new Map<string, ReadonlySet<string> | 'deleted' | null>()
   private readonly listeners = new Set<(group_id: string) => void>()
   private groups: Y.Map<unknown> | null = null
@@ -24,11 +29,15 @@ export class DirectoryView implements GroupMembership {
 
   membersOf (group_id: string): ReadonlySet<string> | 'deleted' | null {
     if (this.cache.has(group_id)) return this.cache.get(group_id)!
-    const parsed = this.groups ? parseGroup(this.groups.get(group_id), group_id) : null
-    const members = parsed?.ok ? (parsed.value.deleted_at === null ? new Set(parsed.value.user_ids) : 'deleted') : null
+    if (!this.groups?.has(group_id)) return null
+    const parsed = parseGroup(this.groups.get(group_id), group_id)
+    const members = parsed.ok ? (parsed.value.deleted_at === null ? new Set(parsed.value.user_ids) : 'deleted') : null
     this.cache.set(group_id, members)
     return members
   }
+
+  /** Groups held parsed: at most those the directory holds. */
+  get cachedGroups (): number { return this.cache.size }
 
   /** Admins of the group, or null when there is no valid group. */
   adminsOf (group_id: string): ReadonlySet<string> | null {

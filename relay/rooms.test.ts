@@ -1,0 +1,93 @@
+// The registry lets go of every room nobody is in (one whose document could not be read back too), and only of that room.
+import * as syncProtocol from 'y-protocols/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MessageType } from '../shared/protocol'
+import { encodeMessage } from '../shared/wire'
+import { memoryLogger } from './log'
+import type { Peer } from './room'
+import { RoomRegistry } from './rooms'
+import { MemoryStore } from './storage/memory-store'
+
+const EVE = 'E'.repeat(22)
+const ROOM = `user/${EVE}`
+
+const quietPeer = (): Peer => ({ send: () => {}, awarenessClients: new Set(), user_id: EVE, revoke: () => {} })
+
+/** A store whose reads or writes can be made to fail, as a disk that has gone away would. */
+class FlakyStore extends MemoryStore {
+  failLoads = false
+  failAppends = false
+  override async load (room: string): Promise<readonly Uint8Array[]> {
+    if (this.failLoads) throw new Error('disk gone')
+    return super.load(room)
+  }
+
+  override async append (room: string, update: Uint8Array): Promise<void> {
+    if (this.failAppends) throw new Error('disk full')
+    return super.append(room, update)
+  }
+}
+
+/** A sync message writing one read mark into Eve's own room. */
+const readMarkMessage = (): Uint8Array => {
+  const doc = new Y.Doc()
+  doc.getMap('reads').set(`dm/${'A'.repeat(22)}/${'B'.repeat(22)}`, { counts: {} })
+  const update = Y.encodeStateAsUpdate(doc)
+  return encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update))
+}
+
+const until = async (what: string, check: () => boolean, timeoutMs = 2000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+describe('RoomRegistry', () => {
+  let registry: RoomRegistry | null = null
+  afterEach(async () => { await registry?.close() })
+
+  it('unloads a room once its last peer leaves', async () => {
+    registry = new RoomRegistry({ store: new MemoryStore(), log: memoryLogger(), idleUnloadMs: 20, onStorageFailure: () => {} })
+    const peer = quietPeer()
+    const room = await registry.join(ROOM, peer)
+    expect(registry.size).toBe(1)
+    registry.leave(room, peer)
+    await until('the room is unloaded', () => registry!.size === 0)
+  })
+
+  it('still unloads a resting room nobody is in when a join could not wake it', async () => {
+    const store = new FlakyStore()
+    registry = new RoomRegistry({ store, log: memoryLogger(), idleUnloadMs: 100, docRestMs: 20, onStorageFailure: () => {} })
+    const first = quietPeer()
+    const room = await registry.join(ROOM, first)
+    await until('the room rests', () => room.resting)
+    registry.leave(room, first)
+    // A join before the room unloads, whose read of the document fails.
+    store.failLoads = true
+    await expect(registry.join(ROOM, quietPeer())).rejects.toThrow('disk gone')
+    await until('the room is unloaded', () => registry!.size === 0)
+  })
+
+  it('a peer leaving a room dropped for a failed write leaves the room loaded in its place alone', async () => {
+    const store = new FlakyStore()
+    let dropped: (() => void) | null = null
+    const wasDropped = new Promise<void>(resolve => { dropped = resolve })
+    registry = new RoomRegistry({ store, log: memoryLogger(), idleUnloadMs: 20, onStorageFailure: () => dropped!() })
+    const old = quietPeer()
+    const failed = await registry.join(ROOM, old)
+    store.failAppends = true
+    failed.receive(old, readMarkMessage())
+    await wasDropped
+    store.failAppends = false
+    // Someone joins the room afresh before the old peer's socket has closed.
+    const newcomer = quietPeer()
+    await registry.join(ROOM, newcomer)
+    registry.leave(failed, old)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(registry.size).toBe(1)
+    expect(registry.peersOf(ROOM).has(newcomer)).toBe(true)
+  })
+})
