@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MessageType } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
+import { waitFor } from '../test/helpers'
 import { memoryLogger } from './log'
 import type { Peer } from './room'
 import { RoomRegistry } from './rooms'
@@ -37,14 +38,6 @@ const readMarkMessage = (): Uint8Array => {
   return encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update))
 }
 
-const until = async (what: string, check: () => boolean, timeoutMs = 2000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
-
 describe('RoomRegistry', () => {
   let registry: RoomRegistry | null = null
   afterEach(async () => { await registry?.close() })
@@ -55,7 +48,7 @@ describe('RoomRegistry', () => {
     const room = await registry.join(ROOM, peer)
     expect(registry.size).toBe(1)
     registry.leave(room, peer)
-    await until('the room is unloaded', () => registry!.size === 0)
+    await waitFor('the room is unloaded', () => registry!.size === 0)
   })
 
   it('still unloads a resting room nobody is in when a join could not wake it', async () => {
@@ -63,12 +56,12 @@ describe('RoomRegistry', () => {
     registry = new RoomRegistry({ store, log: memoryLogger(), idleUnloadMs: 100, docRestMs: 20, onStorageFailure: () => {} })
     const first = quietPeer()
     const room = await registry.join(ROOM, first)
-    await until('the room rests', () => room.resting)
+    await waitFor('the room rests', () => room.resting)
     registry.leave(room, first)
     // A join before the room unloads, whose read of the document fails.
     store.failLoads = true
     await expect(registry.join(ROOM, quietPeer())).rejects.toThrow('disk gone')
-    await until('the room is unloaded', () => registry!.size === 0)
+    await waitFor('the room is unloaded', () => registry!.size === 0)
   })
 
   it('a peer leaving a room dropped for a failed write leaves the room loaded in its place alone', async () => {
