@@ -4,17 +4,26 @@
 import { parentPort } from 'node:worker_threads'
 import * as Y from 'yjs'
 
-parentPort.on('message', ({ id, updates }) => {
-  const doc = new Y.Doc({ gc: true })
+// A room's updates arrive in slices (see compaction.ts), applied as they come: id → its document so far.
+const collecting = new Map()
+
+parentPort.on('message', ({ id, updates, first, last }) => {
+  if (first) collecting.set(id, new Y.Doc({ gc: true }))
+  // The slices of a room already answered with an error are dropped.
+  const doc = collecting.get(id)
+  if (!doc) return
   try {
     doc.transact(() => {
       for (const update of updates) Y.applyUpdate(doc, update)
     })
+    if (!last) return
+    collecting.delete(id)
     const state = Y.encodeStateAsUpdate(doc)
+    doc.destroy()
     parentPort.postMessage({ id, state }, [state.buffer])
   } catch (error) {
-    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) })
-  } finally {
+    collecting.delete(id)
     doc.destroy()
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) })
   }
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { GARBAGE_ALLOWED, MAX_STORED_UPDATES } from '../../shared/compaction-policy'
-import { collectedState, compactionOf } from './compaction'
+import { collectedState, compactionOf, sliceEnd } from './compaction'
 import { MemoryStore } from './memory-store'
 import { StorageError } from './store'
 import { recorded, value } from './test-updates'
@@ -13,6 +13,27 @@ const contents = (update: Uint8Array) => {
 }
 
 describe('collectedState', () => {
+  it('hands a large room to the worker in slices, and the state holds every slice', async () => {
+    const updates = recorded(new Y.Doc(), map => { for (let i = 0; i < 2500; i++) map.set(`k${i}`, i) })
+    const ends: number[] = []
+    for (let start = 0; start < updates.length; start = ends.at(-1)!) ends.push(sliceEnd(updates, start))
+    expect(ends).toEqual([1000, 2000, 2500])
+    expect(contents(await collectedState('room', updates))).toEqual(contents(Y.mergeUpdates(updates)))
+  })
+
+  it('cuts slices by bytes too, one update at least', () => {
+    const big = [new Uint8Array(200_000), new Uint8Array(200_000), new Uint8Array(300_000), new Uint8Array(10)]
+    expect([sliceEnd(big, 0), sliceEnd(big, 1), sliceEnd(big, 2), sliceEnd(big, 3)]).toEqual([1, 2, 3, 4])
+    expect(sliceEnd([], 0)).toBe(0)
+  })
+
+  it('calls a room corrupt when a later slice holds an unreadable update, and carries on with the next room', async () => {
+    const updates = recorded(new Y.Doc(), map => { for (let i = 0; i < 1500; i++) map.set(`k${i}`, i) })
+    updates.splice(1200, 0, Uint8Array.of(1, 200, 200, 200))
+    await expect(collectedState('group/y/0', updates)).rejects.toMatchObject({ reason: 'corrupt', message: expect.stringContaining('group/y/0') })
+    expect(contents(await collectedState('room', updates.slice(0, 1000)))).toEqual(contents(Y.mergeUpdates(updates.slice(0, 1000))))
+  })
+
   it('holds what the updates hold, without the content of overwritten values', async () => {
     const updates = recorded(new Y.Doc(), map => { for (let i = 0; i < 100; i++) map.set('activity', value(i)) })
     const state = await collectedState('room', updates)
