@@ -1,4 +1,5 @@
 // One loaded room: its document, its presence, its peers, and the write-then-broadcast path.
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
@@ -358,7 +359,7 @@ export class Room {
    * one per message: the fan-out's cost then stops growing with the message rate.
    */
   private async flush (): Promise<void> {
-    await new Promise(resolve => setImmediate(resolve))
+    await nextTurn()
     while (this.queue.length > 0 && !this.failure) {
       const batch = this.queue
       this.queue = []

@@ -1,4 +1,5 @@
 // Loading a room's stored updates into its document without holding the relay's event loop for long.
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as Y from 'yjs'
 import { StorageError } from './store'
 
@@ -9,8 +10,6 @@ import { StorageError } from './store'
  * single update (a compacted room) is still applied in one step: Yjs cannot split it.
  */
 const BYTES_PER_TURN = 64 * 1024
-
-const nextTurn = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 
 /**
  * Applies a room's stored updates to `doc` in order, a slice per turn of the event loop; one

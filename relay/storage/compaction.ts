@@ -1,4 +1,5 @@
 // What a room's stored updates become when compacted: the state a garbage-collected Y.Doc holds (worked out off the event loop), and when rewriting them pays.
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { rewritePays } from '../../shared/compaction-policy'
 import { StorageError } from './store'
@@ -21,8 +22,6 @@ export const sliceEnd = (updates: readonly Uint8Array[], start: number): number 
   }
   return end
 }
-
-const nextTurn = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 
 /** One compaction sent to the worker, until its answer comes back. */
 interface Job {
