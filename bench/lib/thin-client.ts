@@ -1,12 +1,12 @@
 // Thin protocol clients: one socket in one room, speaking a system's sync framing without a Y.Doc.
-import WebSocket from 'ws'
+import { CLOSED, CONNECTING, LeanWebSocket, OPEN } from './lean-websocket'
 import type { ServerSystem } from '../servers'
 
 /** One message of the room as the server sent it, unframed (for Parley without its mux header, for Hocuspocus without its document name). */
 export interface RoomMessage {
   /** Its first varUint: 0 sync, 1 awareness, 2 auth, 3 query awareness (Hocuspocus adds 4 sync reply, 8 sync status…). */
   type: number
-  /** The whole message from its type on. NOTE: a view on the socket's buffer; copy it to keep it. */
+  /** The whole message from its type on (the client's own copy). */
   bytes: Buffer
   /** performance.now() when its frame arrived (one clock for every client of the generator process). */
   at: number
@@ -36,6 +36,15 @@ export interface ThinClient {
   sendAwareness(update: Uint8Array): void
   /** Sends one y-websocket message (its type first), framed for this system. */
   sendMessage(message: Uint8Array): void
+  /**
+   * Stops reading the socket except when `readBurst()` asks; what arrives meanwhile waits in
+   * the kernel. For members the generator counts but does not time (see the fanout workload).
+   */
+  readInBursts(): void
+  /** Reads, once, everything that has arrived. */
+  readBurst(): void
+  /** Reads every frame as it arrives again (the default). */
+  readLive(): void
   /** Calls `listener` with every message of the room; returns the unsubscribe. */
   onMessage(listener: (message: RoomMessage) => void): () => void
   /** Closes the socket; resolves once it is closed (terminated after 2 s). */
@@ -112,36 +121,43 @@ export abstract class ThinSocket implements ThinClient {
   private readonly listeners = new Set<(message: RoomMessage) => void>()
   private readonly closed: Promise<void>
 
+  protected readonly socket: LeanWebSocket
+
   protected constructor (
     readonly system: ServerSystem,
     readonly room: string,
-    protected readonly socket: WebSocket,
+    url: string,
+    protocols: readonly string[],
     /** Whether this system speaks the Yjs sync handshake (all but floor). */
     private readonly speaksSync: boolean
   ) {
     this.synced = new Promise((resolve, reject) => { this.settle = { resolve, reject } })
     // Nobody may be waiting for it: a refusal must not become an unhandled rejection.
     this.synced.catch(() => {})
-    socket.binaryType = 'nodebuffer'
-    this.closed = new Promise(resolve => socket.once('close', (code: number, reason: Buffer) => {
-      this.fail(new Error(`${system} closed the socket before ${room} was synced: ${code} ${reason.toString()}`))
-      resolve()
-    }))
-    socket.on('error', error => this.fail(error))
-    socket.on('open', () => {
-      this.opened()
-      if (!speaksSync) this.markSynced()
-    })
-    socket.on('message', (data: Buffer) => {
-      const at = performance.now()
-      this.received.frames += 1
-      this.received.bytes += data.length
-      const start = this.messageStart(data)
-      if (start < 0 || start >= data.length) return
-      const message: RoomMessage = { type: data[start]!, bytes: start === 0 ? data : data.subarray(start), at }
-      if (this.speaksSync) this.handshake(message)
-      for (const listener of this.listeners) listener(message)
-    })
+    let closed!: () => void
+    this.closed = new Promise(resolve => { closed = resolve })
+    this.socket = new LeanWebSocket(url, {
+      open: () => {
+        this.opened()
+        if (!speaksSync) this.markSynced()
+      },
+      message: (data, at) => this.receivedFrame(data, at),
+      close: (code, reason) => {
+        this.fail(new Error(`${system} closed the socket before ${room} was synced: ${code} ${reason}`))
+        closed()
+      },
+      error: error => this.fail(error)
+    }, { protocols })
+  }
+
+  private receivedFrame (data: Buffer, at: number): void {
+    this.received.frames += 1
+    this.received.bytes += data.length
+    const start = this.messageStart(data)
+    if (start < 0 || start >= data.length) return
+    const message: RoomMessage = { type: data[start]!, bytes: start === 0 ? data : data.subarray(start), at }
+    if (this.speaksSync) this.handshake(message)
+    for (const listener of this.listeners) listener(message)
   }
 
   /** The socket is open: join the room and start syncing. */
@@ -152,7 +168,7 @@ export abstract class ThinSocket implements ThinClient {
   protected abstract frame (message: Uint8Array): Uint8Array
 
   protected sendFrame (frame: Uint8Array): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return
+    if (this.socket.readyState !== OPEN) return
     this.sent.frames += 1
     this.sent.bytes += frame.length
     this.socket.send(frame)
@@ -161,6 +177,10 @@ export abstract class ThinSocket implements ThinClient {
   sendMessage (message: Uint8Array): void { this.sendFrame(this.frame(message)) }
   sendUpdate (update: Uint8Array): void { this.sendMessage(updateMessage(update)) }
   sendAwareness (update: Uint8Array): void { this.sendMessage(awarenessMessage(update)) }
+
+  readInBursts (): void { this.socket.readInBursts() }
+  readBurst (): void { this.socket.readOnce() }
+  readLive (): void { this.socket.readContinuously() }
 
   onMessage (listener: (message: RoomMessage) => void): () => void {
     this.listeners.add(listener)
@@ -192,8 +212,8 @@ export abstract class ThinSocket implements ThinClient {
   }
 
   async close (): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return
-    if (this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate()
+    if (this.socket.readyState === CLOSED) return
+    if (this.socket.readyState === CONNECTING) this.socket.terminate()
     else this.socket.close()
     const timer = setTimeout(() => this.socket.terminate(), CLOSE_TIMEOUT_MS)
     await this.closed

@@ -1,5 +1,4 @@
 // Thin Hocuspocus client: every message carries the document name first; the first one authenticates (any token: no onAuthenticate hook).
-import WebSocket from 'ws'
 import { EMPTY_SYNC_STEP_1, MESSAGE_AUTH, ThinSocket, readVarString, readVarUint, type RoomMessage } from './thin-client'
 
 /** @hocuspocus/common's AuthMessageType. */
@@ -21,14 +20,14 @@ const encodeString = (text: string): Uint8Array => {
 export class HocuspocusThinClient extends ThinSocket {
   private readonly prefix: Uint8Array
 
-  private constructor (room: string, socket: WebSocket) {
-    super('hocuspocus', room, socket, true)
+  private constructor (room: string, wsUrl: string) {
+    super('hocuspocus', room, wsUrl, [], true)
     this.prefix = encodeString(room)
   }
 
   /** One socket per document, as the provider opens by default. */
   static connect (wsUrl: string, room: string): HocuspocusThinClient {
-    return new HocuspocusThinClient(room, new WebSocket(wsUrl, { perMessageDeflate: false }))
+    return new HocuspocusThinClient(room, wsUrl)
   }
 
   protected opened (): void {

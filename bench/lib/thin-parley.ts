@@ -1,5 +1,4 @@
 // Thin Parley client: the multiplexed socket (/mux) with a fresh signed token, joined to one room.
-import WebSocket from 'ws'
 import { connectProtocols, createConnectToken } from '../../shared/connect-token'
 import type { Identity } from '../../shared/identity'
 import { MUX_PATH, MuxFrame, REJECTED_PRESENCE, REJECTED_UPDATE } from '../../shared/protocol'
@@ -9,8 +8,8 @@ import { EMPTY_SYNC_STEP_1, MESSAGE_AUTH, ThinSocket, readVarString, readVarUint
 export class ParleyThinClient extends ThinSocket {
   private readonly header: Uint8Array
 
-  private constructor (room: string, socket: WebSocket, readonly identity: Identity) {
-    super('parley', room, socket, true)
+  private constructor (room: string, url: string, protocols: string[], readonly identity: Identity) {
+    super('parley', room, url, protocols, true)
     // [kind = message][room]: the start of every frame this client sends.
     this.header = encodeMuxFrame(MuxFrame.message, room)
   }
@@ -19,7 +18,7 @@ export class ParleyThinClient extends ThinSocket {
   static async connect (wsUrl: string, room: string, identity: Identity): Promise<ParleyThinClient> {
     const url = `${wsUrl}/${MUX_PATH}`
     const token = await createConnectToken(identity, url)
-    return new ParleyThinClient(room, new WebSocket(url, connectProtocols(token), { perMessageDeflate: false }), identity)
+    return new ParleyThinClient(room, url, connectProtocols(token), identity)
   }
 
   protected opened (): void {

@@ -1,16 +1,14 @@
 // Thin clients of one-room-per-socket servers: the stock y-websocket server (sync handshake) and FLOOR (no handshake: bytes only).
-import WebSocket from 'ws'
 import { ThinSocket } from './thin-client'
 
 /** ws://host:port/<room>, each frame one y-websocket message. */
 export class YwsThinClient extends ThinSocket {
-  private constructor (system: 'stock' | 'floor', room: string, socket: WebSocket) {
-    super(system, room, socket, system === 'stock')
+  private constructor (system: 'stock' | 'floor', room: string, wsUrl: string) {
+    super(system, room, `${wsUrl}/${room}`, [], system === 'stock')
   }
 
   static connect (system: 'stock' | 'floor', wsUrl: string, room: string): YwsThinClient {
-    const socket = new WebSocket(`${wsUrl}/${room}`, { perMessageDeflate: false })
-    return new YwsThinClient(system, room, socket)
+    return new YwsThinClient(system, room, wsUrl)
   }
 
   protected opened (): void {
