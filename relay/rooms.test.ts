@@ -30,6 +30,41 @@ class FlakyStore extends MemoryStore {
   }
 }
 
+/** A store whose compactions and reads wait until let go, so a test can join in the middle of an unload. */
+class GatedStore extends MemoryStore {
+  compacting: Promise<void> | null = null
+  loading: Promise<void> | null = null
+  private openCompaction: () => void = () => {}
+  private openLoad: () => void = () => {}
+  /** Resolves once a compaction has started (and is held). */
+  readonly compactionStarted: Promise<void>
+  private started: () => void = () => {}
+
+  constructor () {
+    super()
+    this.compactionStarted = new Promise(resolve => { this.started = resolve })
+  }
+
+  hold (): void {
+    this.compacting = new Promise(resolve => { this.openCompaction = resolve })
+    this.loading = new Promise(resolve => { this.openLoad = resolve })
+  }
+
+  letCompactionGo (): void { this.openCompaction() }
+  letLoadGo (): void { this.openLoad() }
+
+  override async compact (room: string): Promise<void> {
+    this.started()
+    await this.compacting
+    return super.compact(room)
+  }
+
+  override async load (room: string): Promise<readonly Uint8Array[]> {
+    await this.loading
+    return super.load(room)
+  }
+}
+
 /** A sync message writing one read mark into Eve's own room. */
 const readMarkMessage = (): Uint8Array => {
   const doc = new Y.Doc()
@@ -82,5 +117,25 @@ describe('RoomRegistry', () => {
     await new Promise(resolve => setTimeout(resolve, 100))
     expect(registry.size).toBe(1)
     expect(registry.peersOf(ROOM).has(newcomer)).toBe(true)
+  })
+
+  it('keeps a resting room for a join that wakes it while the room is being unloaded', async () => {
+    const store = new GatedStore()
+    registry = new RoomRegistry({ store, log: memoryLogger(), idleUnloadMs: 20, docRestMs: 20, onStorageFailure: () => {} })
+    const first = quietPeer()
+    const room = await registry.join(ROOM, first)
+    await waitFor('the room rests', () => room.resting)
+    store.hold()
+    registry.leave(room, first)
+    // The unload is compacting the room when someone joins; the join is waking the room when the compaction ends.
+    await store.compactionStarted
+    const newcomer = quietPeer()
+    const joining = registry.join(ROOM, newcomer)
+    store.letCompactionGo()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    store.letLoadGo()
+    expect(await joining).toBe(room)
+    expect(registry.peersOf(ROOM).has(newcomer)).toBe(true)
+    expect(room.resting).toBe(false)
   })
 })

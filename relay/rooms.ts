@@ -33,6 +33,8 @@ interface Entry {
   /** The room once loaded. */
   loaded: Room | null
   idleTimer: NodeJS.Timeout | null
+  /** Joins still loading or waking the room: it must not unload under them. */
+  joining: number
 }
 
 export class RoomRegistry {
@@ -89,7 +91,7 @@ export class RoomRegistry {
     if (this.closing) throw new Error('the relay is shutting down')
     let entry = this.entries.get(name)
     if (!entry) {
-      const created: Entry = { room: Promise.resolve(null as never), loaded: null, idleTimer: null }
+      const created: Entry = { room: Promise.resolve(null as never), loaded: null, idleTimer: null, joining: 0 }
       created.room = Room.load(name, this.roomOptions).then(loaded => {
         created.loaded = loaded
         this.options.onLoaded?.(loaded)
@@ -104,13 +106,19 @@ export class RoomRegistry {
       clearTimeout(entry.idleTimer)
       entry.idleTimer = null
     }
-    const room = await entry.room
+    entry.joining += 1
+    let room: Room
     try {
-      await room.wake()
-    } catch (error) {
-      // NOTE: this join stopped the room's unload; a room left with nobody in it must still go.
-      this.unloadWhenIdle(room)
-      throw error
+      room = await entry.room
+      try {
+        await room.wake()
+      } catch (error) {
+        // NOTE: this join stopped the room's unload; a room left with nobody in it must still go.
+        this.unloadWhenIdle(room)
+        throw error
+      }
+    } finally {
+      entry.joining -= 1
     }
     room.join(peer)
     return room
@@ -130,7 +138,8 @@ export class RoomRegistry {
 
   /**
    * Writes out and unloads an idle room. NOTE: a peer may join while this runs; it joins the
-   * loaded room, which stays, and since the store only appends, no write here can undo its updates.
+   * loaded room, which stays (also while the join is still waking it), and since the store only
+   * appends, no write here can undo its updates.
    */
   private async unloadIfIdle (room: Room, entry: Entry): Promise<void> {
     entry.idleTimer = null
@@ -142,7 +151,7 @@ export class RoomRegistry {
         this.options.log.warn('compaction-failed', { room: room.name, error: (error as Error).message })
       }
     }
-    if (room.peers.size === 0 && this.entries.get(room.name) === entry && !entry.idleTimer) {
+    if (room.peers.size === 0 && entry.joining === 0 && this.entries.get(room.name) === entry && !entry.idleTimer) {
       this.entries.delete(room.name)
       room.destroy()
     }
