@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { GARBAGE_ALLOWED, MAX_STORED_UPDATES } from '../../shared/compaction-policy'
-import { collectedState, compactionOf, sliceEnd } from './compaction'
+import { Collector, collectedState, compactionOf, sliceEnd } from './compaction'
 import { MemoryStore } from './memory-store'
 import { StorageError } from './store'
 import { recorded, value } from './test-updates'
@@ -55,6 +55,16 @@ describe('collectedState', () => {
     const [first, second] = recorded(doc, map => { map.set('a', 1); map.set('b', 2) })
     const state = await collectedState('room', [second!])
     expect(contents(Y.mergeUpdates([first!, state]))).toEqual({ a: 1, b: 2 })
+  })
+})
+
+describe('a stuck compaction worker', () => {
+  it('fails the room it holds once the time is up, and the next compaction gets a new worker', async () => {
+    // The fixture's first job never ends (the worker spins); another worker answers at once.
+    const collector = new Collector({ workerUrl: new URL('./test-stuck-worker.mjs', import.meta.url), timeoutMs: 200 })
+    const updates = recorded(new Y.Doc(), map => map.set('a', 1))
+    await expect(collector.collect('group/stuck/0', updates)).rejects.toMatchObject({ reason: 'timeout', message: expect.stringContaining('group/stuck/0') })
+    expect(await collector.collect('room', updates)).toEqual(Uint8Array.of(0, 0))
   })
 })
 

@@ -23,11 +23,25 @@ export const sliceEnd = (updates: readonly Uint8Array[], start: number): number 
   return end
 }
 
-/** One compaction sent to the worker, until its answer comes back. */
+/**
+ * How long one room's compaction may take before its worker is stopped. Generous: a room of
+ * 16,000 messages takes well under a second; a worker that has not answered by then is stuck.
+ */
+const COLLECT_TIMEOUT_MS = 60_000
+
+/** One compaction sent to a worker, until its answer comes back. */
 interface Job {
   room: string
+  worker: Worker
+  timer: NodeJS.Timeout
   resolve: (state: Uint8Array) => void
   reject: (error: Error) => void
+}
+
+export interface CollectorOptions {
+  /** The worker's script (tests give one that misbehaves). */
+  workerUrl?: URL
+  timeoutMs?: number
 }
 
 /**
@@ -36,10 +50,17 @@ interface Job {
  * cannot split (20–50 ms for a room of 5,000 messages): on the event loop, every other room's
  * deliveries waited for it whenever a room was unloaded.
  */
-class Collector {
+export class Collector {
   private worker: Worker | null = null
   private readonly jobs = new Map<number, Job>()
   private nextId = 0
+  private readonly workerUrl: URL
+  private readonly timeoutMs: number
+
+  constructor ({ workerUrl = new URL('./collect-worker.mjs', import.meta.url), timeoutMs = COLLECT_TIMEOUT_MS }: CollectorOptions = {}) {
+    this.workerUrl = workerUrl
+    this.timeoutMs = timeoutMs
+  }
 
   /** Starts the worker now if it is not running. */
   prepare (): void {
@@ -49,7 +70,10 @@ class Collector {
   async collect (room: string, updates: readonly Uint8Array[]): Promise<Uint8Array> {
     const worker = this.worker ?? this.start()
     const id = this.nextId++
-    const answer = new Promise<Uint8Array>((resolve, reject) => { this.jobs.set(id, { room, resolve, reject }) })
+    const answer = new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => this.stopStuck(id, worker), this.timeoutMs).unref()
+      this.jobs.set(id, { room, worker, timer, resolve, reject })
+    })
     worker.ref()
     let start = 0
     do {
@@ -68,17 +92,28 @@ class Collector {
     return answer
   }
 
-  /** Takes job `id` off the list (the worker stays ref'd only while it has jobs). */
+  /** Takes job `id` off the list (a worker stays ref'd only while it has jobs). */
   private settle (id: number, worker: Worker): Job | undefined {
     const job = this.jobs.get(id)
+    if (!job || job.worker !== worker) return undefined
+    clearTimeout(job.timer)
     this.jobs.delete(id)
-    if (this.jobs.size === 0) worker.unref()
+    if (![...this.jobs.values()].some(other => other.worker === worker)) worker.unref()
     return job
+  }
+
+  /** Fails job `id` if it is still waiting, and stops its worker: its other jobs fail, the next compaction starts a new one. */
+  private stopStuck (id: number, worker: Worker): void {
+    const job = this.settle(id, worker)
+    if (!job) return
+    job.reject(new StorageError('timeout', `compacting room ${job.room} took over ${this.timeoutMs} ms: its worker was stopped`))
+    if (this.worker === worker) this.worker = null
+    void worker.terminate()
   }
 
   private start (): Worker {
     // NOTE: plain Node, without the loaders the relay may run under (tsx): the worker is JavaScript.
-    const worker = new Worker(new URL('./collect-worker.mjs', import.meta.url), { execArgv: [] })
+    const worker = new Worker(this.workerUrl, { execArgv: [] })
     worker.unref()
     worker.on('message', ({ id, state, error }: { id: number; state?: Uint8Array; error?: string }) => {
       const job = this.settle(id, worker)
@@ -89,8 +124,7 @@ class Collector {
     // A worker that fails fails its jobs (the rooms stay as they are stored); the next compaction starts a new one.
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = null
-      for (const job of this.jobs.values()) job.reject(error)
-      this.jobs.clear()
+      for (const [id, job] of this.jobs) if (job.worker === worker) this.settle(id, worker)?.reject(error)
     }
     worker.on('error', fail)
     worker.on('messageerror', fail)

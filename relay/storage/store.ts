@@ -22,7 +22,8 @@ export interface RoomStore {
   close(): Promise<void>
 }
 
-export type StorageFailureReason = 'closed' | 'write-failed' | 'read-failed' | 'corrupt'
+/** Why a store failed; 'timeout': a compaction did not finish in time (the room stays as stored). */
+export type StorageFailureReason = 'closed' | 'write-failed' | 'read-failed' | 'corrupt' | 'timeout'
 
 export class StorageError extends Error {
   constructor (readonly reason: StorageFailureReason, message: string, options?: { cause?: unknown }) {
