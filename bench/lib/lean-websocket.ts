@@ -141,7 +141,7 @@ export class LeanWebSocket {
 
   /**
    * Reads only when `readOnce()` asks: what arrives meanwhile waits in the kernel, and one read
-   * then takes all of it. (A paused Node stream goes on reading into its buffer; this does not.)
+   * then takes up to 64 KiB of it. (A paused Node stream goes on reading into its buffer; this does not.)
    */
   readInBursts (): void { this.inBursts = true }
   /** Reads once what has arrived (or the next thing to arrive). */
@@ -154,6 +154,7 @@ export class LeanWebSocket {
 
   /** Drops the connection at once. */
   terminate (): void {
+    if (this.readyState === CLOSED) return
     this.readyState = CLOSING
     this.socket.destroy()
   }
