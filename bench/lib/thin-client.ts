@@ -121,7 +121,7 @@ export abstract class ThinSocket implements ThinClient {
   private readonly listeners = new Set<(message: RoomMessage) => void>()
   private readonly closed: Promise<void>
 
-  protected readonly socket: LeanWebSocket
+  private readonly socket: LeanWebSocket
 
   protected constructor (
     readonly system: ServerSystem,
