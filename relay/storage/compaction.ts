@@ -53,6 +53,8 @@ export interface CollectorOptions {
 export class Collector {
   private worker: Worker | null = null
   private readonly jobs = new Map<number, Job>()
+  /** How many jobs each worker has: it keeps the process alive (ref'd) only while it has some. */
+  private readonly jobCounts = new Map<Worker, number>()
   private nextId = 0
   private readonly workerUrl: URL
   private readonly timeoutMs: number
@@ -74,6 +76,7 @@ export class Collector {
       const timer = setTimeout(() => this.stopStuck(id, worker), this.timeoutMs).unref()
       this.jobs.set(id, { room, worker, timer, resolve, reject })
     })
+    this.jobCounts.set(worker, (this.jobCounts.get(worker) ?? 0) + 1)
     worker.ref()
     let start = 0
     do {
@@ -98,7 +101,13 @@ export class Collector {
     if (!job || job.worker !== worker) return undefined
     clearTimeout(job.timer)
     this.jobs.delete(id)
-    if (![...this.jobs.values()].some(other => other.worker === worker)) worker.unref()
+    const left = (this.jobCounts.get(worker) ?? 1) - 1
+    if (left > 0) {
+      this.jobCounts.set(worker, left)
+    } else {
+      this.jobCounts.delete(worker)
+      worker.unref()
+    }
     return job
   }
 
