@@ -1,10 +1,11 @@
 // Workload `transport`: WebSocket round trip and echo rate on loopback, through FLOOR (the transport limit) and through each relay.
+import { recordPauses, summarizePauses } from '../lib/machine-pauses'
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { interleaved, percentile } from '../lib/stats'
 import { reserveSeqs, type PreparedMessage } from '../lib/thin-messages'
 import { pingPong, preparePingPong } from '../lib/thin-ping-pong'
 import { openThinRoom, type ThinRoom } from '../lib/thin-room'
-import { openRig } from '../lib/thin-rig'
+import { GENERATOR_CORE, SERVER_CORE, openRig } from '../lib/thin-rig'
 import { SERVER_SYSTEMS, type ServerSystem } from '../servers'
 import type { Workload } from '../workload'
 
@@ -19,11 +20,36 @@ const ECHOES: MetricSpec = { metric: 'echoes/s', unit: '/s', better: 'higher' }
 const RELAY_CPU: MetricSpec = { metric: 'relay CPU per 1k echoes', unit: 'ms', better: 'lower' }
 const GENERATOR_CPU: MetricSpec = { metric: 'generator CPU', unit: '%', better: 'lower' }
 
+/**
+ * Beneath the floor: how often the machine itself stops a process that never waits, on the
+ * generator's core and on the relays' core, both at once, before any server starts. A message
+ * on its way through either process when that happens is late by as much, whatever the relay.
+ */
+const MACHINE_CASES = [[`machine, generator's core (${GENERATOR_CORE})`, GENERATOR_CORE], [`machine, relays' core (${SERVER_CORE})`, SERVER_CORE]] as const
+const PAUSE_AT_LEAST_MS = 1
+const PAUSES: MetricSpec = { metric: `busy-loop pauses ≥ ${PAUSE_AT_LEAST_MS} ms`, unit: '/s', better: 'lower' }
+const LONGEST_PAUSE: MetricSpec = { metric: 'longest busy-loop pause', unit: 'ms', better: 'lower' }
+const TIME_LOST: MetricSpec = { metric: 'busy-loop time lost to pauses', unit: '%', better: 'lower' }
+
+const recordMachinePauses = async (recorder: Recorder, repetitions: number, windowMs: number): Promise<void> => {
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const records = await Promise.all(MACHINE_CASES.map(([, core]) => recordPauses(core, windowMs)))
+    records.forEach((record, index) => {
+      const name = MACHINE_CASES[index]![0]
+      const summary = summarizePauses(record, PAUSE_AT_LEAST_MS)
+      recorder.add(name, 'floor', PAUSES, summary.perSecond)
+      recorder.add(name, 'floor', LONGEST_PAUSE, summary.longestMs)
+      recorder.add(name, 'floor', TIME_LOST, summary.lostPercent)
+    })
+  }
+}
+
 export const transport: Workload = {
   id: 'transport',
   title: 'Transport: WebSocket round trip and echo rate, FLOOR and each relay',
   async run (context) {
     const recorder = new Recorder('transport')
+    await recordMachinePauses(recorder, context.repetitions, context.quick ? 500 : 2000)
     const rig = await openRig({ identities: 2, warmUpMs: context.quick ? 400 : 1500 })
     const rooms = new Map<ServerSystem, ThinRoom>()
     try {
@@ -72,7 +98,7 @@ export const transport: Workload = {
           if (result.completed === 0) context.log(`${system}: no echo in ${name} (${rooms.get(system)!.clients.flatMap(c => c.refusals).join(', ')})`)
         })
       }
-      return recorder.measurements([ROUND_TRIP, ECHO_RATE], SERVER_SYSTEMS)
+      return recorder.measurements([...MACHINE_CASES.map(([name]) => name), ROUND_TRIP, ECHO_RATE], SERVER_SYSTEMS)
     } finally {
       try {
         await Promise.all([...rooms.values()].map(room => room.close()))
