@@ -1,4 +1,4 @@
-// Workload `transport`: WebSocket round trip and echo rate on loopback, through FLOOR (the transport limit) and through each relay.
+// Workload `transport`: the machine's own pauses, then WebSocket round trip and echo rate on loopback, through FLOOR (the transport limit) and through each relay.
 import { recordPauses, summarizePauses } from '../lib/machine-pauses'
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { interleaved, percentile } from '../lib/stats'
@@ -46,7 +46,7 @@ const recordMachinePauses = async (recorder: Recorder, repetitions: number, wind
 
 export const transport: Workload = {
   id: 'transport',
-  title: 'Transport: WebSocket round trip and echo rate, FLOOR and each relay',
+  title: 'Transport: pauses of the machine itself; WebSocket round trip and echo rate, FLOOR and each relay',
   async run (context) {
     const recorder = new Recorder('transport')
     await recordMachinePauses(recorder, context.repetitions, context.quick ? 500 : 2000)
