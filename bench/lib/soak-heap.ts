@@ -12,15 +12,12 @@ export interface HeapReading {
   rssBytes: number
 }
 
-const inspectorUrl = (server: Pick<RunningServer, 'output'>): string | null =>
-  /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1] ?? null
-
 /**
  * Collects garbage in the server and reads its heap. NOTE: the inspector session is opened
  * only for this and closed at once; an inspector nobody is attached to costs the server nothing.
  */
-export const readHeap = async (server: Pick<RunningServer, 'output' | 'rssBytes'>, timeoutMs = 10_000): Promise<HeapReading> => {
-  const url = inspectorUrl(server)
+export const readHeap = async (server: Pick<RunningServer, 'inspectorUrl' | 'rssBytes'>, timeoutMs = 10_000): Promise<HeapReading> => {
+  const url = server.inspectorUrl()
   if (!url) throw new Error('the server has no inspector open (start it with INSPECTOR_ENV)')
   const socket = new WebSocket(url, { perMessageDeflate: false })
   const pending = new Map<number, { resolve: (result: Record<string, unknown>) => void; reject: (error: Error) => void }>()

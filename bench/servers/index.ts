@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LISTENING } from './announce'
 import { processCpuMs, processRssBytes } from './process-stats'
+import { ServerOutput } from './server-output'
 
 /** The systems that run as servers (the client-side 'naive' baseline has none). */
 export type ServerSystem = 'parley' | 'floor' | 'stock' | 'hocuspocus'
@@ -31,8 +32,10 @@ export interface RunningServer {
   cpuMs(): Promise<number>
   /** Its resident memory now, in bytes. */
   rssBytes(): Promise<number>
-  /** What it printed (stdout and stderr), for error messages. */
+  /** What it printed (stdout and stderr), for error messages: the last 20,000 characters. */
   output(): string
+  /** The address of its inspector, when started with one (soak-heap.ts's INSPECTOR_ENV). */
+  inspectorUrl(): string | null
   /** Kills it and waits until it has exited. */
   stop(): Promise<void>
 }
@@ -92,11 +95,10 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
   })
   running.add(child)
   const exited = once(child, 'exit').then(() => { running.delete(child) })
-  let output = ''
+  const output = new ServerOutput()
   child.stdout!.setEncoding('utf8')
   child.stderr!.setEncoding('utf8')
-  // Kept bounded: a server that logs a lot under load must not fill the generator's memory.
-  const keep = (chunk: string) => { output = (output + chunk).slice(-20_000) }
+  const keep = (chunk: string) => output.append(chunk)
   child.stdout!.on('data', keep)
   child.stderr!.on('data', keep)
 
@@ -110,9 +112,9 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
 
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${system} server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS)
+      const timer = setTimeout(() => reject(new Error(`${system} server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output.text}`)), START_TIMEOUT_MS)
       const check = () => {
-        const match = new RegExp(`${LISTENING}(\\d+)`).exec(output)
+        const match = new RegExp(`${LISTENING}(\\d+)`).exec(output.text)
         if (!match) return
         clearTimeout(timer)
         resolve(Number(match[1]))
@@ -120,7 +122,7 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
       child.stdout!.on('data', check)
       void exited.then(() => {
         clearTimeout(timer)
-        reject(new Error(`${system} server exited before listening (code ${child.exitCode}):\n${output}`))
+        reject(new Error(`${system} server exited before listening (code ${child.exitCode}):\n${output.text}`))
       })
     })
     const pid = child.pid!
@@ -131,7 +133,8 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
       core,
       cpuMs: () => processCpuMs(pid),
       rssBytes: () => processRssBytes(pid),
-      output: () => output,
+      output: () => output.text,
+      inspectorUrl: () => output.inspectorUrl,
       stop
     }
   } catch (error) {
