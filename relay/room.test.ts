@@ -2,11 +2,12 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { MessageType } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import { Room, type Peer } from './room'
+import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS } from './trust/judge-update'
 import { MemoryStore } from './storage/memory-store'
 
 const EVE = 'E'.repeat(22)
@@ -136,5 +137,30 @@ describe('Room sync answers', () => {
     room.join(c)
     room.receive(c, syncStep1(stateVector))
     expect(readsOf(answerUpdate(c.answers[0]!))).toEqual([...readsOf(marks[1]!), ...readsOf(marks[2]!)].sort())
+  })
+})
+
+describe('Room write judging', () => {
+  it('lets a writer bring in new Yjs client ids again as time passes, after refusing one too many at once', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] })
+    try {
+      const room = await loadRoom()
+      const refusals: string[] = []
+      const writer = { ...listeningPeer(), refused: (reason: string) => { refusals.push(reason) } }
+      room.join(writer)
+      // Every read mark comes from a Yjs client of its own, as a page loaded anew would.
+      for (let i = 0; i < MAX_NEW_CLIENTS_PER_USER; i++) room.receive(writer, updateMessage(readMark(i)))
+      expect(refusals).toEqual([])
+      room.receive(writer, updateMessage(readMark(MAX_NEW_CLIENTS_PER_USER)))
+      expect(refusals).toEqual([expect.stringContaining('too-many-client-ids')])
+
+      vi.advanceTimersByTime(NEW_CLIENT_REFILL_MS)
+      room.receive(writer, updateMessage(readMark(MAX_NEW_CLIENTS_PER_USER + 1)))
+      expect(refusals).toHaveLength(1)
+      await room.whenWritten()
+      expect([...room.doc.getMap('reads').keys()]).toHaveLength(MAX_NEW_CLIENTS_PER_USER + 1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

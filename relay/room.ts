@@ -11,7 +11,8 @@ import { RoomPresence } from './presence'
 import { applyStored } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
-import { judgeUpdate } from './trust/judge-update'
+import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS, judgeUpdate } from './trust/judge-update'
+import { TokenBucket } from './trust/token-bucket'
 
 /** What a room is told to do by the registry that holds it. */
 export interface RoomOptions {
@@ -91,7 +92,8 @@ export class Room {
   /** Per peer: updates waiting for their dependencies, and what of its updates was refused. */
   private readonly held = new Map<Peer, HeldUpdates>()
   /** How many new Yjs client ids each user has brought into this room since it was loaded. */
-  private readonly clientsAdded = new Map<string, number>()
+  /** Each writer's allowance of new Yjs client ids (judge-update.ts). */
+  private readonly newClientAllowances = new Map<string, TokenBucket>()
   /** Sync step 2 answers by the state vector asked with, while the document has not changed since (see answerFor). */
   private readonly answers = new Map<string, Uint8Array>()
 
@@ -243,7 +245,7 @@ export class Room {
       room: this.ref,
       writer: peer.user_id,
       refused: held.refused,
-      clientsAdded: this.clientsAdded.get(peer.user_id) ?? 0,
+      newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).take(0)),
       maxMessageLength: this.options.maxMessageLength
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
@@ -265,7 +267,7 @@ export class Room {
       for (const [client, clock] of from) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
       return this.refuse(peer, `${REJECTED_UPDATE}${verdict.refused}`)
     }
-    if (verdict.apply.newClients > 0) this.clientsAdded.set(peer.user_id, (this.clientsAdded.get(peer.user_id) ?? 0) + verdict.apply.newClients)
+    if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))
@@ -303,6 +305,12 @@ export class Room {
       this.answers.set(key, answer)
     }
     return answer
+  }
+
+  private newClientAllowanceOf (user_id: string): TokenBucket {
+    let allowance = this.newClientAllowances.get(user_id)
+    if (!allowance) this.newClientAllowances.set(user_id, allowance = new TokenBucket(1000 / NEW_CLIENT_REFILL_MS, MAX_NEW_CLIENTS_PER_USER))
+    return allowance
   }
 
   private heldFor (peer: Peer): HeldUpdates {

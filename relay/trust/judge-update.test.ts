@@ -14,8 +14,8 @@ const readMark = (index: number): Uint8Array => {
   return Y.encodeStateAsUpdate(doc)
 }
 
-const judge = (doc: Y.Doc, update: Uint8Array, clientsAdded = 0) =>
-  judgeUpdate(update, { doc, room: ROOM, writer: EVE, refused: new Map(), clientsAdded, maxMessageLength: 4000 })
+const judge = (doc: Y.Doc, update: Uint8Array, newClientsAllowed = MAX_NEW_CLIENTS_PER_USER) =>
+  judgeUpdate(update, { doc, room: ROOM, writer: EVE, refused: new Map(), newClientsAllowed, maxMessageLength: 4000 })
 
 describe('judgeUpdate', () => {
   it('applies an owner\'s write, counting the Yjs client id it brings', () => {
@@ -23,7 +23,8 @@ describe('judgeUpdate', () => {
   })
 
   it('refuses a user bringing more than the allowed number of new Yjs client ids into a room', () => {
-    expect(judge(new Y.Doc(), readMark(1), MAX_NEW_CLIENTS_PER_USER)).toEqual({ refused: 'too-many-client-ids' })
+    expect(judge(new Y.Doc(), readMark(1), 0)).toEqual({ refused: 'too-many-client-ids' })
+    expect(judge(new Y.Doc(), readMark(1), 1)).toEqual({ apply: { newClients: 1 } })
     const many = Y.mergeUpdates(Array.from({ length: MAX_NEW_CLIENTS_PER_USER + 1 }, (_, i) => readMark(i)))
     expect(judge(new Y.Doc(), many)).toEqual({ refused: 'too-many-client-ids' })
   })

@@ -13,11 +13,15 @@ export type UpdateRefusal =
   | 'too-many-client-ids'
 
 /**
- * Yjs client ids one user may bring into a room while it is loaded. NOTE: an honest client has
- * one per document and session (and one more each time the relay refuses its update); every id
- * a document holds costs every newcomer's first sync, so nobody may add them by the thousand.
+ * New Yjs client ids one user may bring into a room at once, and how often one more is allowed
+ * after that. NOTE: an honest client has one per document and page load (and one more each
+ * time the relay refuses its update); every id a document holds costs every newcomer's first
+ * sync, so nobody may add them by the thousand. A room with someone in it stays loaded all
+ * day, so the allowance refills: a fixed number per loaded room locked out of it anyone who
+ * reloaded their page that often in a day (a soak of reconnecting clients found this).
  */
 export const MAX_NEW_CLIENTS_PER_USER = 16
+export const NEW_CLIENT_REFILL_MS = 60_000
 
 /**
  * apply (saying how many new Yjs client ids it brings); 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are
@@ -32,12 +36,12 @@ export interface UpdateJudgement {
   writer: string
   /** Yjs client id → first clock of this writer's refused updates. */
   refused: ReadonlyMap<number, number>
-  /** How many new Yjs client ids this writer has brought into the room so far. */
-  clientsAdded: number
+  /** How many new Yjs client ids this writer may still bring into the room now. */
+  newClientsAllowed: number
   maxMessageLength: number
 }
 
-export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, clientsAdded, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
+export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, newClientsAllowed, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
   // First the cheap check of what it would cost Yjs (it reads no content).
   const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } })
   if (!cost.ok) {
@@ -52,7 +56,7 @@ export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, cl
     return refusedFrom !== undefined && inspection.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
   }
   if (!inspection.ok) return inspection.reason === 'malformed' ? 'unreadable' : { refused: inspection.reason }
-  if (clientsAdded + inspection.newClients.length > MAX_NEW_CLIENTS_PER_USER) return { refused: 'too-many-client-ids' }
+  if (inspection.newClients.length > newClientsAllowed) return { refused: 'too-many-client-ids' }
   const context = {
     writer,
     room,
