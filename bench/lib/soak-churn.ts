@@ -1,5 +1,6 @@
 // Churn for soaks: a fixed number of client slots, each connecting, publishing presence, sending a message, leaving, and connecting again, for as long as asked.
 import type { Identity } from '../../shared/identity'
+import { REJECTED_UPDATE } from '../../shared/protocol'
 import type { RunningServer } from '../servers'
 import { PresenceState } from './presence-wire'
 import { sleep } from './soak-health'
@@ -32,9 +33,13 @@ export interface ChurnStats {
   /** Sessions the relay refused or closed, or that did not sync before their time was up. */
   failed: number
   messages: number
+  /** Messages the relay refused (Parley says why; the others accept anything). */
+  refused: number
   /** The first failure's reason, if any. */
   firstFailure: string | null
 }
+
+const writerKey = (slot: number, room: string): string => `${slot} ${room}`
 
 /** A small deterministic generator (LCG), so the same slot draws the same lifetimes on every system. */
 const sequence = (seed: number): (() => number) => {
@@ -48,10 +53,15 @@ const sequence = (seed: number): (() => number) => {
 /**
  * Runs every slot until `durationMs` has passed: connect, publish presence once synced, send one
  * message halfway through the session, close at the session's end, wait `gapMs`, again. Each
- * session is a new connection with a new Yjs client id (as a reload is).
+ * session is a new connection; a slot writes to each room from one Yjs client, as a page that
+ * reconnects keeps its documents. NOTE: a new Yjs client per session (a page loaded anew every
+ * few seconds, in the same rooms all day) is not what people do, and Parley refuses a user
+ * bringing new clients into a room faster than one a minute after the first 16.
  */
 export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, options: ChurnOptions): Promise<ChurnStats> => {
-  const stats: ChurnStats = { sessions: 0, synced: 0, failed: 0, messages: 0, firstFailure: null }
+  const stats: ChurnStats = { sessions: 0, synced: 0, failed: 0, messages: 0, refused: 0, firstFailure: null }
+  // One writer (one Y.Doc) per slot and room; dropped when one of its updates was never sent, since later ones would build on it.
+  const writers = new Map<string, MessageWriter>()
   const endAt = performance.now() + options.durationMs
   const fail = (reason: string) => {
     stats.failed += 1
@@ -78,21 +88,35 @@ export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, 
         stats.synced += 1
         client.sendAwareness(new PresenceState({ user_id: target.identity.user_id }).next())
         await sleep((closeAt - performance.now()) / 2)
-        const writer = new MessageWriter([target.identity], target.group_id)
+        const key = writerKey(slot, target.room)
+        let writer = writers.get(key)
+        if (!writer) writers.set(key, writer = new MessageWriter([target.identity], target.group_id))
         const { update } = await writer.write(slot * 1_000_000 + index, 0)
-        writer.destroy()
         if (performance.now() < closeAt) {
           client.sendUpdate(update)
           stats.messages += 1
+        } else {
+          writer.destroy()
+          writers.delete(key)
         }
       }, (error: Error) => fail(error.message))
       await sleep(closeAt - performance.now())
+      if (client.refusals.some(reason => reason.startsWith(REJECTED_UPDATE))) {
+        stats.refused += 1
+        // As Parley's client does, the slot gives up the refused update's Yjs client: anything more from it would build on what the relay never kept.
+        writers.get(writerKey(slot, target.room))?.destroy()
+        writers.delete(writerKey(slot, target.room))
+      }
       await client.close()
       // NOTE: a session closed before it synced fails its `synced` (the socket closed first), so it is counted above.
       await session
       await sleep(options.gapMs)
     }
   }
-  await Promise.all(Array.from({ length: options.slots }, (_, slot) => runSlot(slot)))
+  try {
+    await Promise.all(Array.from({ length: options.slots }, (_, slot) => runSlot(slot)))
+  } finally {
+    for (const writer of writers.values()) writer.destroy()
+  }
   return stats
 }

@@ -50,6 +50,7 @@ const WRITTEN: MetricSpec = { metric: 'messages written (kept by Parley\'s in-me
 const ROOMS_HELD: MetricSpec = { metric: 'rooms still held after everyone left and idled', unit: 'rooms', better: 'lower', target: { op: '<=', value: 0 } }
 const SESSIONS: MetricSpec = { metric: 'sessions (join, presence, message, leave) per second', unit: '/s', better: 'higher' }
 const FAILED: MetricSpec = { metric: 'sessions failed or not synced in time', unit: '%', better: 'lower' }
+const REFUSED: MetricSpec = { metric: 'messages refused by the relay', unit: '%', better: 'lower' }
 
 interface Lane {
   system: ServerSystem
@@ -120,6 +121,7 @@ export const soak: Workload = {
         recorder.add(CASE, lane.system, SESSIONS, stats.sessions / churnSeconds)
         recorder.add(CASE, lane.system, FAILED, (100 * stats.failed) / Math.max(1, stats.sessions))
         recorder.add(CASE, lane.system, WRITTEN, stats.messages / churnSeconds)
+        recorder.add(CASE, lane.system, REFUSED, (100 * stats.refused) / Math.max(1, stats.messages))
         const after = await readHeap(lane.server)
         recorder.add(CASE, lane.system, HEAP_RETAINED, (after.usedBytes - lane.before!.usedBytes) / 2 ** 20)
         const health = await parleyHealth(lane.server)
