@@ -79,8 +79,9 @@ const main = async (): Promise<void> => {
   if (only && chosen.length !== only.length) throw new Error(`unknown workload in --only; known: ${WORKLOADS.map(w => w.id).join(', ')}`)
   const repetitions = Number(values.repetitions ?? (quick ? 3 : 5))
   // NOTE: a quick run's workloads overran their shares by 20–30 s in all (servers starting,
-  // fixed idle windows), so its budget leaves that much of the two minutes spare.
-  const totalMs = quick ? 85_000 : 560_000
+  // fixed idle windows, the machine-pause check), so its budget leaves that much of the two
+  // minutes spare.
+  const totalMs = quick ? 80_000 : 560_000
   // NOTE: each workload gets its weight's share of the time still left, so that what one
   // workload did not need goes to those after it, and the run as a whole stays within totalMs.
   let weightLeft = chosen.reduce((sum, workload) => sum + (workload.weight ?? 1), 0)
