@@ -91,7 +91,6 @@ export class Room {
   private failure: Error | null = null
   /** Per peer: updates waiting for their dependencies, and what of its updates was refused. */
   private readonly held = new Map<Peer, HeldUpdates>()
-  /** How many new Yjs client ids each user has brought into this room since it was loaded. */
   /** Each writer's allowance of new Yjs client ids (judge-update.ts). */
   private readonly newClientAllowances = new Map<string, TokenBucket>()
   /** Sync step 2 answers by the state vector asked with, while the document has not changed since (see answerFor). */
@@ -245,7 +244,7 @@ export class Room {
       room: this.ref,
       writer: peer.user_id,
       refused: held.refused,
-      newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).take(0)),
+      newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
       maxMessageLength: this.options.maxMessageLength
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')

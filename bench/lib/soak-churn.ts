@@ -62,6 +62,10 @@ export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, 
   const stats: ChurnStats = { sessions: 0, synced: 0, failed: 0, messages: 0, refused: 0, firstFailure: null }
   // One writer (one Y.Doc) per slot and room; dropped when one of its updates was never sent, since later ones would build on it.
   const writers = new Map<string, MessageWriter>()
+  const dropWriter = (key: string): void => {
+    writers.get(key)?.destroy()
+    writers.delete(key)
+  }
   const endAt = performance.now() + options.durationMs
   const fail = (reason: string) => {
     stats.failed += 1
@@ -96,16 +100,14 @@ export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, 
           client.sendUpdate(update)
           stats.messages += 1
         } else {
-          writer.destroy()
-          writers.delete(key)
+          dropWriter(key)
         }
       }, (error: Error) => fail(error.message))
       await sleep(closeAt - performance.now())
       if (client.refusals.some(reason => reason.startsWith(REJECTED_UPDATE))) {
         stats.refused += 1
         // As Parley's client does, the slot gives up the refused update's Yjs client: anything more from it would build on what the relay never kept.
-        writers.get(writerKey(slot, target.room))?.destroy()
-        writers.delete(writerKey(slot, target.room))
+        dropWriter(writerKey(slot, target.room))
       }
       await client.close()
       // NOTE: a session closed before it synced fails its `synced` (the socket closed first), so it is counted above.

@@ -13,4 +13,12 @@ describe('TokenBucket', () => {
     expect(bucket.take(10, 1100)).toBeCloseTo(0)
     expect(bucket.take(0, 100_000)).toBe(40)
   })
+
+  it('tells its balance without taking from it', () => {
+    const bucket = new TokenBucket(1, 4, 0)
+    bucket.take(4, 0)
+    expect(bucket.balance(500)).toBeCloseTo(0.5)
+    expect(bucket.balance(500)).toBeCloseTo(0.5)
+    expect(bucket.balance(10_000)).toBe(4)
+  })
 })

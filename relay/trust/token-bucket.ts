@@ -17,6 +17,12 @@ export class TokenBucket {
     return this.tokens
   }
 
+  /** The balance now, without taking anything. */
+  balance (now = performance.now()): number {
+    this.refill(now)
+    return this.tokens
+  }
+
   /** Milliseconds until the balance is back to zero (0 if it is not negative). */
   waitMs (now = performance.now()): number {
     this.refill(now)
