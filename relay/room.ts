@@ -4,15 +4,17 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { STORAGE_ORIGIN, peerOrigin } from '../shared/origin'
+import { STORAGE_ORIGIN, isOrigin, peerOrigin } from '../shared/origin'
 import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import { RoomPresence } from './presence'
 import { applyStored } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
+import { ClientOwners, RELAY_WRITER } from './trust/client-owners'
 import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS, judgeUpdate } from './trust/judge-update'
 import { TokenBucket } from './trust/token-bucket'
+import { TrialCopy } from './trust/trial-copy'
 
 /** What a room is told to do by the registry that holds it. */
 export interface RoomOptions {
@@ -78,6 +80,10 @@ const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => 
 export class Room {
   /** The document while in memory; null while the room rests (see rest()). */
   private current: Y.Doc | null = null
+  /** The copy each peer's update is tried on before it reaches the document; made at the first write after waking. */
+  private trial: TrialCopy | null = null
+  /** Who each Yjs client id of the room belongs to; loaded once, kept while the room rests. */
+  private owners: ClientOwners | null = null
   private waking: Promise<void> | null = null
   private destroyed = false
   /** performance.now() of the last write or sync here: the registry puts rooms idle for long to rest. */
@@ -131,8 +137,15 @@ export class Room {
   /** Loads the document from the store if it is resting; once however many ask at the same time. */
   wake (): Promise<void> {
     if (this.current !== null) return Promise.resolve()
-    this.waking ??= this.options.store.load(this.name).then(async stored => {
-      if (this.destroyed) throw new Error(`room ${this.name} was unloaded`)
+    this.waking ??= Promise.all([
+      this.options.store.load(this.name),
+      this.owners ?? ClientOwners.load(this.options.store, this.name)
+    ]).then(async ([stored, owners]) => {
+      if (this.destroyed) {
+        if (owners !== this.owners) owners.destroy()
+        throw new Error(`room ${this.name} was unloaded`)
+      }
+      this.owners = owners
       const doc = new Y.Doc({ gc: true })
       try {
         // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
@@ -164,6 +177,8 @@ export class Room {
     this.current.off('update', this.onDocUpdate)
     this.current.destroy()
     this.current = null
+    this.trial?.destroy()
+    this.trial = null
     this.answers.clear()
   }
 
@@ -233,16 +248,20 @@ export class Room {
   }
 
   /**
-   * Applies a peer's update if every entry it writes is the peer's to write. A refused update
-   * is not applied, stored or forwarded: the peer is told why. One whose dependencies have not
-   * arrived is held for that peer alone, and tried again after its next applied update.
+   * Applies a peer's update if everything it does (tried first on a copy of the document) is
+   * the peer's to do. A refused update is not applied, stored or forwarded: the peer is told
+   * why. One whose dependencies have not arrived is held for that peer alone, and tried again
+   * after its next applied update.
    */
   private receiveUpdate (peer: Peer, update: Uint8Array): void {
     const held = this.heldFor(peer)
+    const owners = this.owners!
     const verdict = judgeUpdate(update, {
       doc: this.doc,
+      trial: this.trial ??= new TrialCopy(this.doc),
       room: this.ref,
       writer: peer.user_id,
+      ownerOf: client => owners.ownerOf(client),
       refused: held.refused,
       newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
       maxMessageLength: this.options.maxMessageLength
@@ -267,10 +286,12 @@ export class Room {
       return this.refuse(peer, `${REJECTED_UPDATE}${verdict.refused}`)
     }
     if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
+    owners.bind(verdict.apply.clients, peer.user_id)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))
     } catch (error) {
+      this.trial?.discard()
       throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
     }
     // NOTE: a backstop: the checks above let nothing through that Yjs would keep pending (and
@@ -278,6 +299,7 @@ export class Room {
     if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
       this.doc.store.pendingStructs = null
       this.doc.store.pendingDs = null
+      this.trial?.discard()
       throw new ProtocolViolation('missing-dependencies', 'an update Yjs could not fully apply')
     }
     this.options.onPeerUpdate?.(this, peer)
@@ -353,6 +375,11 @@ export class Room {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.answers.clear()
     if (origin === STORAGE_ORIGIN || this.failure) return
+    // A peer's update was tried on the copy already; anything else is the relay's own write.
+    if (!isOrigin(origin) || origin.source !== 'peer') {
+      this.owners!.bind([this.doc.clientID], RELAY_WRITER)
+      this.trial?.follow(update)
+    }
     this.queue.push(update)
     this.flushing ??= this.flush()
   }
@@ -372,6 +399,8 @@ export class Room {
       this.queue = []
       const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch)
       try {
+        // The owners of the client ids these updates write under are stored first.
+        await this.owners!.whenWritten()
         await this.options.store.append(this.name, update)
       } catch (error) {
         this.failure = error as Error
@@ -390,6 +419,7 @@ export class Room {
   /** Resolves once every update received so far is written (or the room has failed). */
   async whenWritten (): Promise<void> {
     while (this.flushing) await this.flushing
+    await this.owners?.whenWritten().catch(() => {})
   }
 
   get failed (): boolean { return this.failure !== null }
@@ -400,5 +430,8 @@ export class Room {
     this.presence.destroy()
     this.current?.destroy()
     this.current = null
+    this.trial?.destroy()
+    this.trial = null
+    this.owners?.destroy()
   }
 }

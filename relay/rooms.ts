@@ -2,6 +2,7 @@
 import type { Logger } from './log'
 import { Room, type Peer, type RoomOptions } from './room'
 import type { RoomStore } from './storage/store'
+import { clientOwnersKey } from './trust/client-owners'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 
 export interface RoomRegistryOptions {
@@ -147,6 +148,7 @@ export class RoomRegistry {
     if (!room.failed) {
       try {
         await this.options.store.compact(room.name)
+        await this.options.store.compact(clientOwnersKey(room.name))
       } catch (error) {
         this.options.log.warn('compaction-failed', { room: room.name, error: (error as Error).message })
       }
@@ -182,7 +184,10 @@ export class RoomRegistry {
       if (result.status !== 'fulfilled') continue
       const room = result.value
       await room.whenWritten()
-      if (!room.failed) await this.options.store.compact(room.name).catch(() => {})
+      if (!room.failed) {
+        await this.options.store.compact(room.name).catch(() => {})
+        await this.options.store.compact(clientOwnersKey(room.name)).catch(() => {})
+      }
       room.destroy()
     }
     this.entries.clear()

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { parseRoom, type RoomRef } from '../../shared/protocol'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from './judge-update'
+import { TrialCopy } from './trial-copy'
 
 const EVE = 'E'.repeat(22)
 const ROOM = parseRoom(`user/${EVE}`) as RoomRef
@@ -14,17 +15,24 @@ const readMark = (index: number): Uint8Array => {
   return Y.encodeStateAsUpdate(doc)
 }
 
-const judge = (doc: Y.Doc, update: Uint8Array, newClientsAllowed = MAX_NEW_CLIENTS_PER_USER) =>
-  judgeUpdate(update, { doc, room: ROOM, writer: EVE, refused: new Map(), newClientsAllowed, maxMessageLength: 4000 })
+const judge = (doc: Y.Doc, update: Uint8Array, newClientsAllowed = MAX_NEW_CLIENTS_PER_USER, owners = new Map<number, string>()) =>
+  judgeUpdate(update, {
+    doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: client => owners.get(client),
+    refused: new Map(), newClientsAllowed, maxMessageLength: 4000
+  })
+
+/** The Yjs client id an update writes under. */
+const clientOf = (update: Uint8Array): number => [...Y.parseUpdateMeta(update).to.keys()][0]!
 
 describe('judgeUpdate', () => {
   it('applies an owner\'s write, counting the Yjs client id it brings', () => {
-    expect(judge(new Y.Doc(), readMark(0))).toEqual({ apply: { newClients: 1 } })
+    const update = readMark(0)
+    expect(judge(new Y.Doc(), update)).toEqual({ apply: { newClients: 1, clients: [clientOf(update)] } })
   })
 
   it('refuses a user bringing more than the allowed number of new Yjs client ids into a room', () => {
     expect(judge(new Y.Doc(), readMark(1), 0)).toEqual({ refused: 'too-many-client-ids' })
-    expect(judge(new Y.Doc(), readMark(1), 1)).toEqual({ apply: { newClients: 1 } })
+    expect(judge(new Y.Doc(), readMark(1), 1)).toMatchObject({ apply: { newClients: 1 } })
     const many = Y.mergeUpdates(Array.from({ length: MAX_NEW_CLIENTS_PER_USER + 1 }, (_, i) => readMark(i)))
     expect(judge(new Y.Doc(), many)).toEqual({ refused: 'too-many-client-ids' })
   })

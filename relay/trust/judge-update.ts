@@ -1,16 +1,18 @@
-// One verdict per incoming update: what it would cost Yjs, what it writes, and whether each write is the writer's to make.
+// One verdict per incoming update: what it would cost Yjs, then what it does (tried on a copy of the room), and whether every change is the writer's to make.
 import * as Y from 'yjs'
 import type { RoomRef } from '../../shared/protocol'
+import { inferOwner } from './client-owners'
+import type { Effect, EffectFailure, TrialCopy } from './trial-copy'
 import { checkUpdateCost, type UpdateCostReason } from './update-cost'
-import { inspectUpdate, type InspectionFailure } from './update-inspection'
-import { judgeWrite, type WriteRefusal } from './write-rules'
+import { judgeChange, type WriteRefusal } from './write-rules'
 
 export type UpdateRefusal =
   | WriteRefusal
-  | InspectionFailure
-  | Exclude<UpdateCostReason, 'missing-dependencies'>
+  | Exclude<EffectFailure, 'malformed'>
+  | Exclude<UpdateCostReason, 'missing-dependencies' | 'malformed'>
   | 'depends-on-refused-update'
   | 'too-many-client-ids'
+  | 'not-your-client-id'
 
 /**
  * New Yjs client ids one user may bring into a room at once, and how often one more is allowed
@@ -24,16 +26,28 @@ export const MAX_NEW_CLIENTS_PER_USER = 16
 export const NEW_CLIENT_REFILL_MS = 60_000
 
 /**
- * apply (saying how many new Yjs client ids it brings); 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are
- * no update at all (the sender is broken or hostile); else why it is refused.
+ * apply: the trial copy holds the update, and the room applies it too (binding `clients` to the
+ * writer: the ids it wrote under that nobody owned; `newClients` of them are new to the room).
+ * 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are no update
+ * at all (the sender is broken or hostile); else why it is refused. After anything but apply the
+ * trial copy holds nothing of the update.
  */
-export type UpdateVerdict = { apply: { newClients: number } } | 'wait' | 'unreadable' | { refused: UpdateRefusal }
+export type UpdateVerdict =
+  | { apply: { newClients: number; clients: number[] } }
+  | 'wait'
+  | 'unreadable'
+  | { refused: UpdateRefusal }
 
 export interface UpdateJudgement {
+  /** The room's document, which the update has not touched. */
   doc: Y.Doc
+  /** The copy the update is tried on. */
+  trial: TrialCopy
   room: RoomRef
   /** The authenticated user who sent it. */
   writer: string
+  /** The user each Yjs client id of the room belongs to, if bound. */
+  ownerOf: (client: number) => string | undefined
   /** Yjs client id → first clock of this writer's refused updates. */
   refused: ReadonlyMap<number, number>
   /** How many new Yjs client ids this writer may still bring into the room now. */
@@ -41,35 +55,40 @@ export interface UpdateJudgement {
   maxMessageLength: number
 }
 
-export const judgeUpdate = (update: Uint8Array, { doc, room, writer, refused, newClientsAllowed, maxMessageLength }: UpdateJudgement): UpdateVerdict => {
+export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): UpdateVerdict => {
+  const { doc, trial, refused } = judgement
   // First the cheap check of what it would cost Yjs (it reads no content).
   const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } })
   if (!cost.ok) {
     if (cost.reason === 'malformed') return 'unreadable'
     if (cost.reason !== 'missing-dependencies') return { refused: cost.reason }
-    // It waits, unless this writer has had updates refused: then, does it build on one?
-    if (refused.size === 0) return 'wait'
+    // It waits, unless what it lacks was refused: then it can never be applied.
+    const refusedFrom = refused.get(cost.on.client)
+    return refusedFrom !== undefined && cost.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
   }
-  const inspection = inspectUpdate(doc, update)
-  if (inspection.ok === 'missing') {
-    const refusedFrom = refused.get(inspection.on.client)
-    return refusedFrom !== undefined && inspection.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
+  const tried = trial.try(update)
+  const verdict = tried.ok ? judgeEffect(tried.effect, judgement) : failureVerdict(tried.reason)
+  if (typeof verdict === 'string' || 'refused' in verdict) trial.discard()
+  return verdict
+}
+
+const failureVerdict = (reason: EffectFailure): UpdateVerdict =>
+  reason === 'malformed' ? 'unreadable' : { refused: reason }
+
+const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict => {
+  const { writer, ownerOf, doc, room } = judgement
+  const unbound: number[] = []
+  let newClients = 0
+  for (const { client, isNew } of effect.clients) {
+    const owner = ownerOf(client) ?? (isNew ? undefined : inferOwner(doc, room, client))
+    if (owner !== undefined && owner !== writer) return { refused: 'not-your-client-id' }
+    if (ownerOf(client) === undefined) unbound.push(client)
+    if (isNew) newClients += 1
   }
-  if (!inspection.ok) return inspection.reason === 'malformed' ? 'unreadable' : { refused: inspection.reason }
-  if (inspection.newClients.length > newClientsAllowed) return { refused: 'too-many-client-ids' }
-  const context = {
-    writer,
-    room,
-    current: (root: string, key: string) => doc.share.has(root) ? doc.getMap(root).get(key) : undefined,
-    maxMessageLength
-  }
-  // NOTE: overwriting an entry deletes its old value (the update's delete set says so too);
-  // the new value's rule already decides whether the writer may replace the old one.
-  const overwritten = new Set(inspection.writes.filter(write => !write.deleted).map(write => `${write.root}\0${write.key}`))
-  for (const write of inspection.writes) {
-    if (write.deleted && overwritten.has(`${write.root}\0${write.key}`)) continue
-    const refusal = judgeWrite(write, context)
+  if (newClients > judgement.newClientsAllowed) return { refused: 'too-many-client-ids' }
+  for (const change of effect.changes) {
+    const refusal = judgeChange(change, judgement)
     if (refusal !== null) return { refused: refusal }
   }
-  return { apply: { newClients: inspection.newClients.length } }
+  return { apply: { newClients, clients: unbound } }
 }

@@ -114,14 +114,14 @@ describe('checkUpdateCost refuses', () => {
   ]
   for (const [name, reason, update] of bombs) {
     it(`${name} (${update.length} bytes) as ${reason}`, () => {
-      expect(checkUpdateCost(update, stateOf(relay))).toEqual({ ok: false, reason })
+      expect(checkUpdateCost(update, stateOf(relay))).toMatchObject({ ok: false, reason })
     })
   }
 
   it('each of a thousand 15-byte updates waiting on the same missing origin', () => {
     for (let i = 0; i < 1000; i++) {
       const update = craft(e => { uint(e, 1); run(e, 1, 100_000 + i, 0); after(e, 7, 1_000_000) })
-      expect(checkUpdateCost(update, stateOf(relay))).toEqual({ ok: false, reason: 'missing-dependencies' })
+      expect(checkUpdateCost(update, stateOf(relay))).toMatchObject({ ok: false, reason: 'missing-dependencies' })
     }
   })
 
@@ -193,7 +193,7 @@ describe('checkUpdateCost passes honest updates', () => {
     const before = Y.encodeStateVector(client)
     client.getMap(ROOT).set('c', 3)
     const latest = Y.encodeStateAsUpdate(client, before)
-    expect(checkUpdateCost(latest, stateOf(relay))).toEqual({ ok: false, reason: 'missing-dependencies' })
+    expect(checkUpdateCost(latest, stateOf(relay))).toMatchObject({ ok: false, reason: 'missing-dependencies' })
     expectHonest(relay, Y.encodeStateAsUpdate(client, Y.encodeStateVector(relay))) // its sync step 2 fills the gap
     expectHonest(relay, latest)
   })

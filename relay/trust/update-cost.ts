@@ -28,7 +28,13 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
   allowSubdocuments: false
 }
 
-export type UpdateCostVerdict = { ok: true; structs: number; deletes: number } | { ok: false; reason: UpdateCostReason }
+/** The first ID an update needs that neither the relay nor the update holds. */
+export interface MissingId { client: number; clock: number }
+
+export type UpdateCostVerdict =
+  | { ok: true; structs: number; deletes: number }
+  | { ok: false; reason: Exclude<UpdateCostReason, 'missing-dependencies'> }
+  | { ok: false; reason: 'missing-dependencies'; on: MissingId }
 
 /** What the relay's document already holds. */
 export interface KnownState {
@@ -45,9 +51,10 @@ interface Run { client: number; structs: Struct[]; next: number }
 interface ArrayItem { client: number; clock: number; end: number; chained: boolean }
 
 class Refusal extends Error {
-  constructor (readonly reason: UpdateCostReason) { super(reason) }
+  constructor (readonly reason: UpdateCostReason, readonly on: MissingId = { client: 0, clock: 0 }) { super(reason) }
 }
-const refuse = (reason: UpdateCostReason): never => { throw new Refusal(reason) }
+const refuse = (reason: Exclude<UpdateCostReason, 'missing-dependencies'>): never => { throw new Refusal(reason) }
+const missing = (client: number, clock: number): never => { throw new Refusal('missing-dependencies', { client, clock }) }
 
 // NOTE: lib0's readUint8 and readVarInt read past the end without throwing; their first byte is checked here.
 const readByte = (decoder: decoding.Decoder): number =>
@@ -205,13 +212,13 @@ const integrate = (runs: Map<number, Run>, needs: number[], known: Clocks): (cli
   for (let run = ready.pop(); run !== undefined; run = ready.pop()) {
     advance: while (run.next < run.structs.length) {
       const struct = run.structs[run.next]!
-      if (struct.clock > clockOf(run.client)) refuse('missing-dependencies')
+      if (struct.clock > clockOf(run.client)) missing(run.client, clockOf(run.client))
       for (let n = struct.firstNeed; n < struct.endNeed; n += 2) {
         const [client, clock] = [needs[n]!, needs[n + 1]!]
         if (clock < clockOf(client)) continue
         const provider = runs.get(client)?.structs ?? []
         const awaited = provider[lastStartingBy(provider, clock, entry => entry.clock)]
-        if (awaited === undefined || awaited.end <= clock) return refuse('missing-dependencies')
+        if (awaited === undefined || awaited.end <= clock) return missing(client, clock)
         awaited.waiting ??= []
         awaited.waiting.push(run)
         break advance
@@ -260,13 +267,14 @@ export const checkUpdateCost = (update: Uint8Array, state: KnownState, limits: P
     const clockOf = integrate(runs, needs, state.stateVector)
     // NOTE: Yjs keeps deletions of what it lacks as a pending delete set, and re-applies it on every later update.
     for (const [client, ranges] of deletes) {
-      for (const [start, end] of ranges) if (start >= clockOf(client) || end > clockOf(client)) refuse('missing-dependencies')
+      for (const [start, end] of ranges) if (start >= clockOf(client) || end > clockOf(client)) missing(client, Math.max(start, clockOf(client)))
     }
     if (mergeCopies(arrayItems, deletes) > allLimits.maxMergeCopies) refuse('merge-cost')
     const structs = [...runs.values()].reduce((sum, run) => sum + run.structs.length, 0)
     return { ok: true, structs, deletes: [...deletes.values()].reduce((sum, ranges) => sum + ranges.length, 0) }
   } catch (error) {
     // NOTE: lib0 throws plain errors on truncated input; whatever cannot be read is refused, never applied.
-    return { ok: false, reason: error instanceof Refusal ? error.reason : 'malformed' }
+    if (!(error instanceof Refusal)) return { ok: false, reason: 'malformed' }
+    return error.reason === 'missing-dependencies' ? { ok: false, reason: error.reason, on: error.on } : { ok: false, reason: error.reason }
   }
 }

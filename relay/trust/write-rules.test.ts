@@ -1,21 +1,17 @@
 // The relay's write rules, entry by entry: each refusal for the right reason, and every honest write allowed.
 import { describe, expect, it } from 'vitest'
 import { groupConversation, parseRoom, userRoom, directConversation, bucketRoom, conversationRoom, type RoomRef } from '../../shared/protocol'
-import { judgeWrite, type WriteContext } from './write-rules'
-import type { EntryWrite } from './update-inspection'
+import { hasUnknownField, judgeWrite, type EntryWrite } from './write-rules'
 
 const [ADA, BOB, EVE, GROUP] = ['A'.repeat(22), 'B'.repeat(22), 'E'.repeat(22), 'G'.repeat(22)]
 const NOW = '2026-11-24T10:00:00.000Z'
 const SIGNATURE = 'A'.repeat(85) + 'w'
 
-const context = (writer: string, room: string, current: Record<string, unknown> = {}): WriteContext => ({
-  writer,
-  room: parseRoom(room) as RoomRef,
-  current: (root, key) => current[`${root}/${key}`],
-  maxMessageLength: 100
-})
-
-const write = (root: string, key: string, value: unknown): EntryWrite => ({ root, key, value, deleted: value === undefined })
+/** A write of `value` (undefined: a removal) to `root[key]`, whose value before was `current[root/key]`; `gone` lists the entries deleted before. */
+const judge = (writer: string, room: string, root: string, key: string, value: unknown, current: Record<string, unknown> = {}, gone: string[] = []) => {
+  const write: EntryWrite = { root, key, value, deleted: value === undefined, before: current[`${root}/${key}`], tombstone: gone.includes(`${root}/${key}`) }
+  return judgeWrite(write, { writer, room: parseRoom(room) as RoomRef, maxMessageLength: 100 })
+}
 
 const group = (fields: Partial<Record<string, unknown>> = {}) => ({
   group_id: GROUP, name: 'Team', user_ids: [ADA, BOB, EVE], admin_ids: [ADA], created_by: ADA,
@@ -30,41 +26,68 @@ const message = (fields: Partial<Record<string, unknown>> = {}) => ({
 describe('judgeWrite', () => {
   it('groups: created by oneself as admin; changed by admins; left by a member; nothing else', () => {
     const directory = 'directory'
-    expect(judgeWrite(write('groups', GROUP, group({ created_by: EVE, admin_ids: [EVE] })), context(EVE, directory))).toBeNull()
-    expect(judgeWrite(write('groups', GROUP, group()), context(EVE, directory))).toBe('not-an-admin')
+    expect(judge(EVE, directory, 'groups', GROUP, group({ created_by: EVE, admin_ids: [EVE] }))).toBeNull()
+    expect(judge(EVE, directory, 'groups', GROUP, group())).toBe('not-an-admin')
     const existing = { [`groups/${GROUP}`]: group() }
-    expect(judgeWrite(write('groups', GROUP, group({ name: 'Renamed' })), context(ADA, directory, existing))).toBeNull()
-    expect(judgeWrite(write('groups', GROUP, group({ name: 'Renamed' })), context(EVE, directory, existing))).toBe('not-an-admin')
-    expect(judgeWrite(write('groups', GROUP, group({ user_ids: [ADA, BOB] })), context(EVE, directory, existing))).toBeNull()
-    expect(judgeWrite(write('groups', GROUP, group({ user_ids: [ADA, EVE] })), context(EVE, directory, existing))).toBe('not-an-admin')
-    expect(judgeWrite(write('groups', GROUP, group({ created_by: EVE })), context(ADA, directory, existing))).toBe('invalid-value')
-    expect(judgeWrite(write('groups', GROUP, undefined), context(EVE, directory, existing))).toBe('not-an-admin')
-    expect(judgeWrite(write('groups', GROUP, { name: 42 }), context(ADA, directory, existing))).toBe('invalid-value')
-    expect(judgeWrite(write('elsewhere', GROUP, group()), context(ADA, directory))).toBe('unknown-entry')
+    expect(judge(ADA, directory, 'groups', GROUP, group({ name: 'Renamed' }), existing)).toBeNull()
+    expect(judge(EVE, directory, 'groups', GROUP, group({ name: 'Renamed' }), existing)).toBe('not-an-admin')
+    expect(judge(EVE, directory, 'groups', GROUP, group({ user_ids: [ADA, BOB] }), existing)).toBeNull()
+    expect(judge(EVE, directory, 'groups', GROUP, group({ user_ids: [ADA, EVE] }), existing)).toBe('not-an-admin')
+    expect(judge(ADA, directory, 'groups', GROUP, group({ created_by: EVE }), existing)).toBe('invalid-value')
+    expect(judge(EVE, directory, 'groups', GROUP, undefined, existing)).toBe('not-an-admin')
+    expect(judge(ADA, directory, 'groups', GROUP, { name: 42 }, existing)).toBe('invalid-value')
+    expect(judge(ADA, directory, 'elsewhere', GROUP, group())).toBe('unknown-entry')
   })
 
   it('messages: the sender\'s own, in the conversation of their bucket, within the length limit', () => {
     const bucket = bucketRoom(groupConversation(GROUP), 0)
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message()), context(EVE, bucket))).toBeNull()
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message({ sender_id: ADA })), context(EVE, bucket))).toBe('not-yours')
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message({ content: 'x'.repeat(101) })), context(EVE, bucket))).toBe('too-long')
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message({ group_id: 'H'.repeat(22) })), context(EVE, bucket))).toBe('wrong-conversation')
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), message())).toBeNull()
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), message({ sender_id: ADA }))).toBe('not-yours')
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), message({ content: 'x'.repeat(101) }))).toBe('too-long')
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), message({ group_id: 'H'.repeat(22) }))).toBe('wrong-conversation')
     const adas = { [`messages/${'M'.repeat(22)}`]: message({ sender_id: ADA }) }
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message()), context(EVE, bucket, adas))).toBe('not-yours')
-    expect(judgeWrite(write('messages', 'M'.repeat(22), undefined), context(EVE, bucket, adas))).toBe('not-yours')
-    expect(judgeWrite(write('messages', 'M'.repeat(22), undefined), context(ADA, bucket, adas))).toBeNull()
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), message(), adas)).toBe('not-yours')
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), undefined, adas)).toBe('not-yours')
+    expect(judge(ADA, bucket, 'messages', 'M'.repeat(22), undefined, adas)).toBeNull()
     const direct = bucketRoom(directConversation(ADA, BOB), 3)
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message({ sender_id: ADA, receiver_id: BOB, group_id: null })), context(ADA, direct))).toBeNull()
-    expect(judgeWrite(write('messages', 'M'.repeat(22), message({ sender_id: ADA, receiver_id: EVE, group_id: null })), context(ADA, direct))).toBe('wrong-conversation')
+    expect(judge(ADA, direct, 'messages', 'M'.repeat(22), message({ sender_id: ADA, receiver_id: BOB, group_id: null }))).toBeNull()
+    expect(judge(ADA, direct, 'messages', 'M'.repeat(22), message({ sender_id: ADA, receiver_id: EVE, group_id: null }))).toBe('wrong-conversation')
   })
 
   it('one\'s own room is its owner\'s alone; activity entries are each sender\'s own', () => {
     const entry = { added_at: NOW }
     const room = conversationRoom(directConversation(ADA, BOB))
-    expect(judgeWrite(write('conversations', room, entry), context(ADA, userRoom(ADA)))).toBeNull()
-    expect(judgeWrite(write('conversations', room, entry), context(BOB, userRoom(ADA)))).toBe('not-yours')
-    expect(judgeWrite(write('activity', BOB, { count: 1, last: null }), context(ADA, room))).toBe('not-yours')
-    expect(judgeWrite(write('buckets', '0', { created_at: NOW }), context(ADA, room))).toBeNull()
-    expect(judgeWrite(write('buckets', '0', undefined), context(ADA, room))).toBe('not-yours')
+    expect(judge(ADA, userRoom(ADA), 'conversations', room, entry)).toBeNull()
+    expect(judge(BOB, userRoom(ADA), 'conversations', room, entry)).toBe('not-yours')
+    expect(judge(ADA, room, 'activity', BOB, { count: 1, last: null })).toBe('not-yours')
+    expect(judge(ADA, room, 'buckets', '0', { created_at: NOW })).toBeNull()
+    expect(judge(ADA, room, 'buckets', '0', undefined)).toBe('not-yours')
+  })
+
+  it('nothing comes back from deletion: a deleted group, a message taken out, a bucket entry', () => {
+    const directory = 'directory'
+    const gone = [`groups/${GROUP}`]
+    expect(judge(EVE, directory, 'groups', GROUP, group({ created_by: EVE, admin_ids: [EVE], user_ids: [EVE] }), {}, gone)).toBe('deleted-for-good')
+    const deleted = { [`groups/${GROUP}`]: group({ deleted_at: NOW }) }
+    expect(judge(ADA, directory, 'groups', GROUP, group({ deleted_at: null }), deleted)).toBe('deleted-for-good')
+    expect(judge(ADA, directory, 'groups', GROUP, group({ deleted_at: NOW, name: 'Again' }), deleted)).toBe('deleted-for-good')
+    const bucket = bucketRoom(groupConversation(GROUP), 0)
+    const id = 'M'.repeat(22)
+    expect(judge(EVE, bucket, 'messages', id, message(), {}, [`messages/${id}`])).toBe('deleted-for-good')
+    const softDeleted = { [`messages/${id}`]: message({ content: '', deleted_at: NOW }) }
+    expect(judge(EVE, bucket, 'messages', id, message({ content: 'back' }), softDeleted)).toBe('deleted-for-good')
+    expect(judge(EVE, bucket, 'messages', id, message({ content: '', deleted_at: NOW, updated_at: NOW }), softDeleted)).toBeNull()
+    const room = conversationRoom(groupConversation(GROUP))
+    expect(judge(ADA, room, 'buckets', '0', { created_at: NOW }, {}, ['buckets/0'])).toBe('deleted-for-good')
+  })
+
+  it('refuses fields no parser knows, at any depth, which would be stored and served unchecked', () => {
+    const bucket = bucketRoom(groupConversation(GROUP), 0)
+    expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), { ...message(), padding: 'x'.repeat(1000) })).toBe('unknown-field')
+    expect(judge(EVE, 'directory', 'groups', GROUP, { ...group({ created_by: EVE, admin_ids: [EVE] }), extra: 1 })).toBe('unknown-field')
+    expect(judge(ADA, userRoom(ADA), 'reads', conversationRoom(groupConversation(GROUP)), { counts: {}, more: [1] })).toBe('unknown-field')
+    expect(hasUnknownField({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 }, derived: 3 })).toBe(false)
+    expect(hasUnknownField({ a: 1, b: { c: 2, d: 3 } }, { a: 1, b: { c: 2 } })).toBe(true)
+    expect(hasUnknownField({ list: [{ x: 1, y: 2 }] }, { list: [{ x: 1 }] })).toBe(true)
   })
 })

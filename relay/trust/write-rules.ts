@@ -1,24 +1,55 @@
-// Who may write which entry of which room: the relay's rules, one per root map, judged per entry write.
-import { parseGroup, parseMessage, parseUser, type Group } from '../../shared/model'
+// Who may write which entry of which room: the relay's rules, one per root map, judged on what an update did to each entry.
+import { parseGroup, parseMessage, parseUser, type Group, type Parsed } from '../../shared/model'
 import type { RoomRef } from '../../shared/protocol'
 import { parseActivity, parseBucketEntry, parseConversationEntry, parseReadMark } from '../../shared/schema'
-import type { EntryWrite } from './update-inspection'
+import type { EntryChange } from './trial-copy'
 
 export type WriteRefusal =
   | 'unknown-entry'
   | 'invalid-value'
+  | 'unknown-field'
   | 'not-yours'
   | 'not-an-admin'
   | 'wrong-conversation'
   | 'too-long'
+  | 'deleted-for-good'
+
+/** One value written to an entry (or its removal), with what the entry held before the update. */
+export interface EntryWrite {
+  /** The root map's name ('users', 'messages', …). */
+  root: string
+  key: string
+  /** The value written; undefined for a removal. */
+  value: unknown
+  deleted: boolean
+  /** The entry's value before the update (undefined if none). */
+  before: unknown
+  /** Whether the entry had been deleted before the update (Yjs keeps its last item). */
+  tombstone: boolean
+}
 
 export interface WriteContext {
   /** The authenticated user who sent the update. */
   writer: string
   room: RoomRef
-  /** The relay's current value of the written entry (before this update), undefined if none. */
-  current: (root: string, key: string) => unknown
   maxMessageLength: number
+}
+
+/**
+ * Judges everything an update did to one entry: each value it wrote there, even one dead on
+ * arrival or overwritten within the same update, and the removal of its value. Items that came
+ * already deleted hold no value: under an entry the update wrote no value to, they are judged as
+ * its removal (an honest client sends them only for values it replaced or deleted itself).
+ * Null when allowed.
+ */
+export const judgeChange = (change: EntryChange, context: WriteContext): WriteRefusal | null => {
+  const { root, key, before, tombstone } = change
+  for (const value of change.written) {
+    const refusal = judgeWrite({ root, key, value, deleted: false, before, tombstone }, context)
+    if (refusal !== null) return refusal
+  }
+  if (change.removed || (change.wroteDeleted && change.written.length === 0)) return judgeWrite({ root, key, value: undefined, deleted: true, before, tombstone }, context)
+  return null
 }
 
 /** Null when the write is allowed, else why not. */
@@ -33,16 +64,21 @@ export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefus
       // One's own room: only its owner writes (the relay adds direct conversations itself).
       if (context.writer !== room.user_id) return 'not-yours'
       if (write.deleted) return null
-      const parse = write.root === 'conversations' ? parseConversationEntry(room.user_id) : write.root === 'reads' ? parseReadMark : null
-      if (parse === null) return 'unknown-entry'
-      return parse(write.value, write.key).ok ? null : 'invalid-value'
+      if (write.root === 'conversations') return refusalOf(exactly(parseConversationEntry(room.user_id), write))
+      if (write.root === 'reads') return refusalOf(exactly(parseReadMark, write))
+      return 'unknown-entry'
     }
     case 'conversation':
       // Participants only reach this room (room-access.ts); each writes its own activity.
-      if (write.root === 'buckets') return write.deleted ? 'not-yours' : parseBucketEntry(write.value, write.key).ok ? null : 'invalid-value'
+      if (write.root === 'buckets') {
+        // The index of a conversation's history: nobody takes a bucket out of it, or puts one back.
+        if (write.deleted) return 'not-yours'
+        if (write.tombstone && write.before === undefined) return 'deleted-for-good'
+        return refusalOf(exactly(parseBucketEntry, write))
+      }
       if (write.root === 'activity') {
         if (write.key !== context.writer) return 'not-yours'
-        return write.deleted || parseActivity(write.value, write.key).ok ? null : 'invalid-value'
+        return write.deleted ? null : refusalOf(exactly(parseActivity, write))
       }
       return 'unknown-entry'
     case 'bucket':
@@ -50,26 +86,54 @@ export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefus
   }
 }
 
+/**
+ * Parses a written value, refusing fields the parser does not know. NOTE: the relay stores and
+ * serves the value as written, not as parsed: a field nobody checks would let anyone store
+ * megabytes in an entry every member downloads.
+ */
+const exactly = <T>(parse: (value: unknown, key: string) => Parsed<T>, write: EntryWrite): T | 'invalid-value' | 'unknown-field' => {
+  const parsed = parse(write.value, write.key)
+  if (!parsed.ok) return 'invalid-value'
+  return hasUnknownField(write.value, parsed.value) ? 'unknown-field' : parsed.value
+}
+
+/** The refusal of a parsed value (every parsed entity is an object), or null. */
+const refusalOf = <T extends object>(parsed: T | 'invalid-value' | 'unknown-field'): WriteRefusal | null =>
+  typeof parsed === 'string' ? parsed : null
+
+/** Whether `raw` holds a field, at any depth, that its parsed form does not (parsers may add derived fields, never drop known ones). */
+export const hasUnknownField = (raw: unknown, parsed: unknown): boolean => {
+  if (typeof raw !== 'object' || raw === null) return false
+  if (typeof parsed !== 'object' || parsed === null) return true
+  if (Array.isArray(raw)) return !Array.isArray(parsed) || raw.length !== parsed.length || raw.some((item, index) => hasUnknownField(item, parsed[index]))
+  const known = parsed as Record<string, unknown>
+  return Object.keys(raw).some(field => !Object.hasOwn(known, field) || hasUnknownField((raw as Record<string, unknown>)[field], known[field]))
+}
+
 const judgeProfile = (write: EntryWrite, { writer }: WriteContext): WriteRefusal | null => {
   if (write.key !== writer) return 'not-yours'
-  return write.deleted || parseUser(write.value, write.key).ok ? null : 'invalid-value'
+  return write.deleted ? null : refusalOf(exactly(parseUser, write))
 }
 
 /**
  * A message is its sender's: only they write it, whether new, edited or deleted, and it must
- * belong to the conversation whose bucket it is written to.
+ * belong to the conversation whose bucket it is written to. A deleted message stays deleted,
+ * and a message taken out of the map leaves its id used for good.
  */
 const judgeMessage = (write: EntryWrite, context: WriteContext, room: Extract<RoomRef, { kind: 'bucket' }>): WriteRefusal | null => {
-  const current = context.current('messages', write.key)
-  if (current !== undefined) {
-    const before = parseMessage(current, write.key)
-    if (!before.ok || before.value.sender_id !== context.writer) return 'not-yours'
+  let before = null
+  if (write.before !== undefined) {
+    const parsed = parseMessage(write.before, write.key)
+    if (!parsed.ok || parsed.value.sender_id !== context.writer) return 'not-yours'
+    before = parsed.value
+  } else if (write.tombstone) {
+    return write.deleted ? null : 'deleted-for-good'
   }
-  if (write.deleted) return current === undefined ? 'not-yours' : null
-  const parsed = parseMessage(write.value, write.key)
-  if (!parsed.ok) return 'invalid-value'
-  const message = parsed.value
+  if (write.deleted) return before === null ? 'not-yours' : null
+  const message = exactly(parseMessage, write)
+  if (typeof message === 'string') return message
   if (message.sender_id !== context.writer) return 'not-yours'
+  if (before !== null && before.deleted_at !== null && message.deleted_at === null) return 'deleted-for-good'
   if (message.content.length > context.maxMessageLength) return 'too-long'
   const { conversation } = room
   if (conversation.kind === 'direct') {
@@ -81,17 +145,19 @@ const judgeMessage = (write: EntryWrite, context: WriteContext, room: Extract<Ro
 
 /**
  * Groups: anyone creates one with themself as creator and admin; its admins change it; a
- * member may only take themself out (leave). Its creator and creation time never change.
+ * member may only take themself out (leave). Its creator and creation time never change, and
+ * a deleted group (deleted_at set, or taken out of the map by an admin) is gone for good: its
+ * id cannot be taken again, or its admins brought back.
  */
-const judgeGroup = (write: EntryWrite, { writer, current }: WriteContext): WriteRefusal | null => {
-  const existing = current('groups', write.key)
-  const before = existing === undefined ? null : parseGroup(existing, write.key)
+const judgeGroup = (write: EntryWrite, { writer }: WriteContext): WriteRefusal | null => {
+  if (write.before === undefined && write.tombstone) return 'deleted-for-good'
+  const before = write.before === undefined ? null : parseGroup(write.before, write.key)
   if (before !== null && !before.ok) return 'invalid-value'
   const group = before?.value ?? null
+  if (group !== null && group.deleted_at !== null) return 'deleted-for-good'
   if (write.deleted) return group !== null && group.admin_ids.includes(writer) ? null : 'not-an-admin'
-  const parsed = parseGroup(write.value, write.key)
-  if (!parsed.ok) return 'invalid-value'
-  const next = parsed.value
+  const next = exactly(parseGroup, write)
+  if (typeof next === 'string') return next
   if (group === null) return next.created_by === writer && next.admin_ids.includes(writer) ? null : 'not-an-admin'
   if (next.created_by !== group.created_by || next.created_at !== group.created_at) return 'invalid-value'
   if (group.admin_ids.includes(writer)) return null

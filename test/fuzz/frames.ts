@@ -11,6 +11,7 @@ import * as Y from 'yjs'
 import { toBase64Url } from '../../shared/ids'
 import { MessageType, MuxFrame, parseRoom } from '../../shared/protocol'
 import { encodeAwarenessMessage, encodeMessage, encodeMuxFrame, type AwarenessWireEntry } from '../../shared/wire'
+import { after, craft, deleting, mapEntry, run } from '../hand-updates'
 
 // --- seeded randomness ---------------------------------------------------------------------
 
@@ -91,36 +92,10 @@ const syncMessage = (step: number, payload: Uint8Array): Uint8Array =>
 export const updateMessage = (update: Uint8Array, step = 2): Uint8Array => syncMessage(step, update)
 const awarenessMessage = (entries: AwarenessWireEntry[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
 
-// --- hand-written v1 updates ---------------------------------------------------------------
+// --- hand-written v1 updates (test/hand-updates.ts) -----------------------------------------
 
-type Write = (encoder: encoding.Encoder) => void
 const uint = encoding.writeVarUint
 const text = encoding.writeVarString
-/** Structs as `write` puts them, then a delete set (empty unless `deletes`). */
-const craft = (write: Write, deletes?: Write): Uint8Array => encoding.encode(encoder => {
-  write(encoder)
-  if (deletes) deletes(encoder)
-  else uint(encoder, 0)
-})
-/** A client's run header: how many structs, whose, from which clock. */
-const run = (encoder: encoding.Encoder, count: number, client: number, clock: number): void => {
-  uint(encoder, count); uint(encoder, client); uint(encoder, clock)
-}
-/** An item holding `value` in root map `root` under `key`, with no neighbours. */
-const mapEntry = (encoder: encoding.Encoder, root: string, key: string, value: unknown): void => {
-  encoding.writeUint8(encoder, 8 | 32); uint(encoder, 1); text(encoder, root); text(encoder, key)
-  uint(encoder, 1); encoding.writeAny(encoder, value as encoding.AnyEncodable)
-}
-/** An item holding `value` right after the item `client:clock` (so in the same map entry). */
-const after = (encoder: encoding.Encoder, client: number, clock: number, value: unknown = 1): void => {
-  encoding.writeUint8(encoder, 8 | 128); uint(encoder, client); uint(encoder, clock)
-  uint(encoder, 1); encoding.writeAny(encoder, value as encoding.AnyEncodable)
-}
-/** A delete set of one client's ranges. */
-const deleting = (client: number, ranges: Array<[number, number]>): Write => encoder => {
-  uint(encoder, 1); uint(encoder, client); uint(encoder, ranges.length)
-  for (const [clock, length] of ranges) { uint(encoder, clock); uint(encoder, length) }
-}
 
 // --- what each room holds ------------------------------------------------------------------
 

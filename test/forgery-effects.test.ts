@@ -1,0 +1,225 @@
+// Hand-made encodings cannot smuggle an effect past the rules: what Yjs does with an update is what the relay judges.
+import { afterEach, describe, expect, it } from 'vitest'
+import type WebSocket from 'ws'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { createIdentity, type Identity } from '../shared/identity'
+import type { Group, Message } from '../shared/model'
+import { randomId } from '../shared/ids'
+import { signMessage } from '../shared/message-signature'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, groupConversation } from '../shared/protocol'
+import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import type { Relay } from '../relay/server'
+import { Fixture, authenticatedSocket, contents, readMuxRefusal, sendConfirmed, waitFor } from './helpers'
+import { after, before, craft, deletedEntry, deleting, mapEntry, run } from './hand-updates'
+
+const fixture = new Fixture('mux')
+afterEach(() => fixture.cleanup())
+
+/** A raw mux socket of `identity` in `room`, sending hand-made updates and collecting the refusals it is told. */
+const handSocket = async (relay: Relay, identity: Identity, room: string) => {
+  const socket: WebSocket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
+  fixture.defer(() => socket.terminate())
+  const refusals: string[] = []
+  let synced = false
+  socket.on('message', (data: Buffer) => {
+    const { refusal } = readMuxRefusal(data)
+    if (refusal !== null) refusals.push(refusal)
+    else synced = true
+  })
+  await new Promise(resolve => socket.once('open', resolve))
+  socket.send(encodeMuxFrame(MuxFrame.join, room))
+  await waitFor(`${room} to answer the join`, () => synced)
+  return {
+    refusals,
+    /** Sends one update and waits for the relay to refuse it, returning why. */
+    refused: async (update: Uint8Array): Promise<string> => {
+      const count = refusals.length
+      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+        encoding.writeVarUint(encoder, 2)
+        encoding.writeVarUint8Array(encoder, update)
+      })))
+      await waitFor('the relay to refuse the update', () => refusals.length > count)
+      return refusals[count]!
+    },
+    /** Sends one update the relay should accept, and waits until its copy holds `holds`. */
+    accepted: async (update: Uint8Array, holds: () => Promise<boolean>): Promise<void> => {
+      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+        encoding.writeVarUint(encoder, 2)
+        encoding.writeVarUint8Array(encoder, update)
+      })))
+      await waitFor('the relay to apply the update', holds)
+      expect(refusals).toEqual([])
+    }
+  }
+}
+
+/** The relay's copy of a room, as a document of its own. */
+const relayDoc = async (relay: Relay, room: string): Promise<Y.Doc> => {
+  const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
+  const loaded = await relay.registry.join(room, reader)
+  try {
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
+    return doc
+  } finally {
+    relay.registry.leave(loaded, reader)
+  }
+}
+
+/** The item an entry's value lives in, in the relay's copy. */
+const itemOf = async (relay: Relay, room: string, root: string, key: string): Promise<Y.Item> => {
+  const item = (await relayDoc(relay, room)).getMap(root)._map.get(key)
+  if (!item) throw new Error(`no ${root}[${key}] in ${room}`)
+  return item
+}
+
+const bytesOf = async (relay: Relay, room: string): Promise<Buffer> => Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))
+
+/** A Yjs client id no honest client is likely to have, larger than any: Yjs orders concurrent items by client id. */
+const HIGH_CLIENT = 0xfffffff0
+
+/** Ada (admin), Bob and Eve in a group, with one message of Ada's. */
+const team = async (relay: Relay) => {
+  const [eve, adaIdentity] = await Promise.all([createIdentity(), createIdentity()])
+  const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
+  const bob = await fixture.client(relay, 'Bob')
+  const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
+  await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
+  await eveClient.close()
+  const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
+  const adaSide = await ada.openGroup(group.group_id)
+  await sendConfirmed(adaSide, ['the plan'])
+  const bobSide = await bob.openGroup(group.group_id)
+  await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
+  return { ada, adaIdentity, bob, eve, group, adaSide, bobSide }
+}
+
+const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
+  (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
+
+describe('effects hidden by the encoding', () => {
+  it('a struct overlapping clocks the relay holds, applied by Yjs from its tail into a group entry, is judged there', async () => {
+    const relay = await fixture.relay()
+    const { ada, eve, group } = await team(relay)
+    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    // Eve leaves the group honestly, under a client id of her choosing...
+    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    const stored = await groupIn(relay, group.group_id)
+    const left = { ...stored, user_ids: stored.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() }
+    await hand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); after(e, current.id.client, current.id.clock + current.length - 1, left) }),
+      async () => !(await groupIn(relay, group.group_id)).user_ids.includes(eve.user_id))
+    // ...and Ada adds her back: Ada's entry now sits right after Eve's.
+    ada.addMembers(group.group_id, [eve.user_id])
+    await waitFor('Eve is back in', async () => (await groupIn(relay, group.group_id)).user_ids.includes(eve.user_id))
+    const before_ = await bytesOf(relay, DIRECTORY_ROOM)
+
+    // Two deleted clocks declared in her own profile, from clock 0: Yjs skips the clock it holds and
+    // places the second after her group entry, where it deletes Ada's current value.
+    const overlapping = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); deletedEntry(e, 'users', eve.user_id, 2) })
+    expect(await hand.refused(overlapping)).toBe('rejected-update:not-an-admin')
+    expect((await bytesOf(relay, DIRECTORY_ROOM)).equals(before_)).toBe(true)
+    expect(ada.group(group.group_id)?.admin_ids).toEqual([ada.me.user_id])
+  })
+
+  it('a value dead on arrival beside a deletion of the current value is judged as the removal it is', async () => {
+    const relay = await fixture.relay()
+    const { ada, eve, group } = await team(relay)
+    const before_ = await bytesOf(relay, DIRECTORY_ROOM)
+    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    const stored = await groupIn(relay, group.group_id)
+    const leaving = { ...stored, user_ids: stored.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() }
+    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    // A leave (which she may write) placed before the current value, so Yjs deletes it on arrival,
+    // and a delete set removing the current value: together, the group is gone.
+    const deadLeave = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT - 1, 0); before(e, current.id, leaving) },
+      deleting(current.id.client, [[current.id.clock, 1]]))
+    expect(await hand.refused(deadLeave)).toBe('rejected-update:not-an-admin')
+    expect((await bytesOf(relay, DIRECTORY_ROOM)).equals(before_)).toBe(true)
+    expect(ada.group(group.group_id)?.name).toBe('Team')
+  })
+
+  it('the same encodings cannot take a bucket out of a conversation\'s index', async () => {
+    const relay = await fixture.relay()
+    const { eve, group } = await team(relay)
+    const room = conversationRoom(groupConversation(group.group_id))
+    const current = await itemOf(relay, room, 'buckets', '0')
+    const before_ = await bytesOf(relay, room)
+    const hand = await handSocket(relay, eve, room)
+    const refresh = { created_at: new Date().toISOString() }
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT - 2, 0); before(e, current.id, refresh) },
+      deleting(current.id.client, [[current.id.clock, 1]])))).toBe('rejected-update:not-yours')
+    expect((await bytesOf(relay, room)).equals(before_)).toBe(true)
+  })
+})
+
+describe('nothing comes back from deletion', () => {
+  it('a group an admin took out of the directory cannot be created again by someone else, who would be its admin', async () => {
+    const relay = await fixture.relay()
+    const { adaIdentity, eve, group } = await team(relay)
+    const adaHand = await handSocket(relay, adaIdentity, DIRECTORY_ROOM)
+    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
+      async () => (await groupIn(relay, group.group_id)) === undefined)
+    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    const now = new Date().toISOString()
+    const taken: Group = { ...group, name: 'Mine now', user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id, created_at: now, updated_at: now }
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); mapEntry(e, 'groups', group.group_id, taken) })))
+      .toBe('rejected-update:deleted-for-good')
+    // And so the group's history stays closed to her.
+    const bucket = await authenticatedSocket(relay.wsUrl, MUX_PATH, eve)
+    fixture.defer(() => bucket.terminate())
+    const refusals: string[] = []
+    bucket.on('message', (data: Buffer) => { const { refusal } = readMuxRefusal(data); if (refusal) refusals.push(refusal) })
+    await new Promise(resolve => bucket.once('open', resolve))
+    bucket.send(encodeMuxFrame(MuxFrame.join, bucketRoom(groupConversation(group.group_id), 0)))
+    await waitFor('the bucket refused', () => refusals.length > 0)
+    expect(refusals[0]).toMatch(/^no-such-group|^group-deleted/)
+  })
+
+  it('a message id its sender took out of a bucket is not taken again by someone else', async () => {
+    const relay = await fixture.relay()
+    const { adaIdentity, eve, group } = await team(relay)
+    const room = bucketRoom(groupConversation(group.group_id), 0)
+    const [plan] = [...(await relayDoc(relay, room)).getMap('messages').values()] as Message[]
+    const current = await itemOf(relay, room, 'messages', plan!.message_id)
+    const adaHand = await handSocket(relay, adaIdentity, room)
+    await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
+      async () => !(await relayDoc(relay, room)).getMap('messages').has(plan!.message_id))
+    const now = new Date().toISOString()
+    const fields = { ...plan!, sender_id: eve.user_id, content: 'mine now', created_at: now, updated_at: now }
+    const reused = { ...fields, signature: await signMessage(eve, fields) }
+    const hand = await handSocket(relay, eve, room)
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); mapEntry(e, 'messages', plan!.message_id, reused) })))
+      .toBe('rejected-update:deleted-for-good')
+  })
+})
+
+describe('Yjs client ids belong to people', () => {
+  it('nobody writes under someone else\'s client id, so what its owner wrote offline is not silently lost', async () => {
+    const relay = await fixture.relay()
+    const { ada, eve, group, adaSide, bobSide } = await team(relay)
+    const room = bucketRoom(groupConversation(group.group_id), 0)
+    const adas = [...(await relayDoc(relay, room)).getMap('messages')._map.values()][0]!
+    const adaClient = adas.id.client
+    // Ada writes while offline, under her client id, at the next clock the relay does not hold yet.
+    ada.setOnline(false)
+    await adaSide.send('written offline')
+    // Eve takes that very clock first, with a message of her own.
+    const state = Y.getState((await relayDoc(relay, room)).store, adaClient)
+    const now = new Date().toISOString()
+    const fields = {
+      message_id: randomId(), sender_id: eve.user_id, receiver_id: null, group_id: group.group_id,
+      content: 'first at that clock', created_at: now, updated_at: now, deleted_at: null
+    }
+    const own = { ...fields, signature: await signMessage(eve, fields) }
+    const hand = await handSocket(relay, eve, room)
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, adaClient, state); mapEntry(e, 'messages', own.message_id, own) })))
+      .toBe('rejected-update:not-your-client-id')
+    ada.setOnline(true)
+    await waitFor('Bob gets what Ada wrote offline', async () => (await contents(bobSide)).includes('written offline'))
+    expect(await contents(bobSide)).toEqual(['the plan', 'written offline'])
+  })
+})
+
+const randomClient = (): number => Math.floor(Math.random() * 0x7fffffff)
