@@ -34,7 +34,7 @@ export class Authenticator {
     const { claims } = read
     // NOTE: checked against the relay's own addresses, never the request's Host header: whoever
     // connects chooses that header, so a token captured by another relay would pass by naming it.
-    if (!this.isRelayHost(claims.host)) return { ok: false, reason: 'wrong-relay', claimedHost: claims.host }
+    if (!this.isRelayHost(claims.host)) return { ok: false, reason: 'wrong-relay', claimedHost: claims.host.slice(0, 100) }
     if (claims.path !== path) return { ok: false, reason: 'wrong-path' }
     if (claims.issued_at > now + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'not-yet-valid' }
     const expiresAt = claims.issued_at + TOKEN_LIFETIME_MS + MAX_CLOCK_SKEW_MS
