@@ -1,19 +1,19 @@
 // Relay configuration: defaults, environment, flags over environment, and clear errors.
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from './config'
+import { ConfigError, parseConfig, USAGE } from './config'
 import { DEFAULT_LIMITS } from './trust/limits'
 
 describe('parseConfig', () => {
   it('has working defaults', () => {
     expect(parseConfig([], {})).toEqual({
-      port: 1234, host: '127.0.0.1', dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000, docRestMs: 10_000,
+      port: 1234, host: '127.0.0.1', publicUrls: [], dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000, docRestMs: 10_000,
       inviteOnly: false, inviteSecret: null, limits: DEFAULT_LIMITS
     })
   })
 
   it('reads the environment, and flags win over it', () => {
-    const env = { PORT: '8080', HOST: '0.0.0.0', PARLEY_DATA_DIR: '/var/parley' }
-    expect(parseConfig([], env)).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/var/parley' })
+    const env = { PORT: '8080', HOST: '0.0.0.0', PARLEY_PUBLIC_URL: 'https://chat.example.org', PARLEY_DATA_DIR: '/var/parley' }
+    expect(parseConfig([], env)).toMatchObject({ port: 8080, host: '0.0.0.0', publicUrls: ['https://chat.example.org'], dataDir: '/var/parley' })
     expect(parseConfig(['--port', '9000', '--data-dir', 'here'], env)).toMatchObject({ port: 9000, dataDir: 'here' })
     expect(parseConfig(['--doc-rest-ms', '2500'], { PARLEY_DOC_REST_MS: '60000' })).toMatchObject({ docRestMs: 2500 })
     expect(parseConfig([], { PARLEY_DOC_REST_MS: '60000' })).toMatchObject({ docRestMs: 60_000 })
@@ -37,6 +37,45 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--port', 'eighty'], {})).toThrow(/port must be an integer from 0 to 65535, not "eighty"/)
     expect(() => parseConfig([], { PORT: '70000' })).toThrow(/port/)
     expect(() => parseConfig(['--colour'], {})).toThrow(/colour/)
+  })
+
+  it('reads the public addresses: repeated or comma-separated, flags over the environment, spelled as clients write them', () => {
+    expect(parseConfig(['--public-url', 'https://Chat.Example.org:443/'], {})).toMatchObject({ publicUrls: ['https://chat.example.org'] })
+    expect(parseConfig(['--public-url', 'https://chat.example.org', '--public-url', 'http://10.0.0.5:1234'], {}))
+      .toMatchObject({ publicUrls: ['https://chat.example.org', 'http://10.0.0.5:1234'] })
+    const env = { PARLEY_PUBLIC_URL: 'wss://chat.example.org, http://[::1]:8080' }
+    expect(parseConfig([], env)).toMatchObject({ publicUrls: ['wss://chat.example.org', 'http://[::1]:8080'] })
+    expect(parseConfig(['--public-url', 'https://other.example,https://third.example'], env))
+      .toMatchObject({ publicUrls: ['https://other.example', 'https://third.example'] })
+    expect(USAGE).toMatch(/--public-url URL +PARLEY_PUBLIC_URL/)
+  })
+
+  it('says what is wrong with a public address', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['chat.example.org', /--public-url "chat\.example\.org" is not a URL/],
+      ['ftp://chat.example.org', /--public-url "ftp:\/\/chat\.example\.org" must start with https:\/\/, http:\/\/, wss:\/\/ or ws:\/\//],
+      ['https://chat.example.org/parley', /must have no path.*root/],
+      ['https://chat.example.org/?room=x', /no path, query or fragment/],
+      ['https://ada:secret@chat.example.org', /no user name or password/],
+      ['', /--public-url "" is not a URL/]
+    ]
+    for (const [given, message] of cases) {
+      expect(() => parseConfig(['--public-url', given], {}), given).toThrow(ConfigError)
+      expect(() => parseConfig(['--public-url', given], {}), given).toThrow(message)
+    }
+    expect(() => parseConfig([], { PARLEY_PUBLIC_URL: 'https://ok.example,nope' })).toThrow(/"nope" is not a URL/)
+  })
+
+  it('refuses to serve a network without a public address, and says which flag to set and why', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'chat.example.org']) {
+      expect(() => parseConfig(['--host', host], {}), host).toThrow(ConfigError)
+      expect(() => parseConfig(['--host', host], {}), host).toThrow(/set --public-url \(PARLEY_PUBLIC_URL\).*Host header/s)
+    }
+    expect(() => parseConfig([], { HOST: '0.0.0.0' })).toThrow(/--public-url/)
+    expect(parseConfig(['--host', '0.0.0.0', '--public-url', 'https://chat.example.org'], {})).toMatchObject({ host: '0.0.0.0' })
+    for (const loopback of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      expect(parseConfig(['--host', loopback], {}), loopback).toMatchObject({ host: loopback, publicUrls: [] })
+    }
   })
 
   it('answers --help', () => {

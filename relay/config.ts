@@ -1,10 +1,13 @@
 // Relay configuration from the environment and matching command-line flags (flags win).
 import { parseArgs } from 'node:util'
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from './trust/limits'
+import { parsePublicUrl, requirePublicUrl, RelayAddressError } from './trust/relay-address'
 
 export interface RelayConfig {
   port: number
   host: string
+  /** The addresses people reach the relay by (https://chat.example.org); none: loopback names only. */
+  publicUrls: string[]
   /** Where LevelDB keeps the rooms; null keeps them in memory only (--memory). */
   dataDir: string | null
   staticDir: string
@@ -26,7 +29,11 @@ const limitLines = (Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>).map
 export const USAGE = `Usage: parley-relay [options]
 
   --port N            PORT              port to listen on (default 1234)
-  --host H            HOST              address to bind (default 127.0.0.1; 0.0.0.0 for all)
+  --host H            HOST              address to bind (default 127.0.0.1; 0.0.0.0 for all, which needs --public-url)
+  --public-url URL    PARLEY_PUBLIC_URL the address people reach the relay by, e.g. https://chat.example.org
+                                        (repeat, or separate with commas, for several); connect tokens must
+                                        name one of them. Default: localhost, 127.0.0.1 and [::1] at --port,
+                                        for a relay bound to a loopback address only
   --data-dir DIR      PARLEY_DATA_DIR   where rooms are stored (default ./data)
   --memory            PARLEY_MEMORY=1   keep rooms in memory only (nothing survives a restart)
   --static-dir DIR    PARLEY_STATIC_DIR the built web app to serve (default ./dist)
@@ -52,6 +59,18 @@ const integer = (name: string, text: string, min: number, max: number): number =
   return value
 }
 
+/** Each address of `--public-url` flags (or else PARLEY_PUBLIC_URL), which may hold several separated by commas. */
+const publicUrlsOf = (flags: string[] | undefined, variable: string | undefined): string[] => {
+  const [source, given] = flags !== undefined ? ['--public-url', flags] : ['PARLEY_PUBLIC_URL', variable ? [variable] : []]
+  return given.flatMap(text => text.split(',')).map(text => {
+    try {
+      return parsePublicUrl(text)
+    } catch (error) {
+      throw error instanceof RelayAddressError ? new ConfigError(`${source} ${error.message}`) : error
+    }
+  })
+}
+
 const limitOptions = Object.fromEntries(Object.values(LIMIT_SETTINGS).map(({ flag }) => [flag, { type: 'string' as const }]))
 
 export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig | 'help' => {
@@ -60,6 +79,7 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      'public-url': { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
       'static-dir': { type: 'string' },
@@ -84,9 +104,17 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
   if (inviteSecret !== null && !/^[A-Za-z0-9_-]{43,}$/.test(inviteSecret)) {
     throw new ConfigError('PARLEY_INVITE_SECRET must be at least 32 bytes in base64url (43 characters or more)')
   }
+  const host = values.host ?? env.HOST ?? '127.0.0.1'
+  const publicUrls = [...new Set(publicUrlsOf(values['public-url'], env.PARLEY_PUBLIC_URL))]
+  try {
+    requirePublicUrl(host, publicUrls, 'set --public-url (PARLEY_PUBLIC_URL)')
+  } catch (error) {
+    throw error instanceof RelayAddressError ? new ConfigError(error.message) : error
+  }
   return {
     port: integer('port', values.port ?? env.PORT ?? '1234', 0, 65535),
-    host: values.host ?? env.HOST ?? '127.0.0.1',
+    host,
+    publicUrls,
     dataDir: memory ? null : values['data-dir'] ?? env.PARLEY_DATA_DIR ?? 'data',
     staticDir: values['static-dir'] ?? env.PARLEY_STATIC_DIR ?? 'dist',
     idleUnloadMs: integer('idle unload ms', values['idle-unload-ms'] ?? env.PARLEY_IDLE_UNLOAD_MS ?? '5000', 0, 3_600_000),

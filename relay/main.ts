@@ -38,6 +38,7 @@ const main = async (): Promise<void> => {
   const relay = await startRelay({ ...config, store, access: await accessMode(config, store) })
   consoleLogger.info('relay-listening', {
     url: relay.url,
+    hosts: relay.hosts.join(' '),
     data: config.dataDir ?? 'memory (nothing survives a restart)',
     app: config.staticDir,
     access: config.inviteOnly ? 'invite-only' : 'open'

@@ -18,12 +18,19 @@ import { Authenticator, type AccessMode } from './trust/authenticate'
 import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
+import { parsePublicUrl, relayHosts, requirePublicUrl } from './trust/relay-address'
 
 export interface RelayOptions {
   store: RoomStore
   /** 0 picks a free port (tests). */
   port?: number
+  /** The address to bind (default 127.0.0.1); one other than loopback needs `publicUrls`. */
   host?: string
+  /**
+   * The addresses people reach the relay by (https://chat.example.org): the hosts connect tokens
+   * must name. None: the loopback names of the port it listens on, on a loopback address only.
+   */
+  publicUrls?: readonly string[]
   /** The built web app to serve; null serves none. */
   staticDir?: string | null
   /** Caps on what one connection, address or user may cost; unset ones take DEFAULT_LIMITS. */
@@ -42,6 +49,8 @@ export interface Relay {
   /** ws://host:port, what clients connect to */
   readonly wsUrl: string
   readonly port: number
+  /** The hosts a connect token may name to be accepted here (host[:port], lower case). */
+  readonly hosts: readonly string[]
   readonly registry: RoomRegistry
   readonly health: StorageHealth
   connectionCount(): number
@@ -66,6 +75,9 @@ const targetOfRequest = (request: IncomingMessage): { mux: true; path: string } 
 
 export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const log = options.log ?? consoleLogger
+  const bindHost = options.host ?? '127.0.0.1'
+  const publicUrls = (options.publicUrls ?? []).map(parsePublicUrl)
+  requirePublicUrl(bindHost, publicUrls)
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const health: StorageHealth = { ok: true, failures: 0, lastError: null }
   const store = watchStore(options.store, health)
@@ -138,7 +150,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     response.end('This relay serves no web app: run `npm run build` first (or see the README).\n')
   })
 
-  const authenticator = new Authenticator(options.access ?? { mode: 'open' })
+  // NOTE: the names a loopback relay answers to carry the port it really listens on, known only
+  // once it listens (port 0 picks one); no upgrade can arrive before, and none would be accepted.
+  let hosts: ReadonlySet<string> = new Set()
+  const authenticator = new Authenticator(options.access ?? { mode: 'open' }, claimed => hosts.has(claimed.toLowerCase()))
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -172,7 +187,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         if (!authentication.ok) {
           // NOTE: refused after the handshake rather than with an HTTP status, because a browser
           // shows a page nothing of a refused upgrade, but does show a close code and reason.
-          log.warn('connection-refused', { address, path: target.path, reason: authentication.reason })
+          log.warn('connection-refused', { address, path: target.path, reason: authentication.reason, claimed: authentication.claimedHost })
           websocket.close(CloseCode.unauthorized, authentication.reason)
           return
         }
@@ -188,19 +203,27 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 1234, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 1234, bindHost, () => {
       server.off('error', reject)
       resolve()
     })
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  try {
+    hosts = relayHosts(publicUrls, address)
+  } catch (error) {
+    // A name such as localhost that resolved to an address other machines reach.
+    await new Promise(resolve => server.close(resolve))
+    throw error
+  }
 
   let closing: Promise<void> | null = null
   return {
     url: `http://${host}:${address.port}`,
     wsUrl: `ws://${host}:${address.port}`,
     port: address.port,
+    hosts: [...hosts],
     registry,
     health,
     connectionCount: () => connections.size,

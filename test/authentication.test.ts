@@ -4,7 +4,8 @@ import WebSocket from 'ws'
 import { connectProtocols, createConnectToken, MAX_CLOCK_SKEW_MS, TOKEN_LIFETIME_MS } from '../shared/connect-token'
 import { createIdentity, type Identity } from '../shared/identity'
 import { fromBase64Url, toBase64Url } from '../shared/ids'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH } from '../shared/protocol'
+import { CloseCode, DIRECTORY_ROOM, MUX_PATH, MuxFrame } from '../shared/protocol'
+import { encodeMuxFrame } from '../shared/wire'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Admissions } from '../relay/trust/admissions'
 import { createInvite, createInviteSecret } from '../relay/trust/invites'
@@ -13,12 +14,17 @@ import { Fixture, waitFor } from './helpers'
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
 
-/** Opens a socket offering `protocols` and resolves with how the relay ended it. */
-const attempt = (url: string, protocols?: string[]): Promise<{ code: number; reason: string }> => new Promise((resolve, reject) => {
-  const socket = protocols ? new WebSocket(url, protocols) : new WebSocket(url)
+/**
+ * Opens a socket offering `protocols` (and extra request `headers`). On a mux socket, it asks for
+ * the directory: 'accepted' once the relay answers, else how the relay ended the socket.
+ */
+const attempt = (url: string, protocols?: string[], headers?: Record<string, string>): Promise<'accepted' | { code: number; reason: string }> => new Promise((resolve, reject) => {
+  const socket = new WebSocket(url, protocols ?? [], { headers })
   fixture.defer(() => socket.terminate())
   socket.on('error', () => {})
   socket.on('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)))
+  socket.on('open', () => { if (url.endsWith(`/${MUX_PATH}`)) socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM)) })
+  socket.once('message', () => resolve('accepted'))
   socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
 })
 
@@ -78,6 +84,48 @@ describe('authentication', () => {
     ada.setOnline(true)
     await waitFor('Ada sees Bob renamed after reconnecting', () => ada.users().some(user => user.name === 'Bobby'))
     expect(ada.status).toBe('connected')
+  })
+})
+
+describe('the relay a token was made for', () => {
+  it('refuses a token captured by another relay, even replayed with a Host header forged to match it', async () => {
+    const relay = await fixture.relay()
+    const ada = await createIdentity()
+    const url = `${relay.wsUrl}/${MUX_PATH}`
+    // What a relay of an attacker's holds when a link has sent Ada's app to it.
+    for (const [made, forgedHost] of [[`ws://evil.example:443/${MUX_PATH}`, 'evil.example:443'], [`wss://evil.example/${MUX_PATH}`, 'evil.example']] as const) {
+      const captured = await withToken(ada, made)
+      expect(await attempt(url, captured, { host: forgedHost }), made).toEqual({ code: CloseCode.unauthorized, reason: 'wrong-relay' })
+    }
+  })
+
+  it('accepts a token made for its public address, whatever the Host header says (behind a proxy)', async () => {
+    const relay = await fixture.relay({ publicUrls: ['https://chat.example.org'] })
+    const url = `${relay.wsUrl}/${MUX_PATH}`
+    const ada = await createIdentity()
+    // As a browser writes it from wss://chat.example.org (default port dropped), or with the port spelled out.
+    expect(await attempt(url, await withToken(ada, `wss://chat.example.org/${MUX_PATH}`))).toBe('accepted')
+    expect(await attempt(url, await withToken(ada, `ws://CHAT.example.org:443/${MUX_PATH}`), { host: 'backend.internal:8080' })).toBe('accepted')
+    // With a public address configured, only it names this relay.
+    expect(await attempt(url, await withToken(ada, url))).toEqual({ code: CloseCode.unauthorized, reason: 'wrong-relay' })
+    expect(await attempt(url, await withToken(ada, `wss://chat.example.org:8443/${MUX_PATH}`), { host: 'chat.example.org:8443' }))
+      .toEqual({ code: CloseCode.unauthorized, reason: 'wrong-relay' })
+    expect(relay.log.some(line => line.includes('claimed="chat.example.org:8443"'))).toBe(true)
+  })
+
+  it('with no public address, answers to the loopback names of the port it listens on', async () => {
+    const relay = await fixture.relay()
+    const ada = await createIdentity()
+    const url = `${relay.wsUrl}/${MUX_PATH}`
+    for (const name of ['localhost', '127.0.0.1', '[::1]', 'LocalHost']) {
+      expect(await attempt(url, await withToken(ada, `ws://${name}:${relay.port}/${MUX_PATH}`), { host: 'anything.example' }), name).toBe('accepted')
+    }
+    expect(await attempt(url, await withToken(ada, `ws://localhost:${relay.port + 1}/${MUX_PATH}`)))
+      .toEqual({ code: CloseCode.unauthorized, reason: 'wrong-relay' })
+  })
+
+  it('refuses to start bound to a network address without a public address, and says which flag to set', async () => {
+    await expect(fixture.relay({ host: '0.0.0.0' })).rejects.toThrow(/public URL/)
   })
 })
 

@@ -15,12 +15,14 @@ export interface AuthenticatedUser {
   public_key: string
 }
 
-export type Authentication = { ok: true; user: AuthenticatedUser } | { ok: false; reason: AuthFailure }
+/** A refusal; for 'wrong-relay', the host the token was made for (for the log: it tells a missing public URL). */
+export type Authentication = { ok: true; user: AuthenticatedUser } | { ok: false; reason: AuthFailure; claimedHost?: string }
 
 export class Authenticator {
   private readonly replays = new ReplayGuard()
 
-  constructor (private readonly access: AccessMode) {}
+  /** `isRelayHost` says whether a token's host claim names this relay (see relay-address.ts). */
+  constructor (private readonly access: AccessMode, private readonly isRelayHost: (claimed: string) => boolean) {}
 
   /** Checks the token offered with an upgrade request for `path` (mux or a room name). */
   async authenticate (request: IncomingMessage, path: string, now = Date.now()): Promise<Authentication> {
@@ -30,8 +32,9 @@ export class Authenticator {
     const read = await readConnectToken(token, verifyTokenSignature)
     if (!read.ok) return read
     const { claims } = read
-    // Case-insensitive: browsers and Node may spell a host differently.
-    if (claims.host.toLowerCase() !== String(request.headers.host ?? '').toLowerCase()) return { ok: false, reason: 'wrong-relay' }
+    // NOTE: checked against the relay's own addresses, never the request's Host header: whoever
+    // connects chooses that header, so a token captured by another relay would pass by naming it.
+    if (!this.isRelayHost(claims.host)) return { ok: false, reason: 'wrong-relay', claimedHost: claims.host.slice(0, 100) }
     if (claims.path !== path) return { ok: false, reason: 'wrong-path' }
     if (claims.issued_at > now + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'not-yet-valid' }
     const expiresAt = claims.issued_at + TOKEN_LIFETIME_MS + MAX_CLOCK_SKEW_MS

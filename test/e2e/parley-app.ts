@@ -12,7 +12,9 @@
 //   has buttons "Edit" (opens textbox "Edited text": Enter saves, Escape cancels) and "Delete",
 //   and a deleted one reads "Message deleted"; the line under the log reads "Bob is typing…";
 //   button "Group settings" opens dialog "Group settings" (textbox "Group name", button "Rename",
-//   buttons "Remove <name>").
+//   buttons "Remove <name>");
+// - the header reads "Relay: <host:port>"; a page opened with ?relay= naming another relay first
+//   shows dialog "Switch relay?" (buttons "Stay" and "Switch"), and nothing connects until answered.
 import type { Locator, Page } from 'playwright-core'
 import { expect } from 'vitest'
 

@@ -1,0 +1,79 @@
+// A link whose ?relay= names another relay: the app asks first, naming both, and connects nowhere
+// until answered; Stay keeps the current relay (and drops the link), Switch moves to the other.
+import type { Page } from 'playwright-core'
+import { expect, test } from 'vitest'
+import { axeViolations } from './axe'
+import { appStarted, expectStatus, join, useBrowserFixture } from './harness'
+
+const browsers = useBrowserFixture()
+
+/** Every WebSocket the page opens, by URL. */
+const socketsOf = (page: Page): string[] => {
+  const urls: string[] = []
+  page.on('websocket', socket => urls.push(socket.url()))
+  return urls
+}
+
+/** The header's line naming the relay the app is on. */
+const relayShown = (page: Page) => page.getByText(/^Relay: /)
+
+test('a link to another relay asks first; Stay keeps the current relay, Switch moves to the other', async () => {
+  const [current, other] = await Promise.all([browsers.relay(), browsers.relay()])
+  const link = `${current.url}/?relay=${encodeURIComponent(other.wsUrl)}`
+
+  const alice = await browsers.person()
+  const aliceSockets = socketsOf(alice.page)
+  await alice.page.goto(link)
+  const question = alice.page.getByRole('dialog', { name: 'Switch relay?' })
+  await question.waitFor()
+  // The question names both relays, and is the dialog's description (read out as it opens).
+  const described = await question.getAttribute('aria-describedby')
+  expect(await alice.page.locator(`[id="${described}"]`).innerText())
+    .toBe(`This link points Parley to relay ${other.wsUrl}. You are on ${current.wsUrl}. Switch?`)
+  expect(await axeViolations(alice.page)).toEqual([])
+  // NOTE: a deliberate wait: an absence has no event to wait for. Nothing connects while the
+  // question is open, to either relay.
+  await alice.page.waitForTimeout(500)
+  expect(aliceSockets).toEqual([])
+  expect(other.connectionCount()).toBe(0)
+
+  await question.getByRole('button', { name: 'Stay', exact: true }).click()
+  await question.waitFor({ state: 'hidden' })
+  await join(alice.page, 'Alice')
+  await expectStatus(alice.page, ['Connected'])
+  expect(await relayShown(alice.page).innerText()).toBe(`Relay: ${new URL(current.url).host}`)
+  expect(new URL(alice.page.url()).searchParams.has('relay')).toBe(false)
+  expect(aliceSockets.length).toBeGreaterThan(0)
+  expect(aliceSockets.filter(url => !url.startsWith(`${current.wsUrl}/`))).toEqual([])
+  // The link is gone from the address, so a reload asks nothing.
+  await alice.page.reload()
+  await expectStatus(alice.page, ['Connected'])
+  expect(await alice.page.getByRole('dialog').count()).toBe(0)
+
+  const bob = await browsers.person()
+  const bobSockets = socketsOf(bob.page)
+  await bob.page.goto(link)
+  await bob.page.getByRole('dialog', { name: 'Switch relay?' }).getByRole('button', { name: 'Switch', exact: true }).click()
+  expect(await appStarted(bob.page)).toBe('join form')
+  await join(bob.page, 'Bob')
+  await expectStatus(bob.page, ['Connected'])
+  expect(await relayShown(bob.page).innerText()).toBe(`Relay: ${new URL(other.url).host}`)
+  expect(new URL(bob.page.url()).searchParams.has('relay')).toBe(false)
+  expect(bobSockets.filter(url => !url.startsWith(`${other.wsUrl}/`))).toEqual([])
+  expect(other.connectionCount()).toBeGreaterThan(0)
+  expect(other.log.filter(line => line.includes('connection-refused'))).toEqual([])
+})
+
+test('a link whose relay is no address says so, and Stay (or Escape) keeps the current relay', async () => {
+  const relay = await browsers.relay()
+  const carol = await browsers.person()
+  await carol.page.goto(`${relay.url}/?relay=${encodeURIComponent('javascript:alert(1)')}`)
+  const notice = carol.page.getByRole('dialog', { name: 'Not a relay address' })
+  await notice.waitFor()
+  expect(await axeViolations(carol.page)).toEqual([])
+  await carol.page.keyboard.press('Escape')
+  await notice.waitFor({ state: 'hidden' })
+  await join(carol.page, 'Carol')
+  await expectStatus(carol.page, ['Connected'])
+  expect(new URL(carol.page.url()).searchParams.has('relay')).toBe(false)
+})
