@@ -11,7 +11,7 @@ import * as Y from 'yjs'
 import { toBase64Url } from '../../shared/ids'
 import { MessageType, MuxFrame, parseRoom } from '../../shared/protocol'
 import { encodeAwarenessMessage, encodeMessage, encodeMuxFrame, type AwarenessWireEntry } from '../../shared/wire'
-import { after, craft, deleting, mapEntry, run } from '../hand-updates'
+import { after, before, craft, deletedEntry, deleting, mapEntry, run } from '../hand-updates'
 
 // --- seeded randomness ---------------------------------------------------------------------
 
@@ -179,6 +179,37 @@ const forgeries: Record<string, (random: Random, world: HostileWorld, room: stri
   'group-as-victim': (random, world) => {
     const group_id = random.id()
     return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'groups', group_id, { ...world.group.record, group_id, created_by: world.victim }) })
+  },
+  /**
+   * A struct whose clocks overlap what the relay holds of a client: it declares the hostile
+   * user's own entry, but Yjs applies only the unknown tail, after that client's last item.
+   */
+  'overlapping-clocks': (random, world, room) => {
+    const doc = world.known(room)
+    const clients = doc ? [...doc.store.clients.keys()] : []
+    if (!doc || clients.length === 0) return null
+    const client = random.pick(clients)
+    const state = Y.getState(doc.store, client)
+    const from = Math.max(0, state - 1 - random.int(3))
+    const { root, key } = entryFor(random, room, world.self, world)
+    return craft(e => { uint(e, 1); run(e, 1, client, from); deletedEntry(e, root, key, state - from + 1) })
+  },
+  /** A value the hostile user may write, dead on arrival before someone else's entry, with a deletion of that entry. */
+  'write-and-delete': (random, world, room) => {
+    const root = rootOf(room)
+    const entry = someoneElsesEntry(world, random, room, root)
+    if (!entry) return null
+    const { value } = entryFor(random, room, world.self, world)
+    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); before(e, { client: entry.client, clock: entry.clock }, value) },
+      deleting(entry.client, [[entry.clock, entry.length]]))
+  },
+  /** An entry of the hostile user's own, written under someone else's client id at its next clock. */
+  'others-client-id': (random, world, room) => {
+    const entry = someoneElsesEntry(world, random, room, rootOf(room))
+    const doc = world.known(room)
+    if (!entry || !doc) return null
+    const { root, key, value } = entryFor(random, room, world.self, world)
+    return craft(e => { uint(e, 1); run(e, 1, entry.client, Y.getState(doc.store, entry.client)); mapEntry(e, root, key, value) })
   },
   'unknown-root': (random, world, room) => ownForgeries['unknown-root']!(random, world, room),
   'nested-type': (random, world, room) => ownForgeries['nested-type']!(random, world, room)
