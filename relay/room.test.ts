@@ -67,7 +67,8 @@ const loadRoom = async (store = new MemoryStore()): Promise<Room> => {
     maxMessageLength: 4000,
     maxPendingUpdates: 64,
     awarenessPerRoom: 8,
-    presenceTimeoutMs: 30_000
+    presenceTimeoutMs: 30_000,
+    maxBytesPerUserPerRoom: 1 << 20
   })
   rooms.push(room)
   return room

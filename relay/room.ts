@@ -13,6 +13,7 @@ import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { ClientOwners, RELAY_WRITER } from './trust/client-owners'
 import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS, judgeUpdate } from './trust/judge-update'
+import { RoomUsage } from './trust/storage-quota'
 import { TokenBucket } from './trust/token-bucket'
 import { TrialCopy } from './trust/trial-copy'
 
@@ -32,6 +33,8 @@ export interface RoomOptions {
   awarenessPerRoom: number
   /** A presence state not renewed within this is removed for everyone. */
   presenceTimeoutMs: number
+  /** The most one user may hold live in this room (bytes of JSON). */
+  maxBytesPerUserPerRoom: number
 }
 
 /**
@@ -84,6 +87,8 @@ export class Room {
   private trial: TrialCopy | null = null
   /** Who each Yjs client id of the room belongs to; loaded once, kept while the room rests. */
   private owners: ClientOwners | null = null
+  /** The bytes each user holds live here, worked out at the first write after waking (storage-quota.ts). */
+  private usage: RoomUsage | null = null
   private waking: Promise<void> | null = null
   private destroyed = false
   /** performance.now() of the last write or sync here: the registry puts rooms idle for long to rest. */
@@ -179,6 +184,7 @@ export class Room {
     this.current = null
     this.trial?.destroy()
     this.trial = null
+    this.usage = null
     this.answers.clear()
   }
 
@@ -256,15 +262,19 @@ export class Room {
   private receiveUpdate (peer: Peer, update: Uint8Array): void {
     const held = this.heldFor(peer)
     const owners = this.owners!
+    const ownerOf = (client: number) => owners.ownerOf(client)
+    const usage = this.usage ??= RoomUsage.of(this.doc, ownerOf)
     const verdict = judgeUpdate(update, {
       doc: this.doc,
       trial: this.trial ??= new TrialCopy(this.doc),
       room: this.ref,
       writer: peer.user_id,
-      ownerOf: client => owners.ownerOf(client),
+      ownerOf,
       refused: held.refused,
       newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
-      maxMessageLength: this.options.maxMessageLength
+      maxMessageLength: this.options.maxMessageLength,
+      bytesOf: user_id => usage.bytesOf(user_id),
+      maxBytesPerRoom: this.options.maxBytesPerUserPerRoom
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
     if (verdict === 'wait') {
@@ -287,6 +297,7 @@ export class Room {
     }
     if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
     owners.bind(verdict.apply.clients, peer.user_id)
+    usage.apply(verdict.apply.usage)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))

@@ -1,71 +1,20 @@
 // Hand-made encodings cannot smuggle an effect past the rules: what Yjs does with an update is what the relay judges.
 import { afterEach, describe, expect, it } from 'vitest'
-import type WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { createIdentity, type Identity } from '../shared/identity'
+import { createIdentity } from '../shared/identity'
 import type { Group, Message } from '../shared/model'
 import { randomId } from '../shared/ids'
 import { signMessage } from '../shared/message-signature'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, groupConversation } from '../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, groupConversation } from '../shared/protocol'
+import { encodeMuxFrame } from '../shared/wire'
 import type { Relay } from '../relay/server'
 import { Fixture, authenticatedSocket, contents, readMuxRefusal, sendConfirmed, waitFor } from './helpers'
+import { handSocket, relayDoc } from './hand-socket'
 import { after, before, craft, deletedEntry, deleting, mapEntry, run } from './hand-updates'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
-
-/** A raw mux socket of `identity` in `room`, sending hand-made updates and collecting the refusals it is told. */
-const handSocket = async (relay: Relay, identity: Identity, room: string) => {
-  const socket: WebSocket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
-  fixture.defer(() => socket.terminate())
-  const refusals: string[] = []
-  let synced = false
-  socket.on('message', (data: Buffer) => {
-    const { refusal } = readMuxRefusal(data)
-    if (refusal !== null) refusals.push(refusal)
-    else synced = true
-  })
-  await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, room))
-  await waitFor(`${room} to answer the join`, () => synced)
-  return {
-    refusals,
-    /** Sends one update and waits for the relay to refuse it, returning why. */
-    refused: async (update: Uint8Array): Promise<string> => {
-      const count = refusals.length
-      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
-        encoding.writeVarUint(encoder, 2)
-        encoding.writeVarUint8Array(encoder, update)
-      })))
-      await waitFor('the relay to refuse the update', () => refusals.length > count)
-      return refusals[count]!
-    },
-    /** Sends one update the relay should accept, and waits until its copy holds `holds`. */
-    accepted: async (update: Uint8Array, holds: () => Promise<boolean>): Promise<void> => {
-      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
-        encoding.writeVarUint(encoder, 2)
-        encoding.writeVarUint8Array(encoder, update)
-      })))
-      await waitFor('the relay to apply the update', holds)
-      expect(refusals).toEqual([])
-    }
-  }
-}
-
-/** The relay's copy of a room, as a document of its own. */
-const relayDoc = async (relay: Relay, room: string): Promise<Y.Doc> => {
-  const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
-  const loaded = await relay.registry.join(room, reader)
-  try {
-    const doc = new Y.Doc()
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
-    return doc
-  } finally {
-    relay.registry.leave(loaded, reader)
-  }
-}
 
 /** The item an entry's value lives in, in the relay's copy. */
 const itemOf = async (relay: Relay, room: string, root: string, key: string): Promise<Y.Item> => {
@@ -75,6 +24,24 @@ const itemOf = async (relay: Relay, room: string, root: string, key: string): Pr
 }
 
 const bytesOf = async (relay: Relay, room: string): Promise<Buffer> => Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))
+
+describe('Yjs client ids belong to people, after a restart too', () => {
+  it('keeps each id bound to its user in the store, so a restarted relay still refuses someone else under it', async () => {
+    const dataDir = await fixture.tempDir()
+    const first = await fixture.relay({ dataDir })
+    const [ada, bob, eve] = await Promise.all([createIdentity(), createIdentity(), createIdentity()])
+    const group = { group_id: randomId(), name: 'Team', user_ids: [ada.user_id, bob.user_id, eve.user_id], admin_ids: [ada.user_id], created_by: ada.user_id, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), deleted_at: null }
+    const adaHand = await handSocket(fixture, first, ada, DIRECTORY_ROOM)
+    await adaHand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 0); mapEntry(e, 'groups', group.group_id, group) }),
+      async () => (await groupIn(first, group.group_id)) !== undefined)
+    await first.close()
+    const second = await fixture.relay({ dataDir })
+    const hand = await handSocket(fixture, second, eve, DIRECTORY_ROOM)
+    const profile = { user_id: eve.user_id, name: 'Eve', public_key: eve.public_key, created_at: group.created_at, updated_at: group.created_at, deleted_at: null }
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 1); mapEntry(e, 'users', eve.user_id, profile) })))
+      .toBe('rejected-update:not-your-client-id')
+  })
+})
 
 /** A Yjs client id no honest client is likely to have, larger than any: Yjs orders concurrent items by client id. */
 const HIGH_CLIENT = 0xfffffff0
@@ -102,7 +69,7 @@ describe('effects hidden by the encoding', () => {
   it('a struct overlapping clocks the relay holds, applied by Yjs from its tail into a group entry, is judged there', async () => {
     const relay = await fixture.relay()
     const { ada, eve, group } = await team(relay)
-    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
     // Eve leaves the group honestly, under a client id of her choosing...
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
     const stored = await groupIn(relay, group.group_id)
@@ -129,7 +96,7 @@ describe('effects hidden by the encoding', () => {
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
     const stored = await groupIn(relay, group.group_id)
     const leaving = { ...stored, user_ids: stored.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() }
-    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
     // A leave (which she may write) placed before the current value, so Yjs deletes it on arrival,
     // and a delete set removing the current value: together, the group is gone.
     const deadLeave = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT - 1, 0); before(e, current.id, leaving) },
@@ -145,7 +112,7 @@ describe('effects hidden by the encoding', () => {
     const room = conversationRoom(groupConversation(group.group_id))
     const current = await itemOf(relay, room, 'buckets', '0')
     const before_ = await bytesOf(relay, room)
-    const hand = await handSocket(relay, eve, room)
+    const hand = await handSocket(fixture, relay, eve, room)
     const refresh = { created_at: new Date().toISOString() }
     expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT - 2, 0); before(e, current.id, refresh) },
       deleting(current.id.client, [[current.id.clock, 1]])))).toBe('rejected-update:not-yours')
@@ -157,11 +124,11 @@ describe('nothing comes back from deletion', () => {
   it('a group an admin took out of the directory cannot be created again by someone else, who would be its admin', async () => {
     const relay = await fixture.relay()
     const { adaIdentity, eve, group } = await team(relay)
-    const adaHand = await handSocket(relay, adaIdentity, DIRECTORY_ROOM)
+    const adaHand = await handSocket(fixture, relay, adaIdentity, DIRECTORY_ROOM)
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
     await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
       async () => (await groupIn(relay, group.group_id)) === undefined)
-    const hand = await handSocket(relay, eve, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
     const now = new Date().toISOString()
     const taken: Group = { ...group, name: 'Mine now', user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id, created_at: now, updated_at: now }
     expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); mapEntry(e, 'groups', group.group_id, taken) })))
@@ -183,13 +150,13 @@ describe('nothing comes back from deletion', () => {
     const room = bucketRoom(groupConversation(group.group_id), 0)
     const [plan] = [...(await relayDoc(relay, room)).getMap('messages').values()] as Message[]
     const current = await itemOf(relay, room, 'messages', plan!.message_id)
-    const adaHand = await handSocket(relay, adaIdentity, room)
+    const adaHand = await handSocket(fixture, relay, adaIdentity, room)
     await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
       async () => !(await relayDoc(relay, room)).getMap('messages').has(plan!.message_id))
     const now = new Date().toISOString()
     const fields = { ...plan!, sender_id: eve.user_id, content: 'mine now', created_at: now, updated_at: now }
     const reused = { ...fields, signature: await signMessage(eve, fields) }
-    const hand = await handSocket(relay, eve, room)
+    const hand = await handSocket(fixture, relay, eve, room)
     expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); mapEntry(e, 'messages', plan!.message_id, reused) })))
       .toBe('rejected-update:deleted-for-good')
   })
@@ -213,7 +180,7 @@ describe('Yjs client ids belong to people', () => {
       content: 'first at that clock', created_at: now, updated_at: now, deleted_at: null
     }
     const own = { ...fields, signature: await signMessage(eve, fields) }
-    const hand = await handSocket(relay, eve, room)
+    const hand = await handSocket(fixture, relay, eve, room)
     expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, adaClient, state); mapEntry(e, 'messages', own.message_id, own) })))
       .toBe('rejected-update:not-your-client-id')
     ada.setOnline(true)

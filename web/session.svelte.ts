@@ -32,7 +32,10 @@ export const describeError = (error: unknown): string =>
 export const describeRejection = (reason: string | null): string => {
   const why = reason === 'not-an-admin'
     ? 'only the group\'s admins may make that change'
-    : reason === 'not-yours' ? 'it was not yours to change' : `the relay said "${reason ?? 'refused'}"`
+    : reason === 'not-yours' ? 'it was not yours to change'
+      : reason === 'deleted-for-good' ? 'it was deleted, and deleted things stay deleted'
+        : reason === 'over-quota' ? 'you have stored as much as this relay allows in that place'
+          : `the relay said "${reason ?? 'refused'}"`
   return `The relay refused your change (${why}); others do not see it.`
 }
 

@@ -1,8 +1,9 @@
 // One verdict per incoming update: what it would cost Yjs, then what it does (tried on a copy of the room), and whether every change is the writer's to make.
 import * as Y from 'yjs'
-import type { RoomRef } from '../../shared/protocol'
+import { BUCKET_CAPACITY, type RoomRef } from '../../shared/protocol'
 import { inferOwner } from './client-owners'
 import type { Effect, EffectFailure, TrialCopy } from './trial-copy'
+import { usageDeltas } from './storage-quota'
 import { checkUpdateCost, type UpdateCostReason } from './update-cost'
 import { judgeChange, type WriteRefusal } from './write-rules'
 
@@ -13,6 +14,8 @@ export type UpdateRefusal =
   | 'depends-on-refused-update'
   | 'too-many-client-ids'
   | 'not-your-client-id'
+  | 'over-quota'
+  | 'bucket-full'
 
 /**
  * New Yjs client ids one user may bring into a room at once, and how often one more is allowed
@@ -26,6 +29,13 @@ export const MAX_NEW_CLIENTS_PER_USER = 16
 export const NEW_CLIENT_REFILL_MS = 60_000
 
 /**
+ * Message ids a bucket may hold, deleted ones included. NOTE: clients start a new bucket at
+ * BUCKET_CAPACITY; twice that leaves room for those writing at the same time, and bounds what
+ * every member downloads with a bucket, whoever fills it.
+ */
+export const MAX_BUCKET_ENTRIES = 2 * BUCKET_CAPACITY
+
+/**
  * apply: the trial copy holds the update, and the room applies it too (binding `clients` to the
  * writer: the ids it wrote under that nobody owned; `newClients` of them are new to the room).
  * 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are no update
@@ -33,7 +43,7 @@ export const NEW_CLIENT_REFILL_MS = 60_000
  * trial copy holds nothing of the update.
  */
 export type UpdateVerdict =
-  | { apply: { newClients: number; clients: number[] } }
+  | { apply: { newClients: number; clients: number[]; usage: Map<string, number> } }
   | 'wait'
   | 'unreadable'
   | { refused: UpdateRefusal }
@@ -53,6 +63,10 @@ export interface UpdateJudgement {
   /** How many new Yjs client ids this writer may still bring into the room now. */
   newClientsAllowed: number
   maxMessageLength: number
+  /** The bytes each user holds live in the room now (storage-quota.ts). */
+  bytesOf: (user_id: string) => number
+  /** The most a user may hold live in one room. */
+  maxBytesPerRoom: number
 }
 
 export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): UpdateVerdict => {
@@ -90,5 +104,15 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict 
     const refusal = judgeChange(change, judgement)
     if (refusal !== null) return { refused: refusal }
   }
-  return { apply: { newClients, clients: unbound } }
+  if (room.kind === 'bucket') {
+    const added = effect.changes.filter(change => change.root === 'messages' && change.before === undefined && !change.tombstone && change.after !== undefined).length
+    const held = doc.share.get('messages')?._map.size ?? 0
+    if (added > 0 && held + added > MAX_BUCKET_ENTRIES) return { refused: 'bucket-full' }
+  }
+  // The ids this update writes under are the writer's from now on (bound once it is applied).
+  const writtenUnder = new Set(effect.clients.map(({ client }) => client))
+  const usage = usageDeltas(effect.changes, client => ownerOf(client) ?? (writtenUnder.has(client) ? writer : undefined))
+  const growth = usage.get(writer) ?? 0
+  if (growth > 0 && judgement.bytesOf(writer) + growth > judgement.maxBytesPerRoom) return { refused: 'over-quota' }
+  return { apply: { newClients, clients: unbound, usage } }
 }

@@ -21,6 +21,8 @@ export interface RelayLimits {
   maxPendingUpdates: number
   /** A presence state not renewed within this is removed for everyone (y-protocols' 30 s outdatedTimeout). */
   presenceTimeoutMs: number
+  /** Bytes (of JSON) one user may hold live in one room; writes past it are refused (over-quota). */
+  maxBytesPerUserPerRoom: number
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -33,7 +35,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
   maxPendingUpdates: 64,
-  presenceTimeoutMs: 30_000
+  presenceTimeoutMs: 30_000,
+  // NOTE: a full bucket of one person's longest messages is about 10 MB; an admin's groups
+  // at most 50 KB each. Room for both, while no one fills a room everyone downloads.
+  maxBytesPerUserPerRoom: 16 * 1024 * 1024
 }
 
 /** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
@@ -48,5 +53,6 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
   maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 },
   // NOTE: clients renew every 15 s; a timeout below that removes people who are online.
-  presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 }
+  presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 },
+  maxBytesPerUserPerRoom: { flag: 'quota-bytes-per-room', env: 'PARLEY_QUOTA_BYTES_PER_ROOM', min: 1024, max: 1024 * 1024 * 1024 }
 }

@@ -24,6 +24,11 @@ export interface EntryChange {
   after: unknown
   /** Whether the update removed its value (before it had one, after it has none). */
   removed: boolean
+  /** Whether the value now live is another than before (written, or removed). */
+  replaced: boolean
+  /** The Yjs client ids of the items holding the value before and after (null: no value). */
+  beforeClient: number | null
+  afterClient: number | null
   /** Every value the update wrote under the key, including values dead on arrival or overwritten within it. */
   written: unknown[]
   /** Whether the update put items under the key that came already deleted (they hold no value). */
@@ -156,8 +161,11 @@ export class TrialCopy {
       for (const key of keys) {
         if (key === null) return { ok: false, reason: 'not-a-map-entry' }
         const beforeItem = beforeEntries?.get(key)
+        const afterItem = afterEntries?.get(key)
         const before = valueOf(beforeItem)
-        const after = valueOf(afterEntries?.get(key))
+        const after = valueOf(afterItem)
+        const beforeClient = before === undefined ? null : beforeItem!.id.client
+        const afterClient = after === undefined ? null : afterItem!.id.client
         changes.push({
           root,
           key,
@@ -165,6 +173,11 @@ export class TrialCopy {
           tombstone: beforeItem !== undefined && beforeItem.deleted,
           after,
           removed: before !== undefined && after === undefined,
+          replaced: before !== undefined || after !== undefined
+            ? !(beforeItem !== undefined && afterItem !== undefined && Y.compareIDs(beforeItem.id, afterItem.id) && beforeItem.deleted === afterItem.deleted)
+            : false,
+          beforeClient,
+          afterClient,
           written: written.get(`${root}\u0000${key}`) ?? [],
           wroteDeleted: wroteDeleted.has(`${root}\u0000${key}`)
         })

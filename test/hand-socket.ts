@@ -1,0 +1,63 @@
+// A hand-held client for attack tests: a raw mux socket sending hand-made updates, and the relay's own copy of a room.
+import * as encoding from 'lib0/encoding'
+import type WebSocket from 'ws'
+import * as Y from 'yjs'
+import type { Identity } from '../shared/identity'
+import { MUX_PATH, MessageType, MuxFrame } from '../shared/protocol'
+import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import type { Relay } from '../relay/server'
+import { expect } from 'vitest'
+import { authenticatedSocket, readMuxRefusal, waitFor, type Fixture } from './helpers'
+
+/** A raw mux socket of `identity` in `room`, sending hand-made updates and collecting the refusals it is told. */
+export const handSocket = async (fixture: Fixture, relay: Relay, identity: Identity, room: string) => {
+  const socket: WebSocket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
+  fixture.defer(() => socket.terminate())
+  const refusals: string[] = []
+  let synced = false
+  socket.on('message', (data: Buffer) => {
+    const { refusal } = readMuxRefusal(data)
+    if (refusal !== null) refusals.push(refusal)
+    else synced = true
+  })
+  await new Promise(resolve => socket.once('open', resolve))
+  socket.send(encodeMuxFrame(MuxFrame.join, room))
+  await waitFor(`${room} to answer the join`, () => synced)
+  return {
+    refusals,
+    /** Sends one update and waits for the relay to refuse it, returning why. */
+    refused: async (update: Uint8Array): Promise<string> => {
+      const count = refusals.length
+      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+        encoding.writeVarUint(encoder, 2)
+        encoding.writeVarUint8Array(encoder, update)
+      })))
+      await waitFor('the relay to refuse the update', () => refusals.length > count)
+      return refusals[count]!
+    },
+    /** Sends one update the relay should accept, and waits until its copy holds `holds`. */
+    accepted: async (update: Uint8Array, holds: () => Promise<boolean>): Promise<void> => {
+      const count = refusals.length
+      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+        encoding.writeVarUint(encoder, 2)
+        encoding.writeVarUint8Array(encoder, update)
+      })))
+      await waitFor('the relay to apply the update', holds)
+      expect(refusals.slice(count)).toEqual([])
+    }
+  }
+}
+
+/** The relay's copy of a room, as a document of its own. */
+export const relayDoc = async (relay: Relay, room: string): Promise<Y.Doc> => {
+  const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
+  const loaded = await relay.registry.join(room, reader)
+  try {
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
+    return doc
+  } finally {
+    relay.registry.leave(loaded, reader)
+  }
+}
+
