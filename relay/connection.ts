@@ -8,8 +8,9 @@ import type { Logger } from './log'
 import { RoomMembership, type Carrier } from './membership'
 import type { RoomRegistry } from './rooms'
 import type { AccessGate } from './trust/access-gate'
+import type { CpuBudgets, UserCpu, WaitReason } from './trust/cpu-budgets'
+import { FrameGate } from './trust/frame-gate'
 import type { RelayLimits } from './trust/limits'
-import { TokenBucket } from './trust/token-bucket'
 import { MAX_PREFRAMED_BYTES, framedOnce } from './websocket-frame'
 import type { AuthenticatedUser } from './trust/authenticate'
 
@@ -19,27 +20,25 @@ export interface ConnectionContext {
   limits: RelayLimits
   /** Rooms each user is in now, over all their connections. */
   roomsPerUser: Map<string, number>
+  /** CPU time: each user's budget and the relay's. */
+  cpu: CpuBudgets
   log: Logger
   /** Every open connection, so shutdown and storage failures can reach them. */
   connections: Set<Connection>
 }
 
-/** A socket and the rooms it is in. */
-/**
- * Time Yjs spent on one connection past which it is closed rather than slowed down: about one
- * CPU-heavy update, which would stall every other client of the relay meanwhile.
- */
-const MAX_CPU_DEBT_MS = 1000
+/** Bytes a connection may hold while paused, beyond its largest frame (ws hands over what it has read already). */
+const HELD_BYTES_BEYOND_A_FRAME = 1024 * 1024
 
+/** A socket and the rooms it is in. */
 export abstract class Connection {
   private closed = false
   /** Whether this connection's trouble has been logged: once is enough. */
   private logged = false
-  private readonly messageBudget: TokenBucket
-  private readonly cpuBudget: TokenBucket
-  private resumeTimer: ReturnType<typeof setTimeout> | null = null
-  /** Whether this connection has been slowed down before (logged once). */
+  /** Whether this connection has been slowed down for its message rate before (logged once). */
   private throttled = false
+  private readonly cpu: UserCpu
+  private readonly gate: FrameGate
 
   constructor (
     protected readonly socket: WebSocket,
@@ -51,22 +50,29 @@ export abstract class Connection {
     protected readonly context: ConnectionContext
   ) {
     context.connections.add(this)
-    const { messagesPerSecond, cpuMsPerSecond } = context.limits
-    this.messageBudget = new TokenBucket(messagesPerSecond, 4 * messagesPerSecond)
-    this.cpuBudget = new TokenBucket(cpuMsPerSecond, 4 * cpuMsPerSecond)
+    const { limits } = context
+    this.cpu = context.cpu.open(user.user_id)
+    this.gate = new FrameGate({
+      socket,
+      cpu: this.cpu,
+      messagesPerSecond: limits.messagesPerSecond,
+      maxHeldBytes: limits.maxFrameBytes + HELD_BYTES_BEYOND_A_FRAME,
+      handle: frame => { if (!this.closed) this.receive(frame) },
+      fail: (code, reason) => this.fail(code, reason),
+      throttled: (reason, waitMs) => this.noteThrottled(reason, waitMs)
+    })
     // NOTE: without an 'error' listener, ws rethrows socket errors (a frame with reserved bits
     // set, an oversized frame) as uncaught exceptions: that is how one frame kills the stock server.
     socket.on('error', error => this.logOnce('socket-error', error.message))
     socket.on('message', (data, isBinary) => {
       if (this.closed) return
       if (!isBinary) return this.fail(CloseCode.unsupportedData, 'binary frames only')
-      const started = performance.now()
-      this.receive(toUint8Array(data))
-      this.charge(started)
+      this.gate.receive(toUint8Array(data))
     })
     socket.on('close', () => {
       this.closed = true
-      if (this.resumeTimer) clearTimeout(this.resumeTimer)
+      this.gate.close()
+      context.cpu.close(user.user_id)
       context.connections.delete(this)
       this.endMemberships()
     })
@@ -79,26 +85,18 @@ export abstract class Connection {
   protected abstract receive (frame: Uint8Array): void
   protected abstract endMemberships (): void
 
-  /**
-   * Charges one message and the time spent on it. Over budget, the connection is paused (its
-   * frames wait in the kernel, not in the relay) until the budget has refilled; a connection
-   * that cost far too much at once is closed.
-   */
-  private charge (started: number): void {
-    const now = performance.now()
-    this.messageBudget.take(1, now)
-    if (this.cpuBudget.take(now - started, now) < -MAX_CPU_DEBT_MS) return this.fail(CloseCode.rateLimited, 'too-costly')
-    const wait = Math.max(this.messageBudget.waitMs(now), this.cpuBudget.waitMs(now))
-    if (wait === 0 || this.resumeTimer || this.closed) return
-    if (!this.throttled) {
+  /** Logs the first slowing down of this connection (message rate) or of its user (CPU). */
+  private noteThrottled (reason: WaitReason | 'message-rate', waitMs: number): void {
+    const fields = { user: this.user.user_id, address: this.address, reason, waitMs }
+    if (reason === 'message-rate') {
+      if (this.throttled) return
       this.throttled = true
-      this.context.log.info('connection-throttled', { user: this.user.user_id, address: this.address, waitMs: wait })
+      this.context.log.info('connection-throttled', fields)
+    } else {
+      if (this.cpu.logged) return
+      this.cpu.logged = true
+      this.context.log.info('user-throttled', fields)
     }
-    this.socket.pause()
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = null
-      if (!this.closed) this.socket.resume()
-    }, wait)
   }
 
   protected sendFrame (frame: Uint8Array): void {

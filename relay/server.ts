@@ -15,6 +15,7 @@ import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { AccessGate } from './trust/access-gate'
 import { Authenticator, type AccessMode } from './trust/authenticate'
+import { CpuBudgets } from './trust/cpu-budgets'
 import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
@@ -72,6 +73,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
   const connectionsByAddress = new Map<string, number>()
+  const cpu = new CpuBudgets(limits)
   const directory = new DirectoryView()
   prepareCompaction()
   const registry = new RoomRegistry({
@@ -176,7 +178,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           websocket.close(CloseCode.unauthorized, authentication.reason)
           return
         }
-        const context = { registry, access, limits, roomsPerUser, log, connections }
+        const context = { registry, access, limits, roomsPerUser, cpu, log, connections }
         if ('mux' in target) new MuxConnection(websocket, socket, address, authentication.user, context)
         else new RoomConnection(websocket, socket, target.room, address, authentication.user, context)
       })
@@ -196,6 +198,9 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
+  const watchdog = setInterval(() => cpu.sweep(), 5000)
+  watchdog.unref()
+
   let closing: Promise<void> | null = null
   return {
     url: `http://${host}:${address.port}`,
@@ -206,6 +211,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     connectionCount: () => connections.size,
     close: () => {
       closing ??= (async () => {
+        clearInterval(watchdog)
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
         for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()

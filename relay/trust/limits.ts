@@ -7,8 +7,10 @@ export interface RelayLimits {
   maxMessageLength: number
   /** Sustained sync and awareness messages per second per connection (bursts of 4× pass). */
   messagesPerSecond: number
-  /** Time Yjs may spend on one connection's updates per second, sustained (bursts of 4× pass). */
+  /** Time the relay may spend on one user's frames per second, over all their connections, sustained (bursts of 4× pass). */
   cpuMsPerSecond: number
+  /** Time the relay spends on all users' frames per second while busy, shared equally among those using it (cpu-budgets.ts). */
+  relayCpuMsPerSecond: number
   /** Open connections from one IP address. */
   connectionsPerAddress: number
   /** Rooms one user may be in at once, over all their connections. */
@@ -28,6 +30,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxMessageLength: 4000,
   messagesPerSecond: 200,
   cpuMsPerSecond: 100,
+  // NOTE: half of the one core the relay's event loop runs on: the other half stays for what no
+  // user's frame pays for (broadcasts, storage, handshakes), so honest round trips stay short.
+  relayCpuMsPerSecond: 500,
   connectionsPerAddress: 256,
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
@@ -42,6 +47,7 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   maxMessageLength: { flag: 'max-message-length', env: 'PARLEY_MAX_MESSAGE_LENGTH', min: 1, max: 4000 },
   messagesPerSecond: { flag: 'messages-per-second', env: 'PARLEY_MESSAGES_PER_SECOND', min: 1, max: 1_000_000 },
   cpuMsPerSecond: { flag: 'cpu-ms-per-second', env: 'PARLEY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
+  relayCpuMsPerSecond: { flag: 'relay-cpu-ms-per-second', env: 'PARLEY_RELAY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
   connectionsPerAddress: { flag: 'connections-per-address', env: 'PARLEY_CONNECTIONS_PER_ADDRESS', min: 1, max: 1_000_000 },
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
