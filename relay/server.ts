@@ -15,6 +15,7 @@ import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { AccessGate } from './trust/access-gate'
 import { Authenticator, type AccessMode } from './trust/authenticate'
+import { ConnectionCounts } from './trust/connection-counts'
 import { CpuBudgets } from './trust/cpu-budgets'
 import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
@@ -72,7 +73,8 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
-  const connectionsByAddress = new Map<string, number>()
+  const connectionsByAddress = new ConnectionCounts(limits.connectionsPerAddress)
+  const connectionsByUser = new ConnectionCounts(limits.connectionsPerUser)
   const cpu = new CpuBudgets(limits)
   const directory = new DirectoryView()
   prepareCompaction()
@@ -156,20 +158,24 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     }
     const address = request.socket.remoteAddress ?? 'unknown'
     // Counted from the upgrade on, so that a flood of slow handshakes counts too.
-    const fromAddress = connectionsByAddress.get(address) ?? 0
-    if (fromAddress >= limits.connectionsPerAddress) {
+    if (!connectionsByAddress.add(address)) {
       log.warn('connection-refused', { address, reason: 'too-many-connections' })
       refuseUpgrade(socket, 429, 'too many connections from this address')
       return
     }
-    connectionsByAddress.set(address, fromAddress + 1)
-    socket.once('close', () => {
-      const left = (connectionsByAddress.get(address) ?? 1) - 1
-      if (left > 0) connectionsByAddress.set(address, left)
-      else connectionsByAddress.delete(address)
-    })
+    socket.once('close', () => connectionsByAddress.remove(address))
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
+      // Counted once the user is known, before the handshake: refused like too many from one address.
+      if (authentication.ok) {
+        const { user_id } = authentication.user
+        if (!connectionsByUser.add(user_id)) {
+          log.warn('connection-refused', { address, user: user_id, reason: 'too-many-connections-for-user' })
+          refuseUpgrade(socket, 429, 'too many connections for this user')
+          return
+        }
+        socket.once('close', () => connectionsByUser.remove(user_id))
+      }
       sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
         if (!authentication.ok) {
           // NOTE: refused after the handshake rather than with an HTTP status, because a browser

@@ -152,6 +152,26 @@ describe('limits', () => {
     expect(CloseCode.tooSlow).toBe(4508)
   })
 
+  it('refuses connections beyond the cap per user with HTTP 429, before the handshake, and counts those closed', async () => {
+    const relay = await fixture.relay({ limits: { connectionsPerUser: 3 } })
+    const [ada, bob] = await Promise.all([createIdentity(), createIdentity()])
+    const sockets: WebSocket[] = []
+    for (let i = 0; i < 3; i++) sockets.push(await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada)))
+    await expect(opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))).rejects.toThrow('HTTP 429')
+    expect(linesOf(relay, 'too-many-connections-for-user', ada.user_id)).toHaveLength(1)
+    // Someone else is not counted with her, and a connection closed makes room for another.
+    await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, bob))
+    const closed = new Promise(resolve => sockets[0]!.once('close', resolve))
+    sockets[0]!.close()
+    await closed
+    await waitFor('her slot freed', async () => {
+      try {
+        await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))
+        return true
+      } catch { return false }
+    })
+  })
+
   it('holds all of one user\'s connections to one CPU budget: 13 sockets get through what one would, and honest messages still arrive', async () => {
     // 10 ms of work a second for each user, bursts of 40 ms.
     const relay = await fixture.relay({ limits: { cpuMsPerSecond: 10 } })

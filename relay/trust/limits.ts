@@ -13,6 +13,8 @@ export interface RelayLimits {
   relayCpuMsPerSecond: number
   /** Open connections from one IP address. */
   connectionsPerAddress: number
+  /** Open connections of one user, whatever their addresses. */
+  connectionsPerUser: number
   /** Rooms one user may be in at once, over all their connections. */
   roomsPerUser: number
   /** Awareness client ids one connection may publish per room. */
@@ -34,6 +36,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   // user's frame pays for (broadcasts, storage, handshakes), so honest round trips stay short.
   relayCpuMsPerSecond: 500,
   connectionsPerAddress: 256,
+  // NOTE: the app holds one (mux) socket per tab; the upstream provider one per room it has
+  // open, which for a person reading a few dozen conversations is well under this.
+  connectionsPerUser: 128,
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -49,6 +54,7 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   cpuMsPerSecond: { flag: 'cpu-ms-per-second', env: 'PARLEY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
   relayCpuMsPerSecond: { flag: 'relay-cpu-ms-per-second', env: 'PARLEY_RELAY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
   connectionsPerAddress: { flag: 'connections-per-address', env: 'PARLEY_CONNECTIONS_PER_ADDRESS', min: 1, max: 1_000_000 },
+  connectionsPerUser: { flag: 'connections-per-user', env: 'PARLEY_CONNECTIONS_PER_USER', min: 1, max: 1_000_000 },
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
