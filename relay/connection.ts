@@ -11,7 +11,8 @@ import type { AccessGate } from './trust/access-gate'
 import type { CpuBudgets, UserCpu, WaitReason } from './trust/cpu-budgets'
 import { FrameGate } from './trust/frame-gate'
 import type { RelayLimits } from './trust/limits'
-import { MAX_PREFRAMED_BYTES, framedOnce } from './websocket-frame'
+import { SocketWatch } from './trust/socket-watch'
+import { MAX_PREFRAMED_BYTES, frameHeaderBytes, framedOnce } from './websocket-frame'
 import type { AuthenticatedUser } from './trust/authenticate'
 
 export interface ConnectionContext {
@@ -39,6 +40,7 @@ export abstract class Connection {
   private throttled = false
   private readonly cpu: UserCpu
   private readonly gate: FrameGate
+  private readonly watch: SocketWatch
 
   constructor (
     protected readonly socket: WebSocket,
@@ -52,6 +54,7 @@ export abstract class Connection {
     context.connections.add(this)
     const { limits } = context
     this.cpu = context.cpu.open(user.user_id)
+    this.watch = new SocketWatch(limits)
     this.gate = new FrameGate({
       socket,
       cpu: this.cpu,
@@ -66,9 +69,12 @@ export abstract class Connection {
     socket.on('error', error => this.logOnce('socket-error', error.message))
     socket.on('message', (data, isBinary) => {
       if (this.closed) return
+      this.watch.heard()
       if (!isBinary) return this.fail(CloseCode.unsupportedData, 'binary frames only')
       this.gate.receive(toUint8Array(data))
     })
+    socket.on('pong', () => this.watch.heard())
+    socket.on('ping', () => this.watch.heard())
     socket.on('close', () => {
       this.closed = true
       this.gate.close()
@@ -99,17 +105,51 @@ export abstract class Connection {
     }
   }
 
+  /**
+   * Bytes queued for the client and not yet handed to the kernel. NOTE: ws's bufferedAmount
+   * counts the TCP stream's own buffer (where frames framed here are written directly) and what
+   * ws holds back; the stream's is counted on its own too, in case ws ever stops including it.
+   */
+  unsentBytes (): number {
+    return Math.max(this.socket.bufferedAmount, this.stream.writableLength)
+  }
+
+  /** Pings it when quiet, or drops it when it no longer keeps up or answers; the relay's timer calls this. */
+  checkSocket (now = performance.now()): void {
+    if (this.closed) return
+    switch (this.watch.check(this.unsentBytes(), now, this.gate.paused)) {
+      case 'too-slow': return this.drop('too slow to keep up')
+      case 'send-timeout': return this.drop('send-timeout')
+      case 'silent':
+        // Nothing can reach a peer that is gone, not even a close frame.
+        this.logOnce('connection-silent', 'no answer to ping')
+        return this.terminate()
+      case 'ping':
+        if (this.socket.readyState !== WebSocket.OPEN) return
+        this.socket.ping()
+        this.watch.sent(frameHeaderBytes(0))
+    }
+  }
+
   protected sendFrame (frame: Uint8Array): void {
     if (this.socket.readyState !== WebSocket.OPEN) return
     // A reader that cannot keep up would make the relay hold ever more for it.
-    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
-      this.fail(CloseCode.tooSlow, 'too slow to keep up')
-      this.terminate()
-      return
-    }
+    if (this.unsentBytes() > this.context.limits.maxBufferedBytes) return this.drop('too slow to keep up')
     // NOTE: both ways write synchronously to the same stream, so frames keep their order.
-    if (frame.byteLength <= MAX_PREFRAMED_BYTES) this.stream.write(framedOnce(frame))
-    else this.socket.send(frame)
+    if (frame.byteLength <= MAX_PREFRAMED_BYTES) {
+      const framed = framedOnce(frame)
+      this.stream.write(framed)
+      this.watch.sent(framed.byteLength)
+    } else {
+      this.socket.send(frame)
+      this.watch.sent(frameHeaderBytes(frame.byteLength) + frame.byteLength)
+    }
+  }
+
+  /** Drops a reader that does not keep up: told why if the close frame gets through, gone either way. */
+  private drop (reason: string): void {
+    this.fail(CloseCode.tooSlow, reason)
+    this.terminate()
   }
 
   /** Counts a room joined (false, and nothing counted, when the user is in as many as allowed). */

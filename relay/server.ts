@@ -47,6 +47,8 @@ export interface Relay {
   readonly registry: RoomRegistry
   readonly health: StorageHealth
   connectionCount(): number
+  /** Bytes queued for clients that the kernel has not taken yet, over every connection. */
+  unsentBytes(): number
   /** Stops accepting, closes every socket, writes every room out, closes the store. */
   close(): Promise<void>
 }
@@ -204,7 +206,14 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
-  const watchdog = setInterval(() => cpu.sweep(), 5000)
+  // NOTE: one timer for every connection, often enough to act within a quarter of the shortest
+  // limit, and at least every 5 s: what it costs grows with connections, not with traffic.
+  const watchEveryMs = Math.min(5000, Math.max(25, Math.min(limits.sendTimeoutMs, limits.pingIntervalMs, limits.pingTimeoutMs) / 4))
+  const watchdog = setInterval(() => {
+    const now = performance.now()
+    for (const connection of connections) connection.checkSocket(now)
+    cpu.sweep(now)
+  }, watchEveryMs)
   watchdog.unref()
 
   let closing: Promise<void> | null = null
@@ -215,6 +224,11 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     registry,
     health,
     connectionCount: () => connections.size,
+    unsentBytes: () => {
+      let bytes = 0
+      for (const connection of connections) bytes += connection.unsentBytes()
+      return bytes
+    },
     close: () => {
       closing ??= (async () => {
         clearInterval(watchdog)

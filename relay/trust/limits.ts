@@ -21,6 +21,12 @@ export interface RelayLimits {
   awarenessPerRoom: number
   /** A reader whose unsent data passes this is dropped (it can reconnect and catch up). */
   maxBufferedBytes: number
+  /** A reader whose unsent data has not left within this is dropped likewise. */
+  sendTimeoutMs: number
+  /** A connection quiet this long is pinged. */
+  pingIntervalMs: number
+  /** A connection pinged and still quiet this long after is taken for gone and dropped. */
+  pingTimeoutMs: number
   /** Updates held per membership while their dependencies have not arrived. */
   maxPendingUpdates: number
   /** A presence state not renewed within this is removed for everyone (y-protocols' 30 s outdatedTimeout). */
@@ -42,6 +48,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
+  sendTimeoutMs: 30_000,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 30_000,
   maxPendingUpdates: 64,
   presenceTimeoutMs: 30_000
 }
@@ -58,6 +67,9 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
+  sendTimeoutMs: { flag: 'send-timeout-ms', env: 'PARLEY_SEND_TIMEOUT_MS', min: 100, max: 3600 * 1000 },
+  pingIntervalMs: { flag: 'ping-interval-ms', env: 'PARLEY_PING_INTERVAL_MS', min: 100, max: 3600 * 1000 },
+  pingTimeoutMs: { flag: 'ping-timeout-ms', env: 'PARLEY_PING_TIMEOUT_MS', min: 100, max: 3600 * 1000 },
   maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 },
   // NOTE: clients renew every 15 s; a timeout below that removes people who are online.
   presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 }
