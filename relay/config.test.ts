@@ -1,6 +1,6 @@
 // Relay configuration: defaults, environment, flags over environment, and clear errors.
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from './config'
+import { USAGE, parseConfig } from './config'
 import { DEFAULT_LIMITS } from './trust/limits'
 
 describe('parseConfig', () => {
@@ -31,6 +31,16 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ limits: { ...DEFAULT_LIMITS, connectionsPerAddress: 5000, messagesPerSecond: 10, maxFrameBytes: 65536 } })
     expect(() => parseConfig(['--awareness-per-room', '0'], {})).toThrow(/awareness per room must be an integer from 1 to 64/)
     expect(() => parseConfig([], { PARLEY_INVITE_SECRET: 'short' })).toThrow(/PARLEY_INVITE_SECRET/)
+  })
+
+  it('reads the budgets per user and for the relay, the connections per user, and the socket timeouts, and lists them in --help', () => {
+    const config = parseConfig(['--relay-cpu-ms-per-second', '300', '--connections-per-user', '16', '--ping-interval-ms', '10000'],
+      { PARLEY_SEND_TIMEOUT_MS: '5000', PARLEY_PING_TIMEOUT_MS: '2000' })
+    expect(config).toMatchObject({ limits: { relayCpuMsPerSecond: 300, connectionsPerUser: 16, sendTimeoutMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 2000 } })
+    expect(() => parseConfig(['--send-timeout-ms', '10'], {})).toThrow(/send timeout ms must be an integer from 100/)
+    for (const flag of ['--relay-cpu-ms-per-second', '--connections-per-user', '--send-timeout-ms', '--ping-interval-ms', '--ping-timeout-ms']) {
+      expect(USAGE).toContain(flag)
+    }
   })
 
   it('says what is wrong with a bad value or an unknown flag', () => {
