@@ -170,7 +170,7 @@ export abstract class Connection {
     this.socket.close(code, reason)
   }
 
-  /** Drops the socket without waiting for the close handshake (shutdown). */
+  /** Drops the socket without waiting for the close handshake (shutdown, a reader that does not keep up, a silent peer). */
   terminate (): void {
     this.closed = true
     this.socket.terminate()
