@@ -33,6 +33,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig([], { PARLEY_INVITE_SECRET: 'short' })).toThrow(/PARLEY_INVITE_SECRET/)
   })
 
+  it('reads the budgets per user and for the relay, the connections per user, and the socket timeouts, and lists them in --help', () => {
+    const config = parseConfig(['--relay-cpu-ms-per-second', '300', '--connections-per-user', '16', '--ping-interval-ms', '10000'],
+      { PARLEY_SEND_TIMEOUT_MS: '5000', PARLEY_PING_TIMEOUT_MS: '2000' })
+    expect(config).toMatchObject({ limits: { relayCpuMsPerSecond: 300, connectionsPerUser: 16, sendTimeoutMs: 5000, pingIntervalMs: 10_000, pingTimeoutMs: 2000 } })
+    expect(() => parseConfig(['--send-timeout-ms', '10'], {})).toThrow(/send timeout ms must be an integer from 100/)
+    for (const flag of ['--relay-cpu-ms-per-second', '--connections-per-user', '--send-timeout-ms', '--ping-interval-ms', '--ping-timeout-ms']) {
+      expect(USAGE).toContain(flag)
+    }
+  })
+
   it('says what is wrong with a bad value or an unknown flag', () => {
     expect(() => parseConfig(['--port', 'eighty'], {})).toThrow(/port must be an integer from 0 to 65535, not "eighty"/)
     expect(() => parseConfig([], { PORT: '70000' })).toThrow(/port/)

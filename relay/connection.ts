@@ -1,16 +1,16 @@
-// WebSocket connections: one room per socket (the upstream provider's way) or many rooms on one (mux).
+// WebSocket connections: what every socket gets (budgets, watch, limits), and one room per socket (the upstream provider's way).
 import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
-import * as encoding from 'lib0/encoding'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
-import { CloseCode, MAX_MUX_ROOMS, MessageType, MuxFrame, parseRoom } from '../shared/protocol'
+import { CloseCode } from '../shared/protocol'
 import type { Logger } from './log'
-import { RoomMembership, type Carrier } from './membership'
+import { RoomMembership } from './membership'
 import type { RoomRegistry } from './rooms'
 import type { AccessGate } from './trust/access-gate'
+import type { CpuBudgets, UserCpu, WaitReason } from './trust/cpu-budgets'
+import { FrameGate } from './trust/frame-gate'
 import type { RelayLimits } from './trust/limits'
-import { TokenBucket } from './trust/token-bucket'
-import { MAX_PREFRAMED_BYTES, framedOnce } from './websocket-frame'
+import { SocketWatch } from './trust/socket-watch'
+import { MAX_PREFRAMED_BYTES, frameHeaderBytes, framedOnce } from './websocket-frame'
 import type { AuthenticatedUser } from './trust/authenticate'
 
 export interface ConnectionContext {
@@ -19,27 +19,26 @@ export interface ConnectionContext {
   limits: RelayLimits
   /** Rooms each user is in now, over all their connections. */
   roomsPerUser: Map<string, number>
+  /** CPU time: each user's budget and the relay's. */
+  cpu: CpuBudgets
   log: Logger
   /** Every open connection, so shutdown and storage failures can reach them. */
   connections: Set<Connection>
 }
 
-/** A socket and the rooms it is in. */
-/**
- * Time Yjs spent on one connection past which it is closed rather than slowed down: about one
- * CPU-heavy update, which would stall every other client of the relay meanwhile.
- */
-const MAX_CPU_DEBT_MS = 1000
+/** Bytes a connection may hold while paused, beyond its largest frame (ws hands over what it has read already). */
+const HELD_BYTES_BEYOND_A_FRAME = 1024 * 1024
 
+/** A socket and the rooms it is in. */
 export abstract class Connection {
   private closed = false
   /** Whether this connection's trouble has been logged: once is enough. */
   private logged = false
-  private readonly messageBudget: TokenBucket
-  private readonly cpuBudget: TokenBucket
-  private resumeTimer: ReturnType<typeof setTimeout> | null = null
-  /** Whether this connection has been slowed down before (logged once). */
+  /** Whether this connection has been slowed down for its message rate before (logged once). */
   private throttled = false
+  private readonly cpu: UserCpu
+  private readonly gate: FrameGate
+  private readonly watch: SocketWatch
 
   constructor (
     protected readonly socket: WebSocket,
@@ -51,22 +50,33 @@ export abstract class Connection {
     protected readonly context: ConnectionContext
   ) {
     context.connections.add(this)
-    const { messagesPerSecond, cpuMsPerSecond } = context.limits
-    this.messageBudget = new TokenBucket(messagesPerSecond, 4 * messagesPerSecond)
-    this.cpuBudget = new TokenBucket(cpuMsPerSecond, 4 * cpuMsPerSecond)
+    const { limits } = context
+    this.cpu = context.cpu.open(user.user_id)
+    this.watch = new SocketWatch(limits)
+    this.gate = new FrameGate({
+      socket,
+      cpu: this.cpu,
+      messagesPerSecond: limits.messagesPerSecond,
+      maxHeldBytes: limits.maxFrameBytes + HELD_BYTES_BEYOND_A_FRAME,
+      handle: frame => { if (!this.closed) this.receive(frame) },
+      fail: (code, reason) => this.fail(code, reason),
+      throttled: (reason, waitMs) => this.noteThrottled(reason, waitMs)
+    })
     // NOTE: without an 'error' listener, ws rethrows socket errors (a frame with reserved bits
     // set, an oversized frame) as uncaught exceptions: that is how one frame kills the stock server.
     socket.on('error', error => this.logOnce('socket-error', error.message))
     socket.on('message', (data, isBinary) => {
       if (this.closed) return
+      this.watch.heard()
       if (!isBinary) return this.fail(CloseCode.unsupportedData, 'binary frames only')
-      const started = performance.now()
-      this.receive(toUint8Array(data))
-      this.charge(started)
+      this.gate.receive(toUint8Array(data))
     })
+    socket.on('pong', () => this.watch.heard())
+    socket.on('ping', () => this.watch.heard())
     socket.on('close', () => {
       this.closed = true
-      if (this.resumeTimer) clearTimeout(this.resumeTimer)
+      this.gate.close()
+      context.cpu.close(user.user_id)
       context.connections.delete(this)
       this.endMemberships()
     })
@@ -79,39 +89,65 @@ export abstract class Connection {
   protected abstract receive (frame: Uint8Array): void
   protected abstract endMemberships (): void
 
-  /**
-   * Charges one message and the time spent on it. Over budget, the connection is paused (its
-   * frames wait in the kernel, not in the relay) until the budget has refilled; a connection
-   * that cost far too much at once is closed.
-   */
-  private charge (started: number): void {
-    const now = performance.now()
-    this.messageBudget.take(1, now)
-    if (this.cpuBudget.take(now - started, now) < -MAX_CPU_DEBT_MS) return this.fail(CloseCode.rateLimited, 'too-costly')
-    const wait = Math.max(this.messageBudget.waitMs(now), this.cpuBudget.waitMs(now))
-    if (wait === 0 || this.resumeTimer || this.closed) return
-    if (!this.throttled) {
+  /** Logs the first slowing down of this connection (message rate) or of its user (CPU). */
+  private noteThrottled (reason: WaitReason | 'message-rate', waitMs: number): void {
+    const fields = { user: this.user.user_id, address: this.address, reason, waitMs }
+    if (reason === 'message-rate') {
+      if (this.throttled) return
       this.throttled = true
-      this.context.log.info('connection-throttled', { user: this.user.user_id, address: this.address, waitMs: wait })
+      this.context.log.info('connection-throttled', fields)
+    } else {
+      if (this.cpu.logged) return
+      this.cpu.logged = true
+      this.context.log.info('user-throttled', fields)
     }
-    this.socket.pause()
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = null
-      if (!this.closed) this.socket.resume()
-    }, wait)
+  }
+
+  /**
+   * Bytes queued for the client and not yet handed to the kernel. NOTE: ws's bufferedAmount
+   * counts the TCP stream's own buffer (where frames framed here are written directly) and what
+   * ws holds back; the stream's is counted on its own too, in case ws ever stops including it.
+   */
+  unsentBytes (): number {
+    return Math.max(this.socket.bufferedAmount, this.stream.writableLength)
+  }
+
+  /** Pings it when quiet, or drops it when it no longer keeps up or answers; the relay's timer calls this. */
+  checkSocket (now = performance.now()): void {
+    if (this.closed) return
+    switch (this.watch.check(this.unsentBytes(), now, this.gate.paused)) {
+      case 'too-slow': return this.drop('too slow to keep up')
+      case 'send-timeout': return this.drop('send-timeout')
+      case 'silent':
+        // Nothing can reach a peer that is gone, not even a close frame.
+        this.logOnce('connection-silent', 'no answer to ping')
+        return this.terminate()
+      case 'ping':
+        if (this.socket.readyState !== WebSocket.OPEN) return
+        this.socket.ping()
+        this.watch.sent(frameHeaderBytes(0))
+    }
   }
 
   protected sendFrame (frame: Uint8Array): void {
     if (this.socket.readyState !== WebSocket.OPEN) return
     // A reader that cannot keep up would make the relay hold ever more for it.
-    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
-      this.fail(CloseCode.tooSlow, 'too slow to keep up')
-      this.terminate()
-      return
-    }
+    if (this.unsentBytes() > this.context.limits.maxBufferedBytes) return this.drop('too slow to keep up')
     // NOTE: both ways write synchronously to the same stream, so frames keep their order.
-    if (frame.byteLength <= MAX_PREFRAMED_BYTES) this.stream.write(framedOnce(frame))
-    else this.socket.send(frame)
+    if (frame.byteLength <= MAX_PREFRAMED_BYTES) {
+      const framed = framedOnce(frame)
+      this.stream.write(framed)
+      this.watch.sent(framed.byteLength)
+    } else {
+      this.socket.send(frame)
+      this.watch.sent(frameHeaderBytes(frame.byteLength) + frame.byteLength)
+    }
+  }
+
+  /** Drops a reader that does not keep up: told why if the close frame gets through, gone either way. */
+  private drop (reason: string): void {
+    this.fail(CloseCode.tooSlow, reason)
+    this.terminate()
   }
 
   /** Counts a room joined (false, and nothing counted, when the user is in as many as allowed). */
@@ -134,7 +170,7 @@ export abstract class Connection {
     this.socket.close(code, reason)
   }
 
-  /** Drops the socket without waiting for the close handshake (shutdown). */
+  /** Drops the socket without waiting for the close handshake (shutdown, a reader that does not keep up, a silent peer). */
   terminate (): void {
     this.closed = true
     this.socket.terminate()
@@ -182,106 +218,6 @@ export class RoomConnection extends Connection {
     this.uncountRoom()
   }
 }
-
-/**
- * Many rooms on one socket (path /mux), so that a client in hundreds of conversations holds
- * one socket. Each frame is [kind][room][payload] (see MuxFrame in shared/protocol.ts).
- */
-export class MuxConnection extends Connection {
-  private readonly joined = new Map<string, RoomMembership>()
-  /** Rooms refused on this socket (bounded like memberships), whose late frames are ignored. */
-  private readonly refused = new Set<string>()
-
-  rooms (): Iterable<string> { return this.joined.keys() }
-  memberships (): Iterable<RoomMembership> { return this.joined.values() }
-
-  protected receive (frame: Uint8Array): void {
-    let parts: MuxFrameParts
-    try {
-      parts = decodeMuxFrame(frame)
-    } catch {
-      this.fail(CloseCode.badMessage, 'malformed')
-      return
-    }
-    const { kind, room, payload } = parts
-    switch (kind) {
-      case MuxFrame.join: return this.join(room)
-      case MuxFrame.leave: return this.leave(room)
-      case MuxFrame.message: {
-        const membership = this.joined.get(room)
-        // NOTE: a room refused a moment ago may still get the client's in-flight frames: dropped.
-        if (!membership) return this.refused.has(room) ? undefined : this.fail(CloseCode.badMessage, 'message for a room not joined')
-        membership.receive(payload)
-        return
-      }
-      default:
-        this.fail(CloseCode.badMessage, 'unknown-message-type')
-    }
-  }
-
-  private join (room: string): void {
-    if (this.joined.has(room)) return
-    if (parseRoom(room) === null) return this.fail(CloseCode.badMessage, 'unknown room')
-    if (this.joined.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
-    this.refused.delete(room)
-    if (!this.countRoom()) return this.refuse(room, 'too-many-rooms')
-    const carrier: Carrier = {
-      send: message => this.sendFrame(muxMessageFrame(room, message)),
-      fail: (code, reason) => this.fail(code, reason),
-      deny: reason => {
-        if (this.joined.get(room) !== membership) return
-        this.joined.delete(room)
-        this.uncountRoom()
-        this.refuse(room, reason)
-      },
-      log: this.context.log
-    }
-    const membership = new RoomMembership(room, this.user.user_id, this.context, carrier)
-    this.joined.set(room, membership)
-  }
-
-  private leave (room: string): void {
-    const membership = this.joined.get(room)
-    if (!membership) return
-    membership.end()
-    this.joined.delete(room)
-    this.uncountRoom()
-  }
-
-  /** Tells the client it may not be in `room`, in that room's own words (y-protocols' auth message). */
-  private refuse (room: string, reason: string): void {
-    if (this.refused.size < MAX_MUX_ROOMS) this.refused.add(room)
-    this.sendFrame(encodeMuxFrame(MuxFrame.message, room, permissionDenied(reason)))
-  }
-
-  protected endMemberships (): void {
-    for (const membership of this.joined.values()) {
-      membership.end()
-      this.uncountRoom()
-    }
-    this.joined.clear()
-  }
-}
-
-/**
- * The mux frame of the message framed last. NOTE: a broadcast hands the very same message to
- * every peer of the room, one after another: it is framed once, not once per peer (a tenth of
- * the relay's time at 100 members). Messages are never changed once made, so reuse is safe.
- */
-let lastFramed: { room: string; message: Uint8Array; frame: Uint8Array } | null = null
-
-const muxMessageFrame = (room: string, message: Uint8Array): Uint8Array => {
-  if (lastFramed?.message === message && lastFramed.room === room) return lastFramed.frame
-  const frame = encodeMuxFrame(MuxFrame.message, room, message)
-  lastFramed = { room, message, frame }
-  return frame
-}
-
-/** y-protocols' auth message: permission denied, and why. */
-const permissionDenied = (reason: string): Uint8Array => encodeMessage(MessageType.auth, encoder => {
-  encoding.writeVarUint(encoder, 0)
-  encoding.writeVarString(encoder, reason)
-})
 
 const toUint8Array = (data: WebSocket.RawData): Uint8Array => {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))

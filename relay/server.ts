@@ -7,7 +7,8 @@ import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { PARLEY_PROTOCOL } from '../shared/connect-token'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
-import { MuxConnection, RoomConnection, type Connection } from './connection'
+import { RoomConnection, type Connection } from './connection'
+import { MuxConnection } from './mux-connection'
 import { noteStorageFailure, watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
@@ -15,6 +16,8 @@ import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { AccessGate } from './trust/access-gate'
 import { Authenticator, type AccessMode } from './trust/authenticate'
+import { ConnectionCounts } from './trust/connection-counts'
+import { CpuBudgets } from './trust/cpu-budgets'
 import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
@@ -54,6 +57,8 @@ export interface Relay {
   readonly registry: RoomRegistry
   readonly health: StorageHealth
   connectionCount(): number
+  /** Bytes queued for clients that the kernel has not taken yet, over every connection. */
+  unsentBytes(): number
   /** Stops accepting, closes every socket, writes every room out, closes the store. */
   close(): Promise<void>
 }
@@ -83,7 +88,9 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
-  const connectionsByAddress = new Map<string, number>()
+  const connectionsByAddress = new ConnectionCounts(limits.connectionsPerAddress)
+  const connectionsByUser = new ConnectionCounts(limits.connectionsPerUser)
+  const cpu = new CpuBudgets(limits)
   const directory = new DirectoryView()
   prepareCompaction()
   const registry = new RoomRegistry({
@@ -169,20 +176,24 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     }
     const address = request.socket.remoteAddress ?? 'unknown'
     // Counted from the upgrade on, so that a flood of slow handshakes counts too.
-    const fromAddress = connectionsByAddress.get(address) ?? 0
-    if (fromAddress >= limits.connectionsPerAddress) {
+    if (!connectionsByAddress.add(address)) {
       log.warn('connection-refused', { address, reason: 'too-many-connections' })
       refuseUpgrade(socket, 429, 'too many connections from this address')
       return
     }
-    connectionsByAddress.set(address, fromAddress + 1)
-    socket.once('close', () => {
-      const left = (connectionsByAddress.get(address) ?? 1) - 1
-      if (left > 0) connectionsByAddress.set(address, left)
-      else connectionsByAddress.delete(address)
-    })
+    socket.once('close', () => connectionsByAddress.remove(address))
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
+      // Counted once the user is known, before the handshake: refused like too many from one address.
+      if (authentication.ok) {
+        const { user_id } = authentication.user
+        if (!connectionsByUser.add(user_id)) {
+          log.warn('connection-refused', { address, user: user_id, reason: 'too-many-connections-for-user' })
+          refuseUpgrade(socket, 429, 'too many connections for this user')
+          return
+        }
+        socket.once('close', () => connectionsByUser.remove(user_id))
+      }
       sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
         if (!authentication.ok) {
           // NOTE: refused after the handshake rather than with an HTTP status, because a browser
@@ -191,7 +202,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           websocket.close(CloseCode.unauthorized, authentication.reason)
           return
         }
-        const context = { registry, access, limits, roomsPerUser, log, connections }
+        const context = { registry, access, limits, roomsPerUser, cpu, log, connections }
         if ('mux' in target) new MuxConnection(websocket, socket, address, authentication.user, context)
         else new RoomConnection(websocket, socket, target.room, address, authentication.user, context)
       })
@@ -218,6 +229,16 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     throw error
   }
 
+  // NOTE: one timer for every connection, often enough to act within a quarter of the shortest
+  // limit, and at least every 5 s: what it costs grows with connections, not with traffic.
+  const watchEveryMs = Math.min(5000, Math.max(25, Math.min(limits.sendTimeoutMs, limits.pingIntervalMs, limits.pingTimeoutMs) / 4))
+  const watchdog = setInterval(() => {
+    const now = performance.now()
+    for (const connection of connections) connection.checkSocket(now)
+    cpu.sweep(now)
+  }, watchEveryMs)
+  watchdog.unref()
+
   let closing: Promise<void> | null = null
   return {
     url: `http://${host}:${address.port}`,
@@ -227,8 +248,14 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     registry,
     health,
     connectionCount: () => connections.size,
+    unsentBytes: () => {
+      let bytes = 0
+      for (const connection of connections) bytes += connection.unsentBytes()
+      return bytes
+    },
     close: () => {
       closing ??= (async () => {
+        clearInterval(watchdog)
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
         for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()

@@ -3,10 +3,13 @@
 /** Messages up to this size go out as frames built here; larger ones through ws (which does not copy them). */
 export const MAX_PREFRAMED_BYTES = 16 * 1024
 
+/** The header's size of an unmasked frame holding `length` bytes, as ws writes it too. */
+export const frameHeaderBytes = (length: number): number => length < 126 ? 2 : length < 0x10000 ? 4 : 10
+
 /** One unfragmented binary frame holding `payload`, unmasked as a server's are (RFC 6455, section 5.2). */
 export const binaryFrame = (payload: Uint8Array): Buffer => {
   const length = payload.byteLength
-  const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10
+  const headerBytes = frameHeaderBytes(length)
   const frame = Buffer.allocUnsafe(headerBytes + length)
   frame[0] = 0x82 // FIN, binary
   if (length < 126) {

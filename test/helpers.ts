@@ -6,8 +6,11 @@ import WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import * as decoding from 'lib0/decoding'
-import { MessageType } from '../shared/protocol'
-import { decodeMuxFrame } from '../shared/wire'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { MessageType, MuxFrame } from '../shared/protocol'
+import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { randomId } from '../shared/ids'
 import { readRefusal } from '../shared/client/refusal'
 import { ParleyClient } from '../shared/client/parley'
 import type { Conversation } from '../shared/client/conversation'
@@ -119,4 +122,22 @@ export const readMuxRefusal = (data: Buffer): { room: string; refusal: string | 
   const { room, payload } = decodeMuxFrame(new Uint8Array(data))
   const decoder = decoding.createDecoder(payload)
   return { room, refusal: decoding.readVarUint(decoder) === MessageType.auth ? readRefusal(decoder) : null }
+}
+
+/** A sync update message carrying `update`, in `room`'s mux frame. */
+export const updateFrame = (room: string, update: Uint8Array): Uint8Array => encodeMuxFrame(MuxFrame.message, room,
+  encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }))
+
+/**
+ * `marks` read marks of a Yjs client of its own, each counting 1,000 senders: valid in one's own
+ * room, ~25 KB a mark, and dense work for the relay (~100 ns a byte: many small values to read,
+ * judge and integrate), the costliest honest shape per byte found.
+ */
+export const readMarksUpdate = (marks: number): Uint8Array => {
+  const doc = new Y.Doc()
+  const counts = Object.fromEntries(Array.from({ length: 1000 }, (_, count) => [randomId(), count]))
+  doc.transact(() => { for (let i = 0; i < marks; i++) doc.getMap('reads').set(`group/${randomId()}`, { counts }) })
+  const update = Y.encodeStateAsUpdate(doc)
+  doc.destroy()
+  return update
 }

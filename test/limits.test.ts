@@ -11,7 +11,8 @@ import { encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { muxNetwork } from '../shared/client/mux-network'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
-import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
+import { Fixture, authenticatedSocket, readMuxRefusal, contents, readMarksUpdate, sendConfirmed, updateFrame, waitFor } from './helpers'
+import type { Identity } from '../shared/identity'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -32,6 +33,27 @@ const refusalsOf = (socket: WebSocket): Map<string, string> => {
   })
   return refusals
 }
+
+/** A raw mux socket of `identity`, in the user's own room once the relay has answered the join. */
+const ownRoomSocket = async (wsUrl: string, identity: Identity): Promise<WebSocket> => {
+  const socket = await opened(await authenticatedSocket(wsUrl, MUX_PATH, identity))
+  const joined = new Promise(resolve => socket.once('message', resolve))
+  socket.send(encodeMuxFrame(MuxFrame.join, userRoom(identity.user_id)))
+  await joined
+  return socket
+}
+
+/** How many read marks the relay's copy of `user_id`'s own room holds now. */
+const readMarksHeld = async (relay: Awaited<ReturnType<Fixture['relay']>>, user_id: string): Promise<number> => {
+  const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
+  const room = await relay.registry.join(userRoom(user_id), reader)
+  relay.registry.leave(room, reader)
+  return room.doc.getMap('reads').size
+}
+
+/** Log lines of the relay that name `user_id` and `event`. */
+const linesOf = (relay: { log: string[] }, event: string, user_id: string): string[] =>
+  relay.log.filter(line => line.includes(event) && line.includes(user_id))
 
 describe('limits', () => {
   it('refuses connections beyond the cap per address with HTTP 429, before any work', async () => {
@@ -128,5 +150,86 @@ describe('limits', () => {
     await sendConfirmed(adaSide, ['still here'])
     await waitFor('Bob still gets messages', async () => (await contents(bobSide)).includes('still here'))
     expect(CloseCode.tooSlow).toBe(4508)
+  })
+
+  it('refuses connections beyond the cap per user with HTTP 429, before the handshake, and counts those closed', async () => {
+    const relay = await fixture.relay({ limits: { connectionsPerUser: 3 } })
+    const [ada, bob] = await Promise.all([createIdentity(), createIdentity()])
+    const sockets: WebSocket[] = []
+    for (let i = 0; i < 3; i++) sockets.push(await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada)))
+    await expect(opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))).rejects.toThrow('HTTP 429')
+    expect(linesOf(relay, 'too-many-connections-for-user', ada.user_id)).toHaveLength(1)
+    // Someone else is not counted with her, and a connection closed makes room for another.
+    await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, bob))
+    const closed = new Promise(resolve => sockets[0]!.once('close', resolve))
+    sockets[0]!.close()
+    await closed
+    await waitFor('her slot freed', async () => {
+      try {
+        await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))
+        return true
+      } catch { return false }
+    })
+  })
+
+  it('holds all of one user\'s connections to one CPU budget: 13 sockets get through what one would, and honest messages still arrive', async () => {
+    // 10 ms of work a second for each user, bursts of 40 ms.
+    const relay = await fixture.relay({ limits: { cpuMsPerSecond: 10 } })
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const [adaSide, bobSide] = await Promise.all([ada.openDirect(bob.me.user_id), bob.openDirect(ada.me.user_id)])
+    const mallory = await createIdentity()
+    const sockets = await Promise.all(Array.from({ length: 13 }, () => ownRoomSocket(relay.wsUrl, mallory)))
+    // Each socket sends one update of 12 read marks (300 KB, ~20–40 ms of the relay's time):
+    // each within what a socket alone may spend at once, 13 of them several times her burst.
+    const MARKS = 12
+    const room = userRoom(mallory.user_id)
+    for (const socket of sockets) socket.send(updateFrame(room, readMarksUpdate(MARKS)))
+    await sendConfirmed(adaSide, ['still fast'])
+    await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('still fast'))
+    // At 10 ms a second, what a few seconds bring lets a handful of her updates in, not 13:
+    // the others wait, unread, and nobody is closed.
+    expect((await readMarksHeld(relay, mallory.user_id)) / MARKS).toBeLessThan(13)
+    expect(sockets.every(socket => socket.readyState === socket.OPEN)).toBe(true)
+    expect(linesOf(relay, 'user-throttled', mallory.user_id)).toHaveLength(1)
+    expect(linesOf(relay, 'user-throttled', ada.me.user_id)).toEqual([])
+  })
+
+  it('shares the relay\'s CPU among users: many, each within its own budget, are held back while light users go on', async () => {
+    // The relay gives its users' updates 50 ms of work a second; each user alone may have 100.
+    const relay = await fixture.relay({ limits: { relayCpuMsPerSecond: 50 } })
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const [adaSide, bobSide] = await Promise.all([ada.openDirect(bob.me.user_id), bob.openDirect(ada.me.user_id)])
+    const hostile = await Promise.all(Array.from({ length: 8 }, () => createIdentity()))
+    const sockets = await Promise.all(hostile.map(identity => ownRoomSocket(relay.wsUrl, identity)))
+    // 8 users send 6 updates each (~20–40 ms of work each): each user within their own burst of
+    // 400 ms, together several seconds of the relay's 50 ms a second.
+    const MARKS = 12
+    const UPDATES = 6
+    hostile.forEach((identity, i) => {
+      for (let n = 0; n < UPDATES; n++) sockets[i]!.send(updateFrame(userRoom(identity.user_id), readMarksUpdate(MARKS)))
+    })
+    await sendConfirmed(adaSide, ['still fast'])
+    await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('still fast'))
+    const applied = (await Promise.all(hostile.map(identity => readMarksHeld(relay, identity.user_id)))).reduce((sum, marks) => sum + marks / MARKS, 0)
+    expect(applied).toBeLessThan(hostile.length * UPDATES)
+    expect(hostile.filter(identity => linesOf(relay, 'user-throttled', identity.user_id).length > 0).length).toBeGreaterThan(0)
+    expect(sockets.every(socket => socket.readyState === socket.OPEN)).toBe(true)
+    // The light users were never held back.
+    expect(linesOf(relay, 'user-throttled', ada.me.user_id)).toEqual([])
+    expect(linesOf(relay, 'user-throttled', bob.me.user_id)).toEqual([])
+  })
+
+  it('refuses, before any work, a frame that would cost more than the user may ever spend at once (4429)', async () => {
+    // 1 ms a second, bursts of 4 ms: a 300 KB update is estimated at more than that.
+    const relay = await fixture.relay({ limits: { cpuMsPerSecond: 1 } })
+    const mallory = await createIdentity()
+    const socket = await ownRoomSocket(relay.wsUrl, mallory)
+    const closed = new Promise<{ code: number; reason: string }>(resolve => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+    socket.send(updateFrame(userRoom(mallory.user_id), readMarksUpdate(12)))
+    const applied = waitFor('the update applied', async () => (await readMarksHeld(relay, mallory.user_id)) > 0 && 'applied', 10_000)
+    expect(await Promise.race([closed, applied])).toEqual({ code: CloseCode.rateLimited, reason: 'too-costly' })
+    expect(await readMarksHeld(relay, mallory.user_id)).toBe(0)
   })
 })

@@ -55,10 +55,13 @@ export class CountingStore extends MemoryStore {
 export const BENCH_LIMITS: RelayLimits = {
   ...DEFAULT_LIMITS,
   connectionsPerAddress: 1_000_000,
+  connectionsPerUser: 1_000_000,
   roomsPerUser: 1_000_000,
   messagesPerSecond: 1_000_000,
   cpuMsPerSecond: 1000,
-  maxBufferedBytes: 1024 * 1024 * 1024
+  relayCpuMsPerSecond: 1000,
+  maxBufferedBytes: 1024 * 1024 * 1024,
+  sendTimeoutMs: 3_600_000
 }
 
 const quietLog = { ...consoleLogger, info: () => {} }

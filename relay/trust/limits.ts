@@ -7,16 +7,26 @@ export interface RelayLimits {
   maxMessageLength: number
   /** Sustained sync and awareness messages per second per connection (bursts of 4× pass). */
   messagesPerSecond: number
-  /** Time Yjs may spend on one connection's updates per second, sustained (bursts of 4× pass). */
+  /** Time the relay may spend on one user's frames per second, over all their connections, sustained (bursts of 4× pass). */
   cpuMsPerSecond: number
+  /** Time the relay spends on all users' frames per second while busy, shared equally among those using it (cpu-budgets.ts). */
+  relayCpuMsPerSecond: number
   /** Open connections from one IP address. */
   connectionsPerAddress: number
+  /** Open connections of one user, whatever their addresses. */
+  connectionsPerUser: number
   /** Rooms one user may be in at once, over all their connections. */
   roomsPerUser: number
   /** Awareness client ids one connection may publish per room. */
   awarenessPerRoom: number
   /** A reader whose unsent data passes this is dropped (it can reconnect and catch up). */
   maxBufferedBytes: number
+  /** A reader whose unsent data has not left within this is dropped likewise. */
+  sendTimeoutMs: number
+  /** A connection quiet this long is pinged. */
+  pingIntervalMs: number
+  /** A connection pinged and still quiet this long after is taken for gone and dropped. */
+  pingTimeoutMs: number
   /** Updates held per membership while their dependencies have not arrived. */
   maxPendingUpdates: number
   /** A presence state not renewed within this is removed for everyone (y-protocols' 30 s outdatedTimeout). */
@@ -30,10 +40,19 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxMessageLength: 4000,
   messagesPerSecond: 200,
   cpuMsPerSecond: 100,
+  // NOTE: half of the one core the relay's event loop runs on: the other half stays for what no
+  // user's frame pays for (broadcasts, storage, handshakes), so honest round trips stay short.
+  relayCpuMsPerSecond: 500,
   connectionsPerAddress: 256,
+  // NOTE: the app holds one (mux) socket per tab; the upstream provider one per room it has
+  // open, which for a person reading a few dozen conversations is well under this.
+  connectionsPerUser: 128,
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
+  sendTimeoutMs: 30_000,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 30_000,
   maxPendingUpdates: 64,
   presenceTimeoutMs: 30_000,
   // NOTE: a full bucket of one person's longest messages is about 10 MB; an admin's groups
@@ -47,10 +66,15 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   maxMessageLength: { flag: 'max-message-length', env: 'PARLEY_MAX_MESSAGE_LENGTH', min: 1, max: 4000 },
   messagesPerSecond: { flag: 'messages-per-second', env: 'PARLEY_MESSAGES_PER_SECOND', min: 1, max: 1_000_000 },
   cpuMsPerSecond: { flag: 'cpu-ms-per-second', env: 'PARLEY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
+  relayCpuMsPerSecond: { flag: 'relay-cpu-ms-per-second', env: 'PARLEY_RELAY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
   connectionsPerAddress: { flag: 'connections-per-address', env: 'PARLEY_CONNECTIONS_PER_ADDRESS', min: 1, max: 1_000_000 },
+  connectionsPerUser: { flag: 'connections-per-user', env: 'PARLEY_CONNECTIONS_PER_USER', min: 1, max: 1_000_000 },
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
+  sendTimeoutMs: { flag: 'send-timeout-ms', env: 'PARLEY_SEND_TIMEOUT_MS', min: 100, max: 3600 * 1000 },
+  pingIntervalMs: { flag: 'ping-interval-ms', env: 'PARLEY_PING_INTERVAL_MS', min: 100, max: 3600 * 1000 },
+  pingTimeoutMs: { flag: 'ping-timeout-ms', env: 'PARLEY_PING_TIMEOUT_MS', min: 100, max: 3600 * 1000 },
   maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 },
   // NOTE: clients renew every 15 s; a timeout below that removes people who are online.
   presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 },

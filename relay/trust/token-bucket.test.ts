@@ -21,4 +21,14 @@ describe('TokenBucket', () => {
     expect(bucket.balance(500)).toBeCloseTo(0.5)
     expect(bucket.balance(10_000)).toBe(4)
   })
+
+  it('tells how long until it covers a cost, and that one beyond its burst never fits', () => {
+    const bucket = new TokenBucket(10, 40, 0)
+    expect(bucket.waitFor(40, 0)).toBe(0)
+    bucket.take(30, 0)
+    expect(bucket.waitFor(10, 0)).toBe(0)
+    expect(bucket.waitFor(20, 0)).toBe(1000)
+    expect(bucket.waitFor(20, 1000)).toBe(0)
+    expect(bucket.waitFor(41, 100_000)).toBe(Infinity)
+  })
 })

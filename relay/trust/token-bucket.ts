@@ -5,7 +5,7 @@ export class TokenBucket {
   private last: number
 
   /** `rate` tokens per second, at most `burst` saved up. */
-  constructor (private readonly rate: number, private readonly burst: number, now = performance.now()) {
+  constructor (readonly rate: number, readonly burst: number, now = performance.now()) {
     this.tokens = burst
     this.last = now
   }
@@ -25,8 +25,14 @@ export class TokenBucket {
 
   /** Milliseconds until the balance is back to zero (0 if it is not negative). */
   waitMs (now = performance.now()): number {
+    return this.waitFor(0, now)
+  }
+
+  /** Milliseconds until the balance covers `cost` (0 if it does now); Infinity if it never can (more than the burst). */
+  waitFor (cost: number, now = performance.now()): number {
+    if (cost > this.burst) return Infinity
     this.refill(now)
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate) * 1000)
+    return this.tokens >= cost ? 0 : Math.ceil(((cost - this.tokens) / this.rate) * 1000)
   }
 
   private refill (now: number): void {
