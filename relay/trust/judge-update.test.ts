@@ -27,7 +27,7 @@ const clientOf = (update: Uint8Array): number => [...Y.parseUpdateMeta(update).t
 describe('judgeUpdate', () => {
   it('applies an owner\'s write, counting the Yjs client id it brings', () => {
     const update = readMark(0)
-    expect(judge(new Y.Doc(), update)).toEqual({ apply: { newClients: 1, clients: [clientOf(update)] } })
+    expect(judge(new Y.Doc(), update)).toMatchObject({ apply: { newClients: 1, clients: [clientOf(update)] } })
   })
 
   it('refuses a user bringing more than the allowed number of new Yjs client ids into a room', () => {
