@@ -1,7 +1,7 @@
 // The relay: one HTTP server for the web app, /healthz and the y-websocket rooms.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -18,6 +18,7 @@ import { Authenticator, type AccessMode } from './trust/authenticate'
 import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
+import { SocketAdmission } from './trust/socket-admission'
 
 export interface RelayOptions {
   store: RoomStore
@@ -71,7 +72,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
-  const connectionsByAddress = new Map<string, number>()
+  const admission = new SocketAdmission(limits, log)
   const directory = new DirectoryView()
   prepareCompaction()
   const registry = new RoomRegistry({
@@ -118,7 +119,16 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     })
     : null
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // NOTE: Node looks for requests past those deadlines every 30 s by default, which would let a
+    // slow request live up to 30 s longer than allowed.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)))
+  }, (request: IncomingMessage, response: ServerResponse) => {
+    // Refused when accepted, and answered then.
+    if (admission.wasRefused(request.socket)) return
+    admission.arrived(request.socket)
     if (request.url === '/healthz') {
       response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       response.end(JSON.stringify({
@@ -126,6 +136,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         rooms: registry.size,
         documents: registry.documents,
         connections: connections.size,
+        pendingConnections: admission.pending,
         storage: health
       }))
       return
@@ -145,7 +156,11 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     // The token is offered as a second subprotocol; the answer names only Parley's.
     handleProtocols: protocols => protocols.has(PARLEY_PROTOCOL) ? PARLEY_PROTOCOL : false
   })
+  // Every socket is counted from the moment it is accepted (trust/socket-admission.ts).
+  server.on('connection', (socket: Socket) => admission.accept(socket))
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (admission.wasRefused(socket)) return
+    admission.arrived(socket)
     socket.on('error', () => socket.destroy())
     const target = targetOfRequest(request)
     if (target === null) {
@@ -153,19 +168,6 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       return
     }
     const address = request.socket.remoteAddress ?? 'unknown'
-    // Counted from the upgrade on, so that a flood of slow handshakes counts too.
-    const fromAddress = connectionsByAddress.get(address) ?? 0
-    if (fromAddress >= limits.connectionsPerAddress) {
-      log.warn('connection-refused', { address, reason: 'too-many-connections' })
-      refuseUpgrade(socket, 429, 'too many connections from this address')
-      return
-    }
-    connectionsByAddress.set(address, fromAddress + 1)
-    socket.once('close', () => {
-      const left = (connectionsByAddress.get(address) ?? 1) - 1
-      if (left > 0) connectionsByAddress.set(address, left)
-      else connectionsByAddress.delete(address)
-    })
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
       sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
@@ -207,6 +209,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
+        admission.close()
         for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()
         await registry.close()

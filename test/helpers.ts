@@ -55,19 +55,30 @@ export class Fixture {
   }
 
   /** A signed-in client of `relay`, with its own IndexedDB namespace, named `name`. */
-  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string; transport?: Transport } = {}): Promise<ParleyClient> {
+  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string; transport?: Transport; localAddress?: string } = {}): Promise<ParleyClient> {
     const identity = options.identity ?? await createIdentity()
+    const socketClass = options.localAddress ? webSocketFrom(options.localAddress) : WebSocket
     const client = await ParleyClient.open({
       identity,
       network: (options.transport ?? this.transport) === 'mux'
-        ? muxNetwork({ url: relay.wsUrl, identity, WebSocket, maxBackoffMs: 300 })
-        : websocketNetwork({ url: relay.wsUrl, identity, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
+        ? muxNetwork({ url: relay.wsUrl, identity, WebSocket: socketClass, maxBackoffMs: 300 })
+        : websocketNetwork({ url: relay.wsUrl, identity, WebSocket: socketClass, broadcastChannel: false, maxBackoffMs: 300 }),
       storage: indexeddbStorage({ prefix: options.storagePrefix ?? `parley-test/${identity.user_id}/${Math.random()}/` }),
       syncWaitMs: 3000
     })
     this.defer(() => client.close())
     client.setProfile({ name })
     return client
+  }
+}
+
+/**
+ * ws's WebSocket, connecting from `localAddress` (any 127.x.y.z is this machine on Linux): a
+ * client the relay sees as coming from another address than the test's other sockets.
+ */
+export const webSocketFrom = (localAddress: string) => class extends WebSocket {
+  constructor (url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { localAddress })
   }
 }
 
