@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { PARLEY_PROTOCOL } from '../shared/connect-token'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
 import { MuxConnection, RoomConnection, type Connection } from './connection'
-import { noteStorageFailure, watchStore, type StorageHealth } from './health'
+import { healthStatus, newStorageHealth, noteSkipped, noteStorageFailure, watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import { prepareCompaction } from './storage/compaction'
@@ -68,7 +68,11 @@ const targetOfRequest = (request: IncomingMessage): { mux: true; path: string } 
 export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const log = options.log ?? consoleLogger
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const health: StorageHealth = { ok: true, failures: 0, lastError: null }
+  const health = newStorageHealth()
+  for (const what of options.store.skippedOnOpen?.() ?? []) {
+    log.error('storage-skipped', { what })
+    noteSkipped(health, null, what)
+  }
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
@@ -88,6 +92,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     onLoadFailure: (room, error) => {
       log.error('room-unreadable', { room: room.name, error: error.message })
       noteStorageFailure(health, error)
+      noteSkipped(health, room.name, `not loaded: ${error.message}`)
+    },
+    onLoadSkipped: (room, what) => {
+      if (noteSkipped(health, room.name, what)) log.error('room-incomplete', { room: room.name, what })
     },
     onLoaded: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
@@ -132,7 +140,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     if (request.url === '/healthz') {
       response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       response.end(JSON.stringify({
-        status: health.ok ? 'ok' : 'storage-failing',
+        status: healthStatus(health),
         rooms: registry.size,
         documents: registry.documents,
         connections: connections.size,

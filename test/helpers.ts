@@ -3,10 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
 import { createIdentity, type Identity } from '../shared/identity'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import * as decoding from 'lib0/decoding'
 import { MessageType } from '../shared/protocol'
+import { bucketMessages } from '../shared/schema'
 import { decodeMuxFrame } from '../shared/wire'
 import { readRefusal } from '../shared/client/refusal'
 import { ParleyClient } from '../shared/client/parley'
@@ -120,6 +123,25 @@ export const authenticatedSocket = async (wsUrl: string, path: string, identity?
   const url = `${wsUrl}/${path}`
   const token = await createConnectToken(identity ?? await createIdentity(), url)
   return new WebSocket(url, connectProtocols(token))
+}
+
+/** How many messages a raw upstream provider sees in a bucket room at the moment of its first sync. */
+export const countAtFirstSync = async (wsUrl: string, room: string, identity: Identity, timeoutMs = 10_000): Promise<number> => {
+  const token = await createConnectToken(identity, `${wsUrl}/${room}`)
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(wsUrl, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, protocols: connectProtocols(token) })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      provider.destroy()
+      reject(new Error(`no first sync of ${room} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    provider.once('sync', () => {
+      clearTimeout(timer)
+      const count = bucketMessages(doc).size
+      provider.destroy()
+      resolve(count)
+    })
+  })
 }
 
 /**
