@@ -18,9 +18,12 @@ export interface AuthenticatedUser {
 export type Authentication = { ok: true; user: AuthenticatedUser } | { ok: false; reason: AuthFailure }
 
 export class Authenticator {
-  private readonly replays = new ReplayGuard()
+  private readonly replays: ReplayGuard
 
-  constructor (private readonly access: AccessMode) {}
+  /** `maxNonces`: live nonces the replay guard keeps before it refuses connections as `busy` (tests make it small). */
+  constructor (private readonly access: AccessMode, { maxNonces }: { maxNonces?: number } = {}) {
+    this.replays = new ReplayGuard(maxNonces)
+  }
 
   /** Checks the token offered with an upgrade request for `path` (mux or a room name). */
   async authenticate (request: IncomingMessage, path: string, now = Date.now()): Promise<Authentication> {
