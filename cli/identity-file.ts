@@ -1,6 +1,6 @@
 // An identity kept in a JSON file, for scripts and bots in Node: the Ed25519 private key as a JWK, readable by its owner only.
 import { randomBytes } from 'node:crypto'
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { link, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { createIdentity, identityFromKeys, type Identity } from '../shared/identity'
 import { fromBase64Url, isId, userIdFromPublicKey } from '../shared/ids'
@@ -77,16 +77,49 @@ const privateJwk = async (key: CryptoKey): Promise<IdentityFile['private_key']> 
   return { kty: 'OKP', crv: 'Ed25519', d: d!, x: x! }
 }
 
-/** Reads an identity file and checks that its key is whole and belongs to its user_id; the key is imported non-extractable. */
-export const loadIdentityFile = async (file: string): Promise<Identity> => {
-  let text: string
+export interface LoadOptions {
+  /** Told of a file other users of the machine may read or change (default: printed on stderr). */
+  onWarning?: (text: string) => void
+}
+
+const warnOnStderr = (text: string): void => { process.stderr.write(`${text}\n`) }
+
+/** `file` as one word for a POSIX shell. */
+const shellWord = (file: string): string => /^[\w@%+=:,./-]+$/.test(file) ? file : `'${file.replaceAll("'", "'\\''")}'`
+
+/**
+ * A warning when `mode` lets the group or others read or change the file, else null.
+ * NOTE: a warning, not a refusal: a file copied with the wrong mode still works, and the person
+ * running a script sees what to do. Windows has no such bits: nothing is said there.
+ */
+export const permissionWarning = (file: string, mode: number, platform: string = process.platform): string | null => {
+  if (platform === 'win32' || (mode & 0o077) === 0) return null
+  return `warning: the identity file ${file} is open to other users of this machine (mode ${(mode & 0o777).toString(8)}): ` +
+    `anyone who can read it can sign as you. Make it yours alone: chmod 600 ${shellWord(file)}`
+}
+
+/**
+ * Reads an identity file and checks that its key is whole and belongs to its user_id; the key is
+ * imported non-extractable. Warns (stderr by default) when others may read or change the file.
+ */
+export const loadIdentityFile = async (file: string, { onWarning = warnOnStderr }: LoadOptions = {}): Promise<Identity> => {
+  let handle: FileHandle
   try {
-    text = await readFile(file, 'utf8')
+    handle = await open(file, 'r')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new IdentityFileError('missing', file, `no identity file at ${file} (create one with: npm run parley -- identity new --file ${file})`)
     }
     throw error
+  }
+  let text: string
+  try {
+    // The mode of the file read, not of whatever the name points to a moment later.
+    const warning = permissionWarning(file, (await handle.stat()).mode)
+    if (warning !== null) onWarning(warning)
+    text = await handle.readFile('utf8')
+  } finally {
+    await handle.close()
   }
   const parsed = parseIdentityFile(text)
   if (typeof parsed === 'string') throw new IdentityFileError('corrupt', file, `${file} is not a Parley identity file: ${parsed}`)

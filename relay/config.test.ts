@@ -31,6 +31,8 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ limits: { ...DEFAULT_LIMITS, connectionsPerAddress: 5000, messagesPerSecond: 10, maxFrameBytes: 65536 } })
     expect(() => parseConfig(['--awareness-per-room', '0'], {})).toThrow(/awareness per room must be an integer from 1 to 64/)
     expect(() => parseConfig([], { PARLEY_INVITE_SECRET: 'short' })).toThrow(/PARLEY_INVITE_SECRET/)
+    expect(parseConfig(['--pending-per-address', '8'], { PARLEY_FIRST_BYTE_TIMEOUT_MS: '2000' })).toMatchObject({ limits: { pendingPerAddress: 8, firstByteTimeoutMs: 2000 } })
+    expect(() => parseConfig(['--headers-timeout-ms', '40000'], {})).toThrow(/request timeout ms \(30000\) must be at least headers timeout ms \(40000\)/)
   })
 
   it('reads the budgets per user and for the relay, the connections per user, and the socket timeouts, and lists them in --help', () => {

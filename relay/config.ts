@@ -100,6 +100,9 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
     const given = text(flag) ?? env[variable]
     if (given !== undefined) limits[name] = integer(flag.replaceAll('-', ' '), given, min, max)
   }
+  if (limits.requestTimeoutMs < limits.headersTimeoutMs) {
+    throw new ConfigError(`request timeout ms (${limits.requestTimeoutMs}) must be at least headers timeout ms (${limits.headersTimeoutMs}): a request's headers are part of it`)
+  }
   const inviteSecret = env.PARLEY_INVITE_SECRET ?? null
   if (inviteSecret !== null && !/^[A-Za-z0-9_-]{43,}$/.test(inviteSecret)) {
     throw new ConfigError('PARLEY_INVITE_SECRET must be at least 32 bytes in base64url (43 characters or more)')

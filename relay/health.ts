@@ -1,10 +1,39 @@
 // What /healthz reports, fed by a store wrapper that notices every storage failure.
 import type { RoomStore } from './storage/store'
 
+export interface SkippedData {
+  /** The room it belonged to; null for the store as a whole. */
+  room: string | null
+  what: string
+  at: string
+}
+
 export interface StorageHealth {
   ok: boolean
   failures: number
   lastError: { message: string; at: string } | null
+  /**
+   * Stored data the relay could not read and serves on without, since it started (the first
+   * MAX_SKIPPED_LISTED). NOTE: kept until a restart, unlike `ok`: what was left out stays out
+   * whether or not writes work again.
+   */
+  skipped: SkippedData[]
+}
+
+const MAX_SKIPPED_LISTED = 100
+
+export const newStorageHealth = (): StorageHealth => ({ ok: true, failures: 0, lastError: null, skipped: [] })
+
+/** 'storage-failing' while operations fail (503), 'degraded' once stored data had to be left out (200), else 'ok'. */
+export const healthStatus = (health: StorageHealth): 'ok' | 'degraded' | 'storage-failing' =>
+  !health.ok ? 'storage-failing' : health.skipped.length > 0 ? 'degraded' : 'ok'
+
+/** Records stored data left out; false when the same was noted already (a room loads many times), or the list is full. */
+export const noteSkipped = (health: StorageHealth, room: string | null, what: string): boolean => {
+  if (health.skipped.length >= MAX_SKIPPED_LISTED) return false
+  if (health.skipped.some(entry => entry.room === room && entry.what === what)) return false
+  health.skipped.push({ room, what, at: new Date().toISOString() })
+  return true
 }
 
 /** Records a storage failure (a failed operation, or stored data that could not be read). */

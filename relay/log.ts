@@ -29,3 +29,25 @@ export const memoryLogger = (): Logger & { lines: string[] } => {
     error: (event, fields) => { lines.push(format('error', event, fields)) }
   }
 }
+
+/**
+ * Logs the first of a kind of event (an event name and its `reason`), then at most one line per
+ * `intervalMs` with how many happened since the last line: for refusals anyone can repeat at will,
+ * which would otherwise fill the log as fast as they are made.
+ */
+export class SparingLog {
+  private readonly lastLine = new Map<string, { at: number; since: number }>()
+
+  constructor (private readonly log: Logger, private readonly intervalMs = 60_000) {}
+
+  warn (event: string, fields: LogFields & { reason: string }, now = Date.now()): void {
+    const key = `${event}\u0000${fields.reason}`
+    const last = this.lastLine.get(key)
+    if (last && now - last.at < this.intervalMs) {
+      last.since += 1
+      return
+    }
+    this.log.warn(event, last ? { ...fields, repeated: last.since + 1, sinceMs: now - last.at } : fields)
+    this.lastLine.set(key, { at: now, since: 0 })
+  }
+}

@@ -4,7 +4,7 @@ import { consoleLogger } from './log'
 import { startRelay } from './server'
 import { LeveldbStore } from './storage/leveldb-store'
 import { MemoryStore } from './storage/memory-store'
-import type { RoomStore } from './storage/store'
+import { StorageError, type RoomStore } from './storage/store'
 import { Admissions } from './trust/admissions'
 import type { AccessMode } from './trust/authenticate'
 import { loadInviteSecret } from './trust/invite-secret'
@@ -58,7 +58,8 @@ const main = async (): Promise<void> => {
 }
 
 main().catch(error => {
-  const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)
+  // A configuration or a data directory the relay cannot work with: the explanation is the message, not the stack.
+  const message = error instanceof ConfigError || error instanceof StorageError ? error.message : (error as Error).stack ?? String(error)
   consoleLogger.error('relay-failed', { error: message })
   process.exit(1)
 })

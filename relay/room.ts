@@ -24,6 +24,8 @@ export interface RoomOptions {
   onStorageFailure: (room: Room, error: Error) => void
   /** Called when what the store holds for the room cannot be read (its joiners are refused with 4503). */
   onLoadFailure?: (room: Room, error: Error) => void
+  /** Called when some of what the store holds for the room could not be applied, and was left out (in words). */
+  onLoadSkipped?: (room: Room, what: string) => void
   /** Called after a peer's update has been applied. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
   maxMessageLength: number
@@ -79,6 +81,27 @@ export class ProtocolViolation extends Error {
 }
 
 const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => encodeMessage(MessageType.sync, write)
+
+/**
+ * What of the stored updates Yjs kept pending, in words, after dropping it from `doc`; null when
+ * it applied everything. Stored updates build on each other only when records went missing from
+ * the store (a damaged disk, a repair): the relay stores nothing it could not apply.
+ * NOTE: dropped rather than kept, because a pending structure would be shipped to every newcomer
+ * and trips the check in receiveUpdate, closing the next writer; the updates stay in the store,
+ * and the writers' devices send what is missing when they next sync.
+ */
+const leftPending = (doc: Y.Doc): string | null => {
+  const { pendingStructs, pendingDs } = doc.store
+  if (pendingStructs === null && pendingDs === null) return null
+  doc.store.pendingStructs = null
+  doc.store.pendingDs = null
+  const clients = [...(pendingStructs?.missing ?? new Map<number, number>())].sort(([a], [b]) => a - b)
+  const needs = clients.slice(0, 3).map(([client, clock]) => `client ${client} needs clock ${clock}`).join(', ')
+  return [
+    clients.length > 0 ? `updates of ${clients.length} Yjs client(s) left out: updates they build on are missing (${needs}${clients.length > 3 ? ', …' : ''})` : '',
+    pendingDs !== null ? 'deletions of items the room does not hold left out' : ''
+  ].filter(Boolean).join('; ')
+}
 
 export class Room {
   /** The document while in memory; null while the room rests (see rest()). */
@@ -160,6 +183,8 @@ export class Room {
         this.options.onLoadFailure?.(this, error as Error)
         throw error
       }
+      const skipped = leftPending(doc)
+      if (skipped !== null) this.options.onLoadSkipped?.(this, skipped)
       if (this.destroyed) {
         doc.destroy()
         throw new Error(`room ${this.name} was unloaded`)

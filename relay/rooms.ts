@@ -19,6 +19,8 @@ export interface RoomRegistryOptions {
   onStorageFailure: (room: Room, error: Error) => void
   /** Told when a room's stored updates cannot be read. */
   onLoadFailure?: (room: Room, error: Error) => void
+  /** Told when some of a room's stored updates could not be applied and were left out. */
+  onLoadSkipped?: (room: Room, what: string) => void
   /** Told each time a room has been loaded, before anyone joins it. */
   onLoaded?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
@@ -51,6 +53,7 @@ export class RoomRegistry {
       store: options.store,
       onStorageFailure: this.storageFailed,
       onLoadFailure: options.onLoadFailure,
+      onLoadSkipped: options.onLoadSkipped,
       onPeerUpdate: options.onPeerUpdate,
       maxMessageLength: options.limits?.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
       maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,

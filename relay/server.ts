@@ -1,7 +1,7 @@
 // The relay: one HTTP server for the web app, /healthz and the y-websocket rooms.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -9,7 +9,7 @@ import { PARLEY_PROTOCOL } from '../shared/connect-token'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
 import { RoomConnection, type Connection } from './connection'
 import { MuxConnection } from './mux-connection'
-import { noteStorageFailure, watchStore, type StorageHealth } from './health'
+import { healthStatus, newStorageHealth, noteSkipped, noteStorageFailure, watchStore, type StorageHealth } from './health'
 import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import { prepareCompaction } from './storage/compaction'
@@ -22,6 +22,7 @@ import { DirectAnnouncer } from './trust/direct-announcer'
 import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './trust/relay-address'
+import { SocketAdmission } from './trust/socket-admission'
 
 export interface RelayOptions {
   store: RoomStore
@@ -84,11 +85,16 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const publicUrls = (options.publicUrls ?? []).map(parsePublicUrl)
   requirePublicUrl(bindHost, publicUrls)
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits }
-  const health: StorageHealth = { ok: true, failures: 0, lastError: null }
+  const health = newStorageHealth()
+  for (const what of options.store.skippedOnOpen?.() ?? []) {
+    log.error('storage-skipped', { what })
+    noteSkipped(health, null, what)
+  }
   const store = watchStore(options.store, health)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
-  const connectionsByAddress = new ConnectionCounts(limits.connectionsPerAddress)
+  // Connections per address are counted from the TCP accept (socket-admission.ts); per user, once the token is checked.
+  const admission = new SocketAdmission(limits, log)
   const connectionsByUser = new ConnectionCounts(limits.connectionsPerUser)
   const cpu = new CpuBudgets(limits)
   const directory = new DirectoryView()
@@ -106,6 +112,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     onLoadFailure: (room, error) => {
       log.error('room-unreadable', { room: room.name, error: error.message })
       noteStorageFailure(health, error)
+      noteSkipped(health, room.name, `not loaded: ${error.message}`)
+    },
+    onLoadSkipped: (room, what) => {
+      if (noteSkipped(health, room.name, what)) log.error('room-incomplete', { room: room.name, what })
     },
     onLoaded: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
@@ -137,14 +147,24 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     })
     : null
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // NOTE: Node looks for requests past those deadlines every 30 s by default, which would let a
+    // slow request live up to 30 s longer than allowed.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)))
+  }, (request: IncomingMessage, response: ServerResponse) => {
+    // Refused when accepted, and answered then.
+    if (admission.wasRefused(request.socket)) return
+    admission.arrived(request.socket)
     if (request.url === '/healthz') {
       response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       response.end(JSON.stringify({
-        status: health.ok ? 'ok' : 'storage-failing',
+        status: healthStatus(health),
         rooms: registry.size,
         documents: registry.documents,
         connections: connections.size,
+        pendingConnections: admission.pending,
         storage: health
       }))
       return
@@ -167,7 +187,11 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     // The token is offered as a second subprotocol; the answer names only Parley's.
     handleProtocols: protocols => protocols.has(PARLEY_PROTOCOL) ? PARLEY_PROTOCOL : false
   })
+  // Every socket is counted from the moment it is accepted (trust/socket-admission.ts).
+  server.on('connection', (socket: Socket) => admission.accept(socket))
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (admission.wasRefused(socket)) return
+    admission.arrived(socket)
     socket.on('error', () => socket.destroy())
     const target = targetOfRequest(request)
     if (target === null) {
@@ -175,13 +199,6 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       return
     }
     const address = request.socket.remoteAddress ?? 'unknown'
-    // Counted from the upgrade on, so that a flood of slow handshakes counts too.
-    if (!connectionsByAddress.add(address)) {
-      log.warn('connection-refused', { address, reason: 'too-many-connections' })
-      refuseUpgrade(socket, 429, 'too many connections from this address')
-      return
-    }
-    socket.once('close', () => connectionsByAddress.remove(address))
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
       // Counted once the user is known, before the handshake: refused like too many from one address.
@@ -257,6 +274,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       closing ??= (async () => {
         clearInterval(watchdog)
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
+        admission.close()
         for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()
         await registry.close()

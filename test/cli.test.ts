@@ -1,7 +1,7 @@
 // Scripts and bots: the identity file, the Node API (connectParley) and the CLI as a child process, against the real relay.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFile, stat, writeFile, appendFile } from 'node:fs/promises'
+import { appendFile, chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +50,25 @@ describe('identity file', () => {
     expect(loaded.keys.privateKey.extractable).toBe(false)
     const data = new TextEncoder().encode('hello')
     expect(await verify(loaded.public_key, await sign(loaded, data), data)).toBe(true)
+  })
+
+  it('warns when the file is open to other users of the machine, saying how to close it', async () => {
+    const file = join(await fixture.tempDir(), 'bot.json')
+    await createIdentityFile(file)
+    const warnings: string[] = []
+    const onWarning = (text: string) => { warnings.push(text) }
+    await loadIdentityFile(file, { onWarning })
+    expect(warnings).toEqual([])
+    for (const mode of [0o644, 0o640, 0o606]) {
+      await chmod(file, mode)
+      await loadIdentityFile(file, { onWarning })
+    }
+    expect(warnings).toHaveLength(3)
+    expect(warnings[0]).toContain(`chmod 600 ${file}`)
+    expect(warnings[0]).toMatch(/mode 644/)
+    await chmod(file, 0o600)
+    await loadIdentityFile(file, { onWarning })
+    expect(warnings).toHaveLength(3)
   })
 
   it('refuses to overwrite a file unless forced, and will not save a non-extractable key', async () => {
@@ -276,6 +295,16 @@ describe('the parley CLI', () => {
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
     expect(run.stdout().trim().split('\n')).toHaveLength(1)
+  })
+
+  it('warns on stderr about an identity file others can read', { timeout: 60_000 }, async () => {
+    const file = join(await fixture.tempDir(), 'shared.json')
+    const identity = await createIdentityFile(file)
+    await chmod(file, 0o644)
+    const run = await runCli(['whoami', '--file', file])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe(identity.user_id)
+    expect(run.stderr).toContain(`chmod 600 ${file}`)
   })
 
   it('exits 2 on bad usage and 1 when the relay refuses, saying why', { timeout: 60_000 }, async () => {

@@ -3,12 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
 import { createIdentity, type Identity } from '../shared/identity'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import * as Y from 'yjs'
 import { MessageType, MuxFrame } from '../shared/protocol'
+import { bucketMessages } from '../shared/schema'
 import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { randomId } from '../shared/ids'
 import { readRefusal } from '../shared/client/refusal'
@@ -58,19 +60,30 @@ export class Fixture {
   }
 
   /** A signed-in client of `relay`, with its own IndexedDB namespace, named `name`. */
-  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string; transport?: Transport } = {}): Promise<ParleyClient> {
+  async client (relay: { wsUrl: string }, name: string, options: { identity?: Identity; storagePrefix?: string; transport?: Transport; localAddress?: string } = {}): Promise<ParleyClient> {
     const identity = options.identity ?? await createIdentity()
+    const socketClass = options.localAddress ? webSocketFrom(options.localAddress) : WebSocket
     const client = await ParleyClient.open({
       identity,
       network: (options.transport ?? this.transport) === 'mux'
-        ? muxNetwork({ url: relay.wsUrl, identity, WebSocket, maxBackoffMs: 300 })
-        : websocketNetwork({ url: relay.wsUrl, identity, WebSocket, broadcastChannel: false, maxBackoffMs: 300 }),
+        ? muxNetwork({ url: relay.wsUrl, identity, WebSocket: socketClass, maxBackoffMs: 300 })
+        : websocketNetwork({ url: relay.wsUrl, identity, WebSocket: socketClass, broadcastChannel: false, maxBackoffMs: 300 }),
       storage: indexeddbStorage({ prefix: options.storagePrefix ?? `parley-test/${identity.user_id}/${Math.random()}/` }),
       syncWaitMs: 3000
     })
     this.defer(() => client.close())
     client.setProfile({ name })
     return client
+  }
+}
+
+/**
+ * ws's WebSocket, connecting from `localAddress` (any 127.x.y.z is this machine on Linux): a
+ * client the relay sees as coming from another address than the test's other sockets.
+ */
+export const webSocketFrom = (localAddress: string) => class extends WebSocket {
+  constructor (url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { localAddress })
   }
 }
 
@@ -112,6 +125,25 @@ export const authenticatedSocket = async (wsUrl: string, path: string, identity?
   const url = `${wsUrl}/${path}`
   const token = await createConnectToken(identity ?? await createIdentity(), url)
   return new WebSocket(url, connectProtocols(token))
+}
+
+/** How many messages a raw upstream provider sees in a bucket room at the moment of its first sync. */
+export const countAtFirstSync = async (wsUrl: string, room: string, identity: Identity, timeoutMs = 10_000): Promise<number> => {
+  const token = await createConnectToken(identity, `${wsUrl}/${room}`)
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(wsUrl, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, protocols: connectProtocols(token) })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      provider.destroy()
+      reject(new Error(`no first sync of ${room} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    provider.once('sync', () => {
+      clearTimeout(timer)
+      const count = bucketMessages(doc).size
+      provider.destroy()
+      resolve(count)
+    })
+  })
 }
 
 /**

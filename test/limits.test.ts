@@ -1,4 +1,5 @@
 // The relay's caps: connections per address, rooms per user, send rates, slow readers; each refusal is clear and costs nobody else.
+import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import NodeWebSocket from 'ws'
@@ -54,6 +55,47 @@ const readMarksHeld = async (relay: Awaited<ReturnType<Fixture['relay']>>, user_
 /** Log lines of the relay that name `user_id` and `event`. */
 const linesOf = (relay: { log: string[] }, event: string, user_id: string): string[] =>
   relay.log.filter(line => line.includes(event) && line.includes(user_id))
+/** A raw TCP connection to the relay and what it was answered; `closed` resolves (never rejects) when it ends. */
+interface RawConnection {
+  socket: Socket
+  /** What the relay sent, as text. */
+  reply(): string
+  readonly closed: Promise<void>
+  /** Whether the relay has ended it (or it failed). */
+  isClosed(): boolean
+}
+
+/**
+ * Opens a TCP connection from `localAddress` and, unless `silent`, starts an upgrade request whose
+ * headers never end: one more byte every 100 ms (bounded: it stops when the socket closes, or after 600 bytes).
+ */
+const trickle = (fixture: Fixture, relay: { port: number }, localAddress: string, { silent = false } = {}): Promise<RawConnection> =>
+  new Promise((resolve, reject) => {
+    const socket = connect({ port: relay.port, host: '127.0.0.1', localAddress })
+    let reply = ''
+    let ended = false
+    let ticks = 0
+    let timer: ReturnType<typeof setInterval> | null = null
+    const closed = new Promise<void>(done => socket.once('close', () => {
+      ended = true
+      if (timer) clearInterval(timer)
+      done()
+    }))
+    fixture.defer(() => { socket.destroy() })
+    socket.on('data', chunk => { reply += chunk.toString('latin1') })
+    socket.on('error', () => {})
+    socket.once('connect', () => {
+      if (!silent) {
+        socket.write(`GET /${MUX_PATH} HTTP/1.1\r\nHost: 127.0.0.1:${relay.port}\r\nX-Slow: `)
+        timer = setInterval(() => { if (++ticks > 600) clearInterval(timer!); else socket.write('a') }, 100)
+      }
+      resolve({ socket, reply: () => reply, closed, isClosed: () => ended })
+    })
+    socket.once('error', reject)
+  })
+
+/** Resolves after `ms`. */
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 describe('limits', () => {
   it('refuses connections beyond the cap per address with HTTP 429, before any work', async () => {
@@ -62,6 +104,68 @@ describe('limits', () => {
     for (let i = 0; i < 3; i++) await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, identity))
     await expect(opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, identity))).rejects.toThrow('HTTP 429')
     expect(relay.log.some(line => line.includes('too-many-connections'))).toBe(true)
+  })
+
+  it('counts connections still sending their headers against the cap per address, and someone from elsewhere still connects and syncs', async () => {
+    const relay = await fixture.relay({ limits: { connectionsPerAddress: 3, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 } })
+    const held = await Promise.all([1, 2, 3].map(() => trickle(fixture, relay, '127.0.0.1')))
+    // Past the cap, refused at once with a status, twice, and logged once.
+    for (let i = 0; i < 2; i++) {
+      const refused = await trickle(fixture, relay, '127.0.0.1')
+      await waitFor('the refusal', () => refused.isClosed(), 2000)
+      expect(refused.reply()).toMatch(/^HTTP\/1\.1 429 /)
+    }
+    expect(relay.log.filter(line => line.includes('too-many-connections'))).toHaveLength(1)
+    // A slow sender's own next WebSocket is refused too: the slow ones count.
+    await expect(opened(await authenticatedSocket(relay.wsUrl, MUX_PATH))).rejects.toThrow('HTTP 429')
+    // People behind other addresses are not held up by them.
+    const ada = await fixture.client(relay, 'Ada', { localAddress: '127.0.0.2' })
+    const bob = await fixture.client(relay, 'Bob', { localAddress: '127.0.0.3' })
+    const [adaSide, bobSide] = await Promise.all([ada.openDirect(bob.me.user_id), bob.openDirect(ada.me.user_id)])
+    await sendConfirmed(adaSide, ['through the trickle'])
+    await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('through the trickle'))
+    expect(held.every(connection => !connection.isClosed())).toBe(true)
+  })
+
+  it('caps connections whose request has not arrived, per address and in all, and frees a place when one goes', async () => {
+    const relay = await fixture.relay({ limits: { pendingPerAddress: 2, pendingConnections: 3, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 } })
+    const first = await Promise.all([trickle(fixture, relay, '127.0.0.1'), trickle(fixture, relay, '127.0.0.1')])
+    const fromFirst = await trickle(fixture, relay, '127.0.0.1')
+    await waitFor('the third from one address refused', () => fromFirst.isClosed(), 2000)
+    expect(fromFirst.reply()).toMatch(/^HTTP\/1\.1 429 /)
+    const other = await trickle(fixture, relay, '127.0.0.3')
+    const beyond = await trickle(fixture, relay, '127.0.0.4')
+    await waitFor('the fourth in all refused', () => beyond.isClosed(), 2000)
+    expect(beyond.reply()).toMatch(/^HTTP\/1\.1 503 /)
+    expect(relay.log.filter(line => line.includes('too-many-pending')).length).toBeGreaterThanOrEqual(1)
+    // Upgraded connections are not pending: once a slow one goes, a WebSocket gets its place and keeps it.
+    first[0]!.socket.destroy()
+    await first[0]!.closed
+    const honest = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH))
+    const later = await trickle(fixture, relay, '127.0.0.5')
+    await sleep(300)
+    expect(later.isClosed()).toBe(false)
+    expect(honest.readyState).toBe(honest.OPEN)
+    expect(other.isClosed()).toBe(false)
+  })
+
+  it('closes a connection that sends nothing, and one whose headers do not end, after their timeouts; upgraded ones stay', async () => {
+    const relay = await fixture.relay({ limits: { firstByteTimeoutMs: 300, headersTimeoutMs: 800, requestTimeoutMs: 1000 } })
+    const honest = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH))
+    const started = Date.now()
+    const [silent, slow] = await Promise.all([trickle(fixture, relay, '127.0.0.1', { silent: true }), trickle(fixture, relay, '127.0.0.1')])
+    await waitFor('the silent one closed', () => silent.isClosed(), 3000)
+    const silentAfter = Date.now() - started
+    await waitFor('the slow one closed', () => slow.isClosed(), 3000)
+    const slowAfter = Date.now() - started
+    expect(silentAfter).toBeGreaterThanOrEqual(250)
+    expect(silentAfter).toBeLessThan(750)
+    expect(slowAfter).toBeGreaterThanOrEqual(750)
+    expect(slowAfter).toBeLessThan(2500)
+    expect(slow.reply()).toMatch(/^HTTP\/1\.1 408 /)
+    await sleep(300)
+    expect(honest.readyState).toBe(honest.OPEN)
+    expect(relay.log.filter(line => line.includes('silent-connection'))).toHaveLength(1)
   })
 
   it('refuses rooms beyond the cap per user, over all their sockets, and counts rooms left', async () => {

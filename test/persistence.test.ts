@@ -1,33 +1,18 @@
 // History survives reconnects, relay restarts (graceful and SIGKILL) and clients joining as others leave.
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import WebSocket from 'ws'
-import { WebsocketProvider } from 'y-websocket'
-import { createIdentity, type Identity } from '../shared/identity'
-import { connectProtocols, createConnectToken } from '../shared/connect-token'
+import { createIdentity } from '../shared/identity'
 import { bucketRoom, directConversation } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
 import type { RoomStore } from '../relay/storage/store'
 import { MemoryStore } from '../relay/storage/memory-store'
-import { Fixture, contents, sendConfirmed, waitFor } from './helpers'
+import { Fixture, contents, countAtFirstSync, sendConfirmed, waitFor } from './helpers'
 import { spawnRelay } from './relay-process'
 
 const fixture = new Fixture()
 afterEach(() => fixture.cleanup())
 
 const numbered = (count: number, prefix = 'm') => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
-
-/** How many messages a raw upstream provider sees in a room at the moment of its first sync. */
-const countAtFirstSync = async (wsUrl: string, room: string, identity: Identity): Promise<number> => {
-  const token = await createConnectToken(identity, `${wsUrl}/${room}`)
-  const doc = new Y.Doc()
-  const provider = new WebsocketProvider(wsUrl, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, protocols: connectProtocols(token) })
-  return new Promise(resolve => provider.once('sync', () => {
-    const count = bucketMessages(doc).size
-    provider.destroy()
-    resolve(count)
-  }))
-}
 
 describe('persistence', () => {
   it('a client that reconnects, on the same device or a new one, sees the full history', async () => {

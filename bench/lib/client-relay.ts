@@ -56,6 +56,8 @@ export const BENCH_LIMITS: RelayLimits = {
   ...DEFAULT_LIMITS,
   connectionsPerAddress: 1_000_000,
   connectionsPerUser: 1_000_000,
+  pendingConnections: 1_000_000,
+  pendingPerAddress: 1_000_000,
   roomsPerUser: 1_000_000,
   messagesPerSecond: 1_000_000,
   cpuMsPerSecond: 1000,

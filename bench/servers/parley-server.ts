@@ -13,6 +13,8 @@ import { announcePort } from './announce'
 const BENCH_LIMITS: Partial<RelayLimits> = {
   connectionsPerAddress: 1_000_000,
   connectionsPerUser: 1_000_000,
+  pendingConnections: 1_000_000,
+  pendingPerAddress: 1_000_000,
   roomsPerUser: 1_000_000,
   messagesPerSecond: 1_000_000,
   cpuMsPerSecond: 1000,

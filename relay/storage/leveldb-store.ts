@@ -1,6 +1,7 @@
 // The relay's default RoomStore: LevelDB (classic-level) in a data directory, one key per appended update.
 import { ClassicLevel } from 'classic-level'
 import { compactionOf } from './compaction'
+import { explainDamage, inspectDataDirectory, skippedWhileOpening, type DataDirectoryState } from './leveldb-directory'
 import { StorageError, type RoomStore } from './store'
 
 /*
@@ -21,18 +22,40 @@ export class LeveldbStore implements RoomStore {
   /** The next free sequence number of each room touched since opening. */
   private readonly nextSequence = new Map<string, number>()
 
-  private constructor (db: ClassicLevel<string, Uint8Array>) {
+  private constructor (db: ClassicLevel<string, Uint8Array>, private readonly skipped: readonly string[]) {
     this.db = db
   }
 
+  /**
+   * Opens the database in `directory`, or starts one there if it holds none yet; refuses (a
+   * StorageError 'corrupt' saying what to do) a database that LevelDB would open by losing data
+   * without a word: one whose write-ahead log is damaged, or whose CURRENT file is gone.
+   * NOTE: LevelDB's `paranoid_checks`, which would refuse the first of those itself, is not
+   * among the options classic-level passes on (nor is `verify_checksums` for reads), so the logs
+   * are checked here before LevelDB reads them (leveldb-log.ts). Table files are checked only as
+   * LevelDB reads them; a room whose stored updates cannot be read is reported when it loads.
+   */
   static async open (directory: string): Promise<LeveldbStore> {
-    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    let found: DataDirectoryState
+    try {
+      found = await inspectDataDirectory(directory)
+    } catch (error) {
+      throw new StorageError('read-failed', `cannot open the data directory ${directory}: ${(error as Error).message}`, { cause: error })
+    }
+    if (found.state === 'damaged') throw new StorageError('corrupt', explainDamage(directory, found))
+    // NOTE: created only where there is no database yet: where there is one, a missing file must
+    // be an error, never a fresh empty database in its place.
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: found.state === 'new' })
     try {
       await db.open()
     } catch (error) {
       throw new StorageError('read-failed', `cannot open the data directory ${directory}: ${(error as Error).message}`, { cause: error })
     }
-    return new LeveldbStore(db)
+    return new LeveldbStore(db, await skippedWhileOpening(directory))
+  }
+
+  skippedOnOpen (): readonly string[] {
+    return this.skipped
   }
 
   async load (room: string): Promise<readonly Uint8Array[]> {

@@ -20,6 +20,11 @@ export interface RoomStore {
   compact(room: string): Promise<void>
   /** Releases the store; pending writes finish first. */
   close(): Promise<void>
+  /**
+   * What the store had to leave out while opening (records its engine dropped when it
+   * recovered), in words for the operator; absent for stores that cannot lose anything so.
+   */
+  skippedOnOpen?(): readonly string[]
 }
 
 /** Why a store failed; 'timeout': a compaction did not finish in time (the room stays as stored). */

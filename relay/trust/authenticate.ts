@@ -19,10 +19,19 @@ export interface AuthenticatedUser {
 export type Authentication = { ok: true; user: AuthenticatedUser } | { ok: false; reason: AuthFailure; claimedHost?: string }
 
 export class Authenticator {
-  private readonly replays = new ReplayGuard()
+  private readonly replays: ReplayGuard
 
-  /** `isRelayHost` says whether a token's host claim names this relay (see relay-address.ts). */
-  constructor (private readonly access: AccessMode, private readonly isRelayHost: (claimed: string) => boolean) {}
+  /**
+   * `isRelayHost` says whether a token's host claim names this relay (see relay-address.ts);
+   * `maxNonces`: live nonces the replay guard keeps before it refuses connections as `busy` (tests make it small).
+   */
+  constructor (
+    private readonly access: AccessMode,
+    private readonly isRelayHost: (claimed: string) => boolean,
+    { maxNonces }: { maxNonces?: number } = {}
+  ) {
+    this.replays = new ReplayGuard(maxNonces)
+  }
 
   /** Checks the token offered with an upgrade request for `path` (mux or a room name). */
   async authenticate (request: IncomingMessage, path: string, now = Date.now()): Promise<Authentication> {

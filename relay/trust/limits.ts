@@ -11,10 +11,20 @@ export interface RelayLimits {
   cpuMsPerSecond: number
   /** Time the relay spends on all users' frames per second while busy, shared equally among those using it (cpu-budgets.ts). */
   relayCpuMsPerSecond: number
-  /** Open connections from one IP address. */
-  connectionsPerAddress: number
   /** Open connections of one user, whatever their addresses. */
   connectionsPerUser: number
+  /** Open connections from one IP address, counted from the moment they are accepted (so still in their handshake too). */
+  connectionsPerAddress: number
+  /** Connections whose first request has not fully arrived yet, from all addresses together. */
+  pendingConnections: number
+  /** Connections whose first request has not fully arrived yet, from one IP address. */
+  pendingPerAddress: number
+  /** A connection that sends nothing at all within this is closed. */
+  firstByteTimeoutMs: number
+  /** A request whose headers have not all arrived within this is answered 408 and closed (Node's headersTimeout). */
+  headersTimeoutMs: number
+  /** A request not wholly received within this is answered 408 and closed (Node's requestTimeout); at least headersTimeoutMs. */
+  requestTimeoutMs: number
   /** Rooms one user may be in at once, over all their connections. */
   roomsPerUser: number
   /** Awareness client ids one connection may publish per room. */
@@ -47,6 +57,11 @@ export const DEFAULT_LIMITS: RelayLimits = {
   // NOTE: the app holds one (mux) socket per tab; the upstream provider one per room it has
   // open, which for a person reading a few dozen conversations is well under this.
   connectionsPerUser: 128,
+  pendingConnections: 512,
+  pendingPerAddress: 32,
+  firstByteTimeoutMs: 5000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   roomsPerUser: 2000,
   awarenessPerRoom: 2,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -69,6 +84,16 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   relayCpuMsPerSecond: { flag: 'relay-cpu-ms-per-second', env: 'PARLEY_RELAY_CPU_MS_PER_SECOND', min: 1, max: 1000 },
   connectionsPerAddress: { flag: 'connections-per-address', env: 'PARLEY_CONNECTIONS_PER_ADDRESS', min: 1, max: 1_000_000 },
   connectionsPerUser: { flag: 'connections-per-user', env: 'PARLEY_CONNECTIONS_PER_USER', min: 1, max: 1_000_000 },
+  // NOTE: half of the soft limit of 1,024 open files that many systems start a process with, so
+  // that connections dawdling over their request can never take every descriptor; a relay run
+  // with `ulimit -n` raised may raise this too.
+  pendingConnections: { flag: 'pending-connections', env: 'PARLEY_PENDING_CONNECTIONS', min: 1, max: 1_000_000 },
+  // NOTE: a browser opens at most 6 connections to a host at once; 32 leaves room for a few people
+  // behind one address reconnecting together, and one address alone fills 1/16 of the default cap.
+  pendingPerAddress: { flag: 'pending-per-address', env: 'PARLEY_PENDING_PER_ADDRESS', min: 1, max: 1_000_000 },
+  firstByteTimeoutMs: { flag: 'first-byte-timeout-ms', env: 'PARLEY_FIRST_BYTE_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  headersTimeoutMs: { flag: 'headers-timeout-ms', env: 'PARLEY_HEADERS_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  requestTimeoutMs: { flag: 'request-timeout-ms', env: 'PARLEY_REQUEST_TIMEOUT_MS', min: 100, max: 3_600_000 },
   roomsPerUser: { flag: 'rooms-per-user', env: 'PARLEY_ROOMS_PER_USER', min: 1, max: 1_000_000 },
   awarenessPerRoom: { flag: 'awareness-per-room', env: 'PARLEY_AWARENESS_PER_ROOM', min: 1, max: 64 },
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'PARLEY_MAX_BUFFERED_BYTES', min: 64 * 1024, max: 1024 * 1024 * 1024 },
