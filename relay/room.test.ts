@@ -69,7 +69,8 @@ const loadRoom = async (store = new MemoryStore(), onLoadSkipped?: (room: Room, 
     maxPendingUpdates: 64,
     awarenessPerRoom: 8,
     presenceTimeoutMs: 30_000,
-    maxBytesPerUserPerRoom: 1 << 20
+    maxBytesPerUserPerRoom: 1 << 20,
+    maxStructsPerUpdate: 10_000
   })
   rooms.push(room)
   return room

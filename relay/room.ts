@@ -37,6 +37,8 @@ export interface RoomOptions {
   presenceTimeoutMs: number
   /** The most one user may hold live in this room (bytes of JSON). */
   maxBytesPerUserPerRoom: number
+  /** Structs one update may hold. */
+  maxStructsPerUpdate: number
 }
 
 /**
@@ -299,7 +301,8 @@ export class Room {
       newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
       maxMessageLength: this.options.maxMessageLength,
       bytesOf: user_id => usage.bytesOf(user_id),
-      maxBytesPerRoom: this.options.maxBytesPerUserPerRoom
+      maxBytesPerRoom: this.options.maxBytesPerUserPerRoom,
+      maxStructs: this.options.maxStructsPerUpdate
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
     if (verdict === 'wait') {

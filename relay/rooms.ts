@@ -25,7 +25,7 @@ export interface RoomRegistryOptions {
   onLoaded?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
-  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs' | 'maxBytesPerUserPerRoom'>
+  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs' | 'maxBytesPerUserPerRoom' | 'maxStructsPerUpdate'>
 }
 
 /** How long a room's document stays in memory after its last write or sync, by default. */
@@ -59,7 +59,8 @@ export class RoomRegistry {
       maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,
       awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom,
       presenceTimeoutMs: options.limits?.presenceTimeoutMs ?? DEFAULT_LIMITS.presenceTimeoutMs,
-      maxBytesPerUserPerRoom: options.limits?.maxBytesPerUserPerRoom ?? DEFAULT_LIMITS.maxBytesPerUserPerRoom
+      maxBytesPerUserPerRoom: options.limits?.maxBytesPerUserPerRoom ?? DEFAULT_LIMITS.maxBytesPerUserPerRoom,
+      maxStructsPerUpdate: options.limits?.maxStructsPerUpdate ?? DEFAULT_LIMITS.maxStructsPerUpdate
     }
     const restMs = options.docRestMs ?? DEFAULT_DOC_REST_MS
     // NOTE: a sweep twice per rest period: a document rests between one and one and a half periods after its last use.

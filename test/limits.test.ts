@@ -12,6 +12,7 @@ import { encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { muxNetwork } from '../shared/client/mux-network'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
+import { after, mapEntry, run } from './hand-updates'
 import { Fixture, authenticatedSocket, readMuxRefusal, contents, readMarksUpdate, sendConfirmed, updateFrame, waitFor } from './helpers'
 import type { Identity } from '../shared/identity'
 
@@ -335,5 +336,34 @@ describe('limits', () => {
     const applied = waitFor('the update applied', async () => (await readMarksHeld(relay, mallory.user_id)) > 0 && 'applied', 10_000)
     expect(await Promise.race([closed, applied])).toEqual({ code: CloseCode.rateLimited, reason: 'too-costly' })
     expect(await readMarksHeld(relay, mallory.user_id)).toBe(0)
+  })
+
+  it('refuses a frame of 50,000 tiny chained items from its headers, before Yjs or any other work, and honest messages go on', async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const adaSide = await ada.openDirect(bob.me.user_id)
+    const bobSide = await bob.openDirect(ada.me.user_id)
+    const mallory = await createIdentity()
+    const socket = await ownRoomSocket(relay.wsUrl, mallory)
+    const refusals = refusalsOf(socket)
+    // Two clients' items, each placed after the other's previous one (765 KB): judged by reading
+    // neighbours out of the update, this took the relay's earlier inspector about ten seconds.
+    const half = 25_000
+    const [a, b] = [1001, 1002]
+    const chain = encoding.encode(e => {
+      encoding.writeVarUint(e, 2)
+      run(e, half, a, 0)
+      mapEntry(e, 'reads', 'k', 0)
+      for (let i = 1; i < half; i++) after(e, b, i - 1, i)
+      run(e, half, b, 0)
+      for (let i = 0; i < half; i++) after(e, a, i, i)
+      encoding.writeVarUint(e, 0)
+    })
+    socket.send(updateFrame(userRoom(mallory.user_id), chain))
+    await sendConfirmed(adaSide, ['right after it'])
+    await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('right after it'))
+    await waitFor('the chain refused', () => refusals.get(userRoom(mallory.user_id)))
+    expect(refusals.get(userRoom(mallory.user_id))).toBe('rejected-update:too-many-structs')
   })
 })

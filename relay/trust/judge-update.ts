@@ -67,12 +67,14 @@ export interface UpdateJudgement {
   bytesOf: (user_id: string) => number
   /** The most a user may hold live in one room. */
   maxBytesPerRoom: number
+  /** Structs one update may hold (update-cost.ts). */
+  maxStructs: number
 }
 
 export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): UpdateVerdict => {
   const { doc, trial, refused } = judgement
   // First the cheap check of what it would cost Yjs (it reads no content).
-  const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } })
+  const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } }, { maxStructs: judgement.maxStructs })
   if (!cost.ok) {
     if (cost.reason === 'malformed') return 'unreadable'
     if (cost.reason !== 'missing-dependencies') return { refused: cost.reason }

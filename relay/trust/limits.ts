@@ -1,4 +1,5 @@
 // The caps that keep one connection, address or user from costing everyone else: defaults and their names.
+import { DEFAULT_UPDATE_COST_LIMITS } from './update-cost'
 
 export interface RelayLimits {
   /** Largest WebSocket frame, and so largest update; bigger closes the socket with 1009. */
@@ -43,6 +44,8 @@ export interface RelayLimits {
   presenceTimeoutMs: number
   /** Bytes (of JSON) one user may hold live in one room; writes past it are refused (over-quota). */
   maxBytesPerUserPerRoom: number
+  /** Structs one update may hold; more are refused before Yjs reads them (too-many-structs). */
+  maxStructsPerUpdate: number
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -72,7 +75,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   presenceTimeoutMs: 30_000,
   // NOTE: a full bucket of one person's longest messages is about 10 MB; an admin's groups
   // at most 50 KB each. Room for both, while no one fills a room everyone downloads.
-  maxBytesPerUserPerRoom: 16 * 1024 * 1024
+  maxBytesPerUserPerRoom: 16 * 1024 * 1024,
+  maxStructsPerUpdate: DEFAULT_UPDATE_COST_LIMITS.maxStructs
 }
 
 /** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
@@ -103,5 +107,8 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   maxPendingUpdates: { flag: 'max-pending-updates', env: 'PARLEY_MAX_PENDING_UPDATES', min: 0, max: 10_000 },
   // NOTE: clients renew every 15 s; a timeout below that removes people who are online.
   presenceTimeoutMs: { flag: 'presence-timeout-ms', env: 'PARLEY_PRESENCE_TIMEOUT_MS', min: 100, max: 24 * 3600 * 1000 },
-  maxBytesPerUserPerRoom: { flag: 'quota-bytes-per-room', env: 'PARLEY_QUOTA_BYTES_PER_ROOM', min: 1024, max: 1024 * 1024 * 1024 }
+  maxBytesPerUserPerRoom: { flag: 'quota-bytes-per-room', env: 'PARLEY_QUOTA_BYTES_PER_ROOM', min: 1024, max: 1024 * 1024 * 1024 },
+  // NOTE: raise it only to let clients send back rooms the relay lost (each of their updates then
+  // holds a whole room's history of theirs); every struct costs ~20 µs the whole relay waits for.
+  maxStructsPerUpdate: { flag: 'max-structs-per-update', env: 'PARLEY_MAX_STRUCTS_PER_UPDATE', min: 100, max: 1_000_000 }
 }

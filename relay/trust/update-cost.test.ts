@@ -66,7 +66,7 @@ const relayDoc = (): Y.Doc => {
 
 /** Asserts the check passes `update`, and that Yjs then applies all of it, leaving nothing pending. */
 const expectHonest = (relay: Y.Doc, update: Uint8Array): void => {
-  expect(checkUpdateCost(update, stateOf(relay))).toMatchObject({ ok: true })
+  expect(checkUpdateCost(update, stateOf(relay), { maxStructs: 100_000 })).toMatchObject({ ok: true })
   Y.applyUpdate(relay, update)
   expect(relay.store.pendingStructs).toBeNull()
   expect(relay.store.pendingDs).toBeNull()
@@ -100,7 +100,10 @@ describe('checkUpdateCost refuses', () => {
       for (let i = 0; i < 2000; i++) { byte(e, 2 | 128); uint(e, 1001); uint(e, i); uint(e, 1); text(e, '1') }
     })],
     ['a subdocument', 'subdocument', craft(e => { uint(e, 1); run(e, 1, 1001, 0); byte(e, 9); uint(e, 1); text(e, 'a'); text(e, 'guid'); byte(e, 118); uint(e, 0) })],
-    ['a run claiming 2^32 - 1 structs', 'malformed', craft(e => { uint(e, 1); run(e, 2 ** 32 - 1, 1001, 0); byte(e, 0); uint(e, 1) })],
+    ['a run claiming 2^32 - 1 structs', 'too-many-structs', craft(e => { uint(e, 1); run(e, 2 ** 32 - 1, 1001, 0); byte(e, 0); uint(e, 1) })],
+    ['two runs of 5,001 structs, refused from their headers', 'too-many-structs', craft(e => {
+      uint(e, 2); run(e, 5001, 1001, 0); for (let i = 0; i < 5001; i++) mapEntry(e); run(e, 5001, 1002, 0)
+    })],
     ['a truncated update', 'malformed', craft(e => { uint(e, 1); run(e, 1, 1001, 0); byte(e, 8 | 32); uint(e, 1); text(e, ROOT) }).slice(0, -1)],
     ['trailing bytes', 'malformed', new Uint8Array([...craft(e => { uint(e, 1); run(e, 1, 1001, 0); mapEntry(e) }), 0])],
     ['a client run given twice', 'malformed', craft(e => { uint(e, 2); run(e, 1, 1001, 0); mapEntry(e); run(e, 1, 1001, 1); mapEntry(e) })],
@@ -156,6 +159,9 @@ describe('checkUpdateCost passes honest updates', () => {
     map.delete('nested') // its content becomes one GC run
     const update = Y.encodeStateAsUpdate(client)
     expect(Math.max(...Y.decodeUpdate(update).structs.map(struct => struct.length))).toBeGreaterThanOrEqual(10_000)
+    // NOTE: its ~50,000 structs are past the relay's default cap (a relay restoring lost rooms from
+    // clients raises it, --max-structs-per-update); here the check's own cost is what is tested.
+    expect(checkUpdateCost(update, emptyState)).toEqual({ ok: false, reason: 'too-many-structs' })
     expectHonest(new Y.Doc(), update)
 
     const relay = new Y.Doc()
