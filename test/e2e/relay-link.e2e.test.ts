@@ -1,5 +1,8 @@
 // A link whose ?relay= names another relay: the app asks first, naming both, and connects nowhere
 // until answered; Stay keeps the current relay (and drops the link), Switch moves to the other.
+import { writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
 import { axeViolations } from './axe'
@@ -13,6 +16,9 @@ const socketsOf = (page: Page): string[] => {
   page.on('websocket', socket => urls.push(socket.url()))
   return urls
 }
+
+/** The README's picture of the question, written when PARLEY_SCREENSHOTS=1. */
+const PICTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/images/relay-link.png')
 
 /** The header's line naming the relay the app is on. */
 const relayShown = (page: Page) => page.getByText(/^Relay: /)
@@ -31,6 +37,7 @@ test('a link to another relay asks first; Stay keeps the current relay, Switch m
   expect(await alice.page.locator(`[id="${described}"]`).innerText())
     .toBe(`This link points Parley to relay ${other.wsUrl}. You are on ${current.wsUrl}. Switch?`)
   expect(await axeViolations(alice.page)).toEqual([])
+  if (process.env.PARLEY_SCREENSHOTS === '1') await writeFile(PICTURE, await alice.page.screenshot({ animations: 'disabled', caret: 'hide' }))
   // NOTE: a deliberate wait: an absence has no event to wait for. Nothing connects while the
   // question is open, to either relay.
   await alice.page.waitForTimeout(500)
