@@ -12,6 +12,7 @@ import type { Relay } from '../relay/server'
 import type { RoomStore } from '../relay/storage/store'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Fixture, authenticatedSocket, contents, readMuxRefusal, sendConfirmed, waitFor } from './helpers'
+import { relayDoc } from './hand-socket'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -23,19 +24,6 @@ const outliving = (memory: MemoryStore): RoomStore => ({
   compact: room => memory.compact(room),
   close: async () => {}
 })
-
-/** The relay's copy of a room, as a document. */
-const relayCopy = async (relay: Relay, room: string): Promise<Y.Doc> => {
-  const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
-  const loaded = await relay.registry.join(room, reader)
-  try {
-    const doc = new Y.Doc()
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
-    return doc
-  } finally {
-    relay.registry.leave(loaded, reader)
-  }
-}
 
 /**
  * Sends one raw update into `room` as `identity` (a device holding an older copy, or a forger)
@@ -60,7 +48,7 @@ const sendRaw = async (relay: Relay, identity: Identity, room: string, update: U
     encoding.writeVarUint8Array(encoder, update)
   })))
   return waitFor('the relay to keep or refuse the update', async () =>
-    refusal ?? ((await relayCopy(relay, room)).store.clients.has(client) ? 'kept' : null)
+    refusal ?? ((await relayDoc(relay, room)).store.clients.has(client) ? 'kept' : null)
   ).then(outcome => outcome === 'kept' ? null : outcome)
 }
 
@@ -84,7 +72,7 @@ describe('compaction and write judging', () => {
     const bucket = bucketRoom(ref, 0)
     const conversation = await ada.openDirect(bob.user_id)
     await sendConfirmed(conversation, ['m0', 'm1', 'm2', 'm3', 'm4'])
-    const oldIndex = Y.encodeStateAsUpdate(await relayCopy(first, indexRoom))
+    const oldIndex = Y.encodeStateAsUpdate(await relayDoc(first, indexRoom))
     const later = await sendConfirmed(conversation, Array.from({ length: 15 }, (_, i) => `m${i + 5}`))
     await conversation.edit(later[0]!.message_id, 'm5 edited')
     await conversation.delete(later[1]!.message_id)
@@ -117,7 +105,7 @@ describe('compaction and write judging', () => {
     // The same write by Bob, and Bob rewriting one of Ada's messages, are refused.
     const forged = staleActivityWrite(oldIndex, ada.me.user_id)
     expect(await sendRaw(second, bob, indexRoom, forged.update, forged.client)).toBe('rejected-update:not-yours')
-    const bucketCopy = await relayCopy(second, bucket)
+    const bucketCopy = await relayDoc(second, bucket)
     const before = Y.encodeStateVector(bucketCopy)
     const target = bucketMessages(bucketCopy).get(later[2]!.message_id) as Message
     bucketMessages(bucketCopy).set(target.message_id, { ...target, content: 'Bob was here' })
