@@ -59,6 +59,8 @@ export const watchStore = (store: RoomStore, health: StorageHealth): RoomStore =
     load: room => watch(store.load(room)),
     append: (room, update) => watch(store.append(room, update)),
     compact: room => watch(store.compact(room)),
+    readRecords: prefix => watch(store.readRecords(prefix)),
+    writeRecords: records => watch(store.writeRecords(records)),
     close: () => store.close()
   }
 }

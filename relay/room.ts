@@ -14,6 +14,7 @@ import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { ClientOwners, RELAY_WRITER } from './trust/client-owners'
 import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS, judgeUpdate } from './trust/judge-update'
 import { RoomUsage } from './trust/storage-quota'
+import type { UsageLedger } from './trust/usage-ledger'
 import { TokenBucket } from './trust/token-bucket'
 import { TrialCopy } from './trust/trial-copy'
 
@@ -39,6 +40,9 @@ export interface RoomOptions {
   maxBytesPerUserPerRoom: number
   /** Structs one update may hold. */
   maxStructsPerUpdate: number
+  /** What each user holds over all rooms, and the most they may (none: no quota over rooms). */
+  ledger?: UsageLedger
+  maxBytesPerUser?: number
 }
 
 /**
@@ -302,7 +306,9 @@ export class Room {
       maxMessageLength: this.options.maxMessageLength,
       bytesOf: user_id => usage.bytesOf(user_id),
       maxBytesPerRoom: this.options.maxBytesPerUserPerRoom,
-      maxStructs: this.options.maxStructsPerUpdate
+      maxStructs: this.options.maxStructsPerUpdate,
+      bytesOverall: user_id => this.options.ledger?.bytesOf(user_id) ?? 0,
+      maxBytesPerUser: this.options.maxBytesPerUser ?? Number.POSITIVE_INFINITY
     })
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
     if (verdict === 'wait') {
@@ -326,6 +332,7 @@ export class Room {
     if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
     owners.bind(verdict.apply.clients, peer.user_id)
     usage.apply(verdict.apply.usage)
+    this.options.ledger?.apply(verdict.apply.usage)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))

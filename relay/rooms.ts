@@ -4,6 +4,7 @@ import { Room, type Peer, type RoomOptions } from './room'
 import type { RoomStore } from './storage/store'
 import { clientOwnersKey } from './trust/client-owners'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
+import type { UsageLedger } from './trust/usage-ledger'
 
 export interface RoomRegistryOptions {
   store: RoomStore
@@ -25,7 +26,9 @@ export interface RoomRegistryOptions {
   onLoaded?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
-  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs' | 'maxBytesPerUserPerRoom' | 'maxStructsPerUpdate'>
+  limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs' | 'maxBytesPerUserPerRoom' | 'maxStructsPerUpdate' | 'maxBytesPerUser'>
+  /** What each user holds over all rooms (for the quota per user). */
+  ledger?: UsageLedger
 }
 
 /** How long a room's document stays in memory after its last write or sync, by default. */
@@ -60,7 +63,9 @@ export class RoomRegistry {
       awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom,
       presenceTimeoutMs: options.limits?.presenceTimeoutMs ?? DEFAULT_LIMITS.presenceTimeoutMs,
       maxBytesPerUserPerRoom: options.limits?.maxBytesPerUserPerRoom ?? DEFAULT_LIMITS.maxBytesPerUserPerRoom,
-      maxStructsPerUpdate: options.limits?.maxStructsPerUpdate ?? DEFAULT_LIMITS.maxStructsPerUpdate
+      maxStructsPerUpdate: options.limits?.maxStructsPerUpdate ?? DEFAULT_LIMITS.maxStructsPerUpdate,
+      ledger: options.ledger,
+      maxBytesPerUser: options.limits?.maxBytesPerUser ?? DEFAULT_LIMITS.maxBytesPerUser
     }
     const restMs = options.docRestMs ?? DEFAULT_DOC_REST_MS
     // NOTE: a sweep twice per rest period: a document rests between one and one and a half periods after its last use.

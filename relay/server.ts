@@ -23,6 +23,7 @@ import { DirectoryView } from './trust/directory-view'
 import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './trust/relay-address'
 import { SocketAdmission } from './trust/socket-admission'
+import { UsageLedger } from './trust/usage-ledger'
 
 export interface RelayOptions {
   store: RoomStore
@@ -91,6 +92,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     noteSkipped(health, null, what)
   }
   const store = watchStore(options.store, health)
+  const usage = await UsageLedger.open(store)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
   // Connections per address are counted from the TCP accept (socket-admission.ts); per user, once the token is checked.
@@ -101,6 +103,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   prepareCompaction()
   const registry = new RoomRegistry({
     store,
+    ledger: usage,
     log,
     idleUnloadMs: options.idleUnloadMs ?? 5000,
     docRestMs: options.docRestMs,
@@ -278,6 +281,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
         server.closeAllConnections()
         await registry.close()
+        await usage.close().catch(error => log.error('usage-write-failed', { error: (error as Error).message }))
         await options.store.close()
         for (const connection of connections) connection.terminate()
         sockets.close()

@@ -22,6 +22,8 @@ const outliving = (memory: MemoryStore): RoomStore => ({
   load: room => memory.load(room),
   append: (room, update) => memory.append(room, update),
   compact: room => memory.compact(room),
+  readRecords: prefix => memory.readRecords(prefix),
+  writeRecords: records => memory.writeRecords(records),
   close: async () => {}
 })
 

@@ -77,6 +77,8 @@ describe('persistence', () => {
       load: room => memory.load(room),
       append: async (room, update) => { await new Promise(resolve => setTimeout(resolve, 15)); await memory.append(room, update) },
       compact: async room => { await new Promise(resolve => setTimeout(resolve, 40)); await memory.compact(room) },
+      readRecords: prefix => memory.readRecords(prefix),
+      writeRecords: records => memory.writeRecords(records),
       close: async () => {} // kept open: the test reads it after the relay has gone
     }
     const relay = await fixture.relay({ store: slow, idleUnloadMs: 0 })

@@ -69,6 +69,26 @@ describe('storage quotas', () => {
     expect(await again.refused(entries(98, 0, [message(ada, bob, 'y'.repeat(4000))]))).toBe('rejected-update:over-quota')
   })
 
+  it('caps what a user holds over all rooms too, and remembers it across a restart', async () => {
+    const dataDir = await fixture.tempDir()
+    const limits = { maxBytesPerUser: 12_000 }
+    const [ada, bob, carol, dan] = await Promise.all([createIdentity(), createIdentity(), createIdentity(), createIdentity()])
+    const withBob = bucketRoom(directConversation(ada.user_id, bob.user_id), 0)
+    const withCarol = bucketRoom(directConversation(ada.user_id, carol.user_id), 0)
+    const first = await fixture.relay({ dataDir, limits })
+    await (await handSocket(fixture, first, ada, withBob)).accepted(entries(11, 0, [message(ada, bob, 'x'.repeat(4000)), message(ada, bob, 'x'.repeat(4000))]),
+      async () => await messagesIn(first, withBob) === 2)
+    // A third long message, in another room, would take her past 12,000 bytes in all.
+    const toCarol = await handSocket(fixture, first, ada, withCarol)
+    expect(await toCarol.refused(entries(12, 0, [message(ada, carol, 'y'.repeat(4000))]))).toBe('rejected-update:over-quota')
+    await toCarol.accepted(entries(13, 0, [message(ada, carol, 'short')]), async () => await messagesIn(first, withCarol) === 1)
+    await first.close()
+    const second = await fixture.relay({ dataDir, limits })
+    const withDan = bucketRoom(directConversation(ada.user_id, dan.user_id), 0)
+    expect(await (await handSocket(fixture, second, ada, withDan)).refused(entries(14, 0, [message(ada, dan, 'z'.repeat(4000))])))
+      .toBe('rejected-update:over-quota')
+  })
+
   it('refuses message ids past a bucket\'s bound, whoever writes them', async () => {
     const relay = await fixture.relay()
     const [ada, bob] = await Promise.all([createIdentity(), createIdentity()])

@@ -26,6 +26,11 @@ const flakyStore = () => {
       await memory.append(room, update)
     },
     compact: room => memory.compact(room),
+    readRecords: prefix => memory.readRecords(prefix),
+    writeRecords: async records => {
+      if (store.failing) throw new StorageError('write-failed', 'disk full (simulated)')
+      await memory.writeRecords(records)
+    },
     close: () => memory.close()
   }
   return store

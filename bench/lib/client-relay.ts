@@ -38,6 +38,8 @@ export class CountingStore extends MemoryStore {
       load: room => this.load(room),
       append: (room, update) => this.append(room, update),
       compact: room => this.compact(room),
+      readRecords: prefix => this.readRecords(prefix),
+      writeRecords: records => this.writeRecords(records),
       close: async () => {}
     }
   }

@@ -122,7 +122,28 @@ export const runRoomStoreConformance = (name: string, setup: StoreSetup): void =
       expect(await store.load('unknown')).toEqual([])
     })
 
+    it('keeps records apart from rooms: replaced whole, deleted, read by prefix', async () => {
+      store = await setup.open()
+      const bytes = (text: string) => new TextEncoder().encode(text)
+      await store.append('usage/ada', updateSetting('k', 1))
+      await store.writeRecords(new Map([['usage/ada', bytes('1')], ['usage/bob', bytes('2')], ['usage-other', bytes('3')]]))
+      await store.writeRecords(new Map([['usage/ada', bytes('10')], ['usage/bob', null]]))
+      const records = await store.readRecords('usage/')
+      expect([...records.keys()]).toEqual(['usage/ada'])
+      expect(new TextDecoder().decode(records.get('usage/ada'))).toBe('10')
+      // A room of the same name is another thing.
+      expect(await store.load('usage/ada')).toHaveLength(1)
+      expect((await store.readRecords('')).size).toBe(2)
+    })
+
     if (setup.reopen) {
+      it('keeps records across a reopen', async () => {
+        store = await setup.open()
+        await store.writeRecords(new Map([['usage/ada', Uint8Array.of(7)]]))
+        store = await setup.reopen!(store)
+        expect([...(await store.readRecords('usage/')).entries()].map(([key, value]) => [key, [...value]])).toEqual([['usage/ada', [7]]])
+      })
+
       it('keeps everything across a reopen', async () => {
         store = await setup.open()
         const doc = new Y.Doc()

@@ -14,6 +14,8 @@ import { StorageError, type RoomStore } from './store'
 const SEPARATOR = '\u0000'
 const sequenceKey = (room: string, sequence: number) => room + SEPARATOR + sequence.toString(16).padStart(12, '0')
 const roomRange = (room: string) => ({ gt: room + SEPARATOR, lt: room + '\u0001' })
+/** Records' keys start with a character no room name holds (assertRoomName), so no room's range reaches them. */
+const RECORD = '\u0001'
 
 export class LeveldbStore implements RoomStore {
   /** The compaction running for each room, if any. */
@@ -94,6 +96,25 @@ export class LeveldbStore implements RoomStore {
       ])
     } catch (error) {
       throw new StorageError('write-failed', `cannot compact room ${room}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  async readRecords (prefix: string): Promise<ReadonlyMap<string, Uint8Array>> {
+    try {
+      const entries = await this.db.iterator({ gte: RECORD + prefix, lt: RECORD + prefix + '\uffff' }).all()
+      return new Map(entries.map(([key, value]) => [key.slice(RECORD.length), value]))
+    } catch (error) {
+      throw new StorageError('read-failed', `cannot read records ${prefix}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  async writeRecords (records: ReadonlyMap<string, Uint8Array | null>): Promise<void> {
+    try {
+      await this.db.batch([...records].map(([key, value]) => value === null
+        ? { type: 'del' as const, key: RECORD + key }
+        : { type: 'put' as const, key: RECORD + key, value }))
+    } catch (error) {
+      throw new StorageError('write-failed', `cannot write records: ${(error as Error).message}`, { cause: error })
     }
   }
 

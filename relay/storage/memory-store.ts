@@ -4,6 +4,7 @@ import { StorageError, type RoomStore } from './store'
 
 export class MemoryStore implements RoomStore {
   private readonly rooms = new Map<string, Uint8Array[]>()
+  private readonly records = new Map<string, Uint8Array>()
   private closed = false
 
   /** Starts with each room of `seed` holding its update as one stored update. */
@@ -33,6 +34,19 @@ export class MemoryStore implements RoomStore {
     if (!compacted || this.rooms.get(room) !== updates) return
     this.rooms.set(room, [compacted, ...updates.slice(compacting)])
     this.stored(compacted)
+  }
+
+  async readRecords (prefix: string): Promise<ReadonlyMap<string, Uint8Array>> {
+    this.assertOpen()
+    return new Map([...this.records].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key, value.slice()]))
+  }
+
+  async writeRecords (records: ReadonlyMap<string, Uint8Array | null>): Promise<void> {
+    this.assertOpen()
+    for (const [key, value] of records) {
+      if (value === null) this.records.delete(key)
+      else this.records.set(key, value.slice())
+    }
   }
 
   /** Told of each update a compaction stored in place of others (for measuring: bench/lib/client-relay.ts). */

@@ -18,6 +18,13 @@ export interface RoomStore {
    * (compaction.ts: they hold enough dead values, or too many updates); updates appended meanwhile are kept.
    */
   compact(room: string): Promise<void>
+  /**
+   * Every record of the relay's own (small values replaced whole, such as what each user stores)
+   * whose key starts with `prefix`. Records live apart from rooms: no room name reaches them.
+   */
+  readRecords(prefix: string): Promise<ReadonlyMap<string, Uint8Array>>
+  /** Replaces records (null deletes one), all at once; once resolved they survive the relay process being killed. */
+  writeRecords(records: ReadonlyMap<string, Uint8Array | null>): Promise<void>
   /** Releases the store; pending writes finish first. */
   close(): Promise<void>
   /**

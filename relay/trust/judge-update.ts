@@ -67,6 +67,10 @@ export interface UpdateJudgement {
   bytesOf: (user_id: string) => number
   /** The most a user may hold live in one room. */
   maxBytesPerRoom: number
+  /** The bytes each user holds live over all rooms (usage-ledger.ts). */
+  bytesOverall: (user_id: string) => number
+  /** The most a user may hold live over all rooms. */
+  maxBytesPerUser: number
   /** Structs one update may hold (update-cost.ts). */
   maxStructs: number
 }
@@ -115,6 +119,7 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict 
   const writtenUnder = new Set(effect.clients.map(({ client }) => client))
   const usage = usageDeltas(effect.changes, client => ownerOf(client) ?? (writtenUnder.has(client) ? writer : undefined))
   const growth = usage.get(writer) ?? 0
-  if (growth > 0 && judgement.bytesOf(writer) + growth > judgement.maxBytesPerRoom) return { refused: 'over-quota' }
+  if (growth > 0 && (judgement.bytesOf(writer) + growth > judgement.maxBytesPerRoom ||
+    judgement.bytesOverall(writer) + growth > judgement.maxBytesPerUser)) return { refused: 'over-quota' }
   return { apply: { newClients, clients: unbound, usage } }
 }

@@ -46,6 +46,8 @@ export interface RelayLimits {
   maxBytesPerUserPerRoom: number
   /** Structs one update may hold; more are refused before Yjs reads them (too-many-structs). */
   maxStructsPerUpdate: number
+  /** Bytes (of JSON) one user may hold live over all rooms; writes past it are refused (over-quota). */
+  maxBytesPerUser: number
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -76,7 +78,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   // NOTE: a full bucket of one person's longest messages is about 10 MB; an admin's groups
   // at most 50 KB each. Room for both, while no one fills a room everyone downloads.
   maxBytesPerUserPerRoom: 16 * 1024 * 1024,
-  maxStructsPerUpdate: DEFAULT_UPDATE_COST_LIMITS.maxStructs
+  maxStructsPerUpdate: DEFAULT_UPDATE_COST_LIMITS.maxStructs,
+  // NOTE: years of a busy person's messages are ~100 MB; room for ten times that.
+  maxBytesPerUser: 1024 * 1024 * 1024
 }
 
 /** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
@@ -110,5 +114,6 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   maxBytesPerUserPerRoom: { flag: 'quota-bytes-per-room', env: 'PARLEY_QUOTA_BYTES_PER_ROOM', min: 1024, max: 1024 * 1024 * 1024 },
   // NOTE: raise it only to let clients send back rooms the relay lost (each of their updates then
   // holds a whole room's history of theirs); every struct costs ~20 µs the whole relay waits for.
-  maxStructsPerUpdate: { flag: 'max-structs-per-update', env: 'PARLEY_MAX_STRUCTS_PER_UPDATE', min: 100, max: 1_000_000 }
+  maxStructsPerUpdate: { flag: 'max-structs-per-update', env: 'PARLEY_MAX_STRUCTS_PER_UPDATE', min: 100, max: 1_000_000 },
+  maxBytesPerUser: { flag: 'quota-bytes-per-user', env: 'PARLEY_QUOTA_BYTES_PER_USER', min: 1024, max: 2 ** 50 }
 }
