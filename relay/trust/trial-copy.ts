@@ -82,7 +82,7 @@ export class TrialCopy {
     try {
       Y.applyUpdate(copy, update)
     } catch {
-      this.discard()
+      // Yjs may have applied part of it: the caller discards the copy, as after any refusal.
       return { ok: false, reason: 'malformed' }
     }
     const trial = this.caught as Trial | null
