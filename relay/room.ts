@@ -301,6 +301,7 @@ export class Room {
       room: this.ref,
       writer: peer.user_id,
       ownerOf,
+      presenceHolderOf: client => this.presence.holderOf(client),
       refused: held.refused,
       newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
       maxMessageLength: this.options.maxMessageLength,

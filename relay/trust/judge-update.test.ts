@@ -17,7 +17,7 @@ const readMark = (index: number): Uint8Array => {
 
 const judge = (doc: Y.Doc, update: Uint8Array, newClientsAllowed = MAX_NEW_CLIENTS_PER_USER, owners = new Map<number, string>()) =>
   judgeUpdate(update, {
-    doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: client => owners.get(client),
+    doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: client => owners.get(client), presenceHolderOf: () => undefined,
     refused: new Map(), newClientsAllowed, maxMessageLength: 4000, bytesOf: () => 0, maxBytesPerRoom: 1 << 20, maxStructs: 10_000, bytesOverall: () => 0, maxBytesPerUser: 1 << 30
   })
 

@@ -58,6 +58,8 @@ export interface UpdateJudgement {
   writer: string
   /** The user each Yjs client id of the room belongs to, if bound. */
   ownerOf: (client: number) => string | undefined
+  /** The user who publishes (or lately published) presence here under a client id, if any. */
+  presenceHolderOf: (client: number) => string | undefined
   /** Yjs client id → first clock of this writer's refused updates. */
   refused: ReadonlyMap<number, number>
   /** How many new Yjs client ids this writer may still bring into the room now. */
@@ -100,7 +102,9 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict 
   const unbound: number[] = []
   let newClients = 0
   for (const { client, isNew } of effect.clients) {
-    const owner = ownerOf(client) ?? (isNew ? undefined : inferOwner(doc, room, client))
+    // NOTE: an app announces its document's client id in presence before it first writes under
+    // it: that announcement already says whose it is.
+    const owner = ownerOf(client) ?? (isNew ? undefined : inferOwner(doc, room, client)) ?? judgement.presenceHolderOf(client)
     if (owner !== undefined && owner !== writer) return { refused: 'not-your-client-id' }
     if (ownerOf(client) === undefined) unbound.push(client)
     if (isNew) newClients += 1
@@ -111,7 +115,8 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict 
     if (refusal !== null) return { refused: refusal }
   }
   if (room.kind === 'bucket') {
-    const added = effect.changes.filter(change => change.root === 'messages' && change.before === undefined && !change.tombstone && change.after !== undefined).length
+    // New ids count whether they end live or deleted: a tombstone holds its id for good.
+    const added = effect.changes.filter(change => change.root === 'messages' && change.before === undefined && !change.tombstone).length
     const held = doc.share.get('messages')?._map.size ?? 0
     if (added > 0 && held + added > MAX_BUCKET_ENTRIES) return { refused: 'bucket-full' }
   }

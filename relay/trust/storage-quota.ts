@@ -8,6 +8,16 @@ import type { EntryChange } from './trial-copy'
  */
 export const entryBytes = (value: unknown): number => value === undefined ? 0 : JSON.stringify(value)?.length ?? 0
 
+/**
+ * What a deleted entry's last item costs: its key and a few bytes of item. NOTE: counted against
+ * the writer of that item, so that nobody leaves tombstones by the million for free.
+ */
+export const tombstoneBytes = (key: string): number => key.length + 16
+
+/** An entry's weight: its value's size, or a tombstone's, or nothing. */
+const weightOf = (key: string, value: unknown, deleted: boolean): number =>
+  value !== undefined ? entryBytes(value) : deleted ? tombstoneBytes(key) : 0
+
 /** Who wrote a value, by the client id of its item; '' for ids nobody owns. */
 export type OwnerOf = (client: number) => string | undefined
 
@@ -24,9 +34,9 @@ export class RoomUsage {
     const usage = new RoomUsage()
     for (const type of doc.share.values()) {
       const entries = (type as unknown as { _map?: Map<string, Y.Item> })._map
-      for (const item of entries?.values() ?? []) {
-        if (item.deleted) continue
-        usage.add(ownerOf(item.id.client) ?? '', entryBytes(item.content.getContent().at(-1)))
+      for (const [key, item] of entries ?? []) {
+        const value = item.deleted ? undefined : item.content.getContent().at(-1)
+        usage.add(ownerOf(item.id.client) ?? '', weightOf(key, value, item.deleted))
       }
     }
     return usage
@@ -45,7 +55,7 @@ export class RoomUsage {
   }
 }
 
-/** How an update's changes move bytes between users: each new live value counts for its writer, each replaced one stops counting for its own. */
+/** How an update's changes move bytes between users: each entry's last item counts for its writer (a value, or a tombstone), the one it replaced stops counting for its own. */
 export const usageDeltas = (changes: readonly EntryChange[], ownerOf: OwnerOf): Map<string, number> => {
   const deltas = new Map<string, number>()
   const add = (client: number, bytes: number) => {
@@ -54,8 +64,8 @@ export const usageDeltas = (changes: readonly EntryChange[], ownerOf: OwnerOf): 
   }
   for (const change of changes) {
     if (!change.replaced) continue
-    if (change.beforeClient !== null) add(change.beforeClient, -entryBytes(change.before))
-    if (change.afterClient !== null) add(change.afterClient, entryBytes(change.after))
+    if (change.beforeClient !== null) add(change.beforeClient, -weightOf(change.key, change.before, change.tombstone))
+    if (change.afterClient !== null) add(change.afterClient, weightOf(change.key, change.after, change.tombstoneAfter))
   }
   return deltas
 }

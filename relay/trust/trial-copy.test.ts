@@ -32,7 +32,7 @@ describe('TrialCopy', () => {
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bob' })))).toEqual([
       {
         root: 'users', key: 'bob', before: undefined, tombstone: false, after: { name: 'Bob' }, removed: false,
-        written: [{ name: 'Bob' }], wroteDeleted: false, replaced: true, beforeClient: null, afterClient: expect.any(Number)
+        written: [{ name: 'Bob' }], wroteDeleted: false, tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: expect.any(Number)
       }
     ])
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').set('ada', { name: 'Eve' })))).toMatchObject([
@@ -78,7 +78,7 @@ describe('TrialCopy', () => {
     const changes = changesOf(room, craft(e => { uint(e, 1); run(e, 1, eve, 0); deletedEntry(e, 'users', 'eve', 2) }))
     expect(changes).toContainEqual({
       root: 'groups', key: 'g', before: { v: 2 }, tombstone: false, after: undefined, removed: true, written: [], wroteDeleted: false,
-      replaced: true, beforeClient: 5, afterClient: null
+      tombstoneAfter: true, replaced: true, beforeClient: 5, afterClient: 5
     })
     expect(room.getMap('groups').get('g')).toEqual({ v: 2 })
   })

@@ -24,9 +24,11 @@ export interface EntryChange {
   after: unknown
   /** Whether the update removed its value (before it had one, after it has none). */
   removed: boolean
-  /** Whether the value now live is another than before (written, or removed). */
+  /** Whether the entry ends deleted: a tombstone, new or kept. */
+  tombstoneAfter: boolean
+  /** Whether the entry's last item is another than before (a value written, or removed). */
   replaced: boolean
-  /** The Yjs client ids of the items holding the value before and after (null: no value). */
+  /** The Yjs client ids of the entry's last item before and after, live or deleted (null: none). */
   beforeClient: number | null
   afterClient: number | null
   /** Every value the update wrote under the key, including values dead on arrival or overwritten within it. */
@@ -164,8 +166,8 @@ export class TrialCopy {
         const afterItem = afterEntries?.get(key)
         const before = valueOf(beforeItem)
         const after = valueOf(afterItem)
-        const beforeClient = before === undefined ? null : beforeItem!.id.client
-        const afterClient = after === undefined ? null : afterItem!.id.client
+        const beforeClient = beforeItem?.id.client ?? null
+        const afterClient = afterItem?.id.client ?? null
         changes.push({
           root,
           key,
@@ -173,9 +175,8 @@ export class TrialCopy {
           tombstone: beforeItem !== undefined && beforeItem.deleted,
           after,
           removed: before !== undefined && after === undefined,
-          replaced: before !== undefined || after !== undefined
-            ? !(beforeItem !== undefined && afterItem !== undefined && Y.compareIDs(beforeItem.id, afterItem.id) && beforeItem.deleted === afterItem.deleted)
-            : false,
+          tombstoneAfter: afterItem !== undefined && afterItem.deleted,
+          replaced: !(beforeItem !== undefined && afterItem !== undefined && Y.compareIDs(beforeItem.id, afterItem.id) && beforeItem.deleted === afterItem.deleted),
           beforeClient,
           afterClient,
           written: written.get(`${root}\u0000${key}`) ?? [],

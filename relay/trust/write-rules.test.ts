@@ -1,7 +1,8 @@
 // The relay's write rules, entry by entry: each refusal for the right reason, and every honest write allowed.
 import { describe, expect, it } from 'vitest'
 import { groupConversation, parseRoom, userRoom, directConversation, bucketRoom, conversationRoom, type RoomRef } from '../../shared/protocol'
-import { hasUnknownField, judgeWrite, type EntryWrite } from './write-rules'
+import { hasUnknownField, judgeChange, judgeWrite, type EntryWrite } from './write-rules'
+import type { EntryChange } from './trial-copy'
 
 const [ADA, BOB, EVE, GROUP] = ['A'.repeat(22), 'B'.repeat(22), 'E'.repeat(22), 'G'.repeat(22)]
 const NOW = '2026-11-24T10:00:00.000Z'
@@ -89,5 +90,20 @@ describe('judgeWrite', () => {
     expect(hasUnknownField({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 }, derived: 3 })).toBe(false)
     expect(hasUnknownField({ a: 1, b: { c: 2, d: 3 } }, { a: 1, b: { c: 2 } })).toBe(true)
     expect(hasUnknownField({ list: [{ x: 1, y: 2 }] }, { list: [{ x: 1 }] })).toBe(true)
+  })
+
+  it('judges items that came deleted, and a value written and deleted within one update, as removals', () => {
+    const change = (fields: Partial<EntryChange>): EntryChange => ({
+      root: 'users', key: ADA, before: undefined, tombstone: false, after: undefined, removed: false, written: [], wroteDeleted: false,
+      tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: null, ...fields
+    })
+    const profile = { user_id: ADA, name: 'Ada' }
+    const context = (writer: string, room: string) => ({ writer, room: parseRoom(room) as RoomRef, maxMessageLength: 100 })
+    // A deleted item Yjs placed before Ada's live value changes nothing visible, and is still no one else's to write.
+    expect(judgeChange(change({ before: profile, after: profile, wroteDeleted: true, replaced: false }), context(EVE, 'directory'))).toBe('not-yours')
+    const index = conversationRoom(groupConversation(GROUP))
+    const written = change({ root: 'buckets', key: '1', written: [{ created_at: NOW }], tombstoneAfter: true })
+    expect(judgeChange(written, context(ADA, index))).toBe('not-yours')
+    expect(judgeChange({ ...written, tombstoneAfter: false, after: { created_at: NOW } }, context(ADA, index))).toBeNull()
   })
 })

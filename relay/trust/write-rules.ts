@@ -48,7 +48,11 @@ export const judgeChange = (change: EntryChange, context: WriteContext): WriteRe
     const refusal = judgeWrite({ root, key, value, deleted: false, before, tombstone }, context)
     if (refusal !== null) return refusal
   }
-  if (change.removed || (change.wroteDeleted && change.written.length === 0)) return judgeWrite({ root, key, value: undefined, deleted: true, before, tombstone }, context)
+  // NOTE: an entry that ends deleted is a removal even if it had no value before: a value written
+  // and deleted within one update leaves a tombstone, which no one may put back. Items that came
+  // deleted, alone, under an entry are judged as its removal wherever Yjs placed them.
+  const endsRemoved = change.after === undefined && (change.before !== undefined || change.written.length > 0 || change.wroteDeleted)
+  if (endsRemoved || (change.wroteDeleted && change.written.length === 0)) return judgeWrite({ root, key, value: undefined, deleted: true, before, tombstone }, context)
   return null
 }
 
@@ -101,9 +105,15 @@ const exactly = <T>(parse: (value: unknown, key: string) => Parsed<T>, write: En
 const refusalOf = <T extends object>(parsed: T | 'invalid-value' | 'unknown-field'): WriteRefusal | null =>
   typeof parsed === 'string' ? parsed : null
 
-/** Whether `raw` holds a field, at any depth, that its parsed form does not (parsers may add derived fields, never drop known ones). */
+/**
+ * Whether `raw` holds a field, at any depth, that its parsed form does not (parsers may add
+ * derived fields, never drop known ones). NOTE: lib0 decodes a field named `__proto__` into an
+ * object's prototype, where parsers read it but Yjs does not write it back: such a value would be
+ * judged with fields it is not stored with. Only plain objects and arrays pass.
+ */
 export const hasUnknownField = (raw: unknown, parsed: unknown): boolean => {
   if (typeof raw !== 'object' || raw === null) return false
+  if (Object.getPrototypeOf(raw) !== (Array.isArray(raw) ? Array.prototype : Object.prototype)) return true
   if (typeof parsed !== 'object' || parsed === null) return true
   if (Array.isArray(raw)) return !Array.isArray(parsed) || raw.length !== parsed.length || raw.some((item, index) => hasUnknownField(item, parsed[index]))
   const known = parsed as Record<string, unknown>
