@@ -88,7 +88,7 @@ export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): Upd
     const refusedFrom = refused.get(cost.on.client)
     return refusedFrom !== undefined && cost.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
   }
-  const tried = trial.try(update)
+  const tried = trial.try(update, cost.clients)
   const verdict = tried.ok ? judgeEffect(tried.effect, judgement) : failureVerdict(tried.reason)
   if (typeof verdict === 'string' || 'refused' in verdict) trial.discard()
   return verdict

@@ -71,6 +71,8 @@ export class TrialCopy {
   private copy: Y.Doc | null = null
   /** What the update being tried did, read before Yjs collects its deleted content. */
   private caught: Trial | null = null
+  /** The Yjs client ids the update being tried has structs of, when known (else every client is looked at). */
+  private clients: readonly number[] | null = null
 
   constructor (private readonly room: Y.Doc) {}
 
@@ -78,9 +80,10 @@ export class TrialCopy {
    * Applies `update` to the copy and reads what it did. The copy then holds it: the room applies
    * it too if accepted, else calls `discard`.
    */
-  try (update: Uint8Array): Trial {
+  try (update: Uint8Array, clients?: readonly number[]): Trial {
     const copy = this.copy ??= this.cloneRoom()
     this.caught = null
+    this.clients = clients ?? null
     try {
       Y.applyUpdate(copy, update)
     } catch {
@@ -128,7 +131,9 @@ export class TrialCopy {
     const wroteDeleted = new Set<string>()
     const clients: WrittenClient[] = []
     // Every struct the update added, client by client: Yjs's own account of what was new.
-    for (const [client, after] of transaction.afterState) {
+    // NOTE: only the update's own clients can have new structs; a directory holds thousands of clients.
+    for (const client of this.clients ?? transaction.afterState.keys()) {
+      const after = transaction.afterState.get(client) ?? 0
       const before = transaction.beforeState.get(client) ?? 0
       if (after === before) continue
       clients.push({ client, isNew: before === 0 })

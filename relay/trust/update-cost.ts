@@ -41,7 +41,8 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
 export interface MissingId { client: number; clock: number }
 
 export type UpdateCostVerdict =
-  | { ok: true; structs: number; deletes: number }
+  /** `clients`: the Yjs client ids the update has structs of. */
+  | { ok: true; structs: number; deletes: number; clients: number[] }
   | { ok: false; reason: Exclude<UpdateCostReason, 'missing-dependencies'> }
   | { ok: false; reason: 'missing-dependencies'; on: MissingId }
 
@@ -283,7 +284,7 @@ export const checkUpdateCost = (update: Uint8Array, state: KnownState, limits: P
     }
     if (mergeCopies(arrayItems, deletes) > allLimits.maxMergeCopies) refuse('merge-cost')
     const structs = [...runs.values()].reduce((sum, run) => sum + run.structs.length, 0)
-    return { ok: true, structs, deletes: [...deletes.values()].reduce((sum, ranges) => sum + ranges.length, 0) }
+    return { ok: true, structs, deletes: [...deletes.values()].reduce((sum, ranges) => sum + ranges.length, 0), clients: [...runs.keys()] }
   } catch (error) {
     // NOTE: lib0 throws plain errors on truncated input; whatever cannot be read is refused, never applied.
     if (!(error instanceof Refusal)) return { ok: false, reason: 'malformed' }
