@@ -66,7 +66,7 @@ const relayDoc = (): Y.Doc => {
 
 /** Asserts the check passes `update`, and that Yjs then applies all of it, leaving nothing pending. */
 const expectHonest = (relay: Y.Doc, update: Uint8Array): void => {
-  expect(checkUpdateCost(update, stateOf(relay), { maxStructs: 100_000 })).toMatchObject({ ok: true })
+  expect(checkUpdateCost(update, stateOf(relay), { maxStructs: 100_000, allowGcStructs: true })).toMatchObject({ ok: true })
   Y.applyUpdate(relay, update)
   expect(relay.store.pendingStructs).toBeNull()
   expect(relay.store.pendingDs).toBeNull()
@@ -99,6 +99,7 @@ describe('checkUpdateCost refuses', () => {
       byte(e, 2); uint(e, 1); text(e, 'a'); uint(e, 1); text(e, '1')
       for (let i = 0; i < 2000; i++) { byte(e, 2 | 128); uint(e, 1001); uint(e, i); uint(e, 1); text(e, '1') }
     })],
+    ['a GC struct, which no Parley client sends', 'gc-struct', craft(e => { uint(e, 1); run(e, 1, 1001, 0); byte(e, 0); uint(e, 1) })],
     ['a subdocument', 'subdocument', craft(e => { uint(e, 1); run(e, 1, 1001, 0); byte(e, 9); uint(e, 1); text(e, 'a'); text(e, 'guid'); byte(e, 118); uint(e, 0) })],
     ['a run claiming 2^32 - 1 structs', 'too-many-structs', craft(e => { uint(e, 1); run(e, 2 ** 32 - 1, 1001, 0); byte(e, 0); uint(e, 1) })],
     ['two runs of 5,001 structs, refused from their headers', 'too-many-structs', craft(e => {

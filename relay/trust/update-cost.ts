@@ -10,7 +10,8 @@ export const UPDATE_COST_REASONS = [
   'clock-overflow', // a clock beyond maxClock
   'subdocument', // a subdocument, while allowSubdocuments is off
   'merge-cost', // chained array items that Yjs would merge by copying ever longer arrays
-  'too-many-structs' // more structs than maxStructs: refused from the run headers, before any is read
+  'too-many-structs', // more structs than maxStructs: refused from the run headers, before any is read
+  'gc-struct' // a GC struct, while allowGcStructs is off
 ] as const
 export type UpdateCostReason = typeof UPDATE_COST_REASONS[number]
 
@@ -19,6 +20,7 @@ export interface UpdateCostLimits {
   maxMergeCopies: number
   allowSubdocuments: boolean
   maxStructs: number
+  allowGcStructs: boolean
 }
 
 export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
@@ -34,7 +36,12 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
    * one 4 MiB frame of them held the relay for seconds; 10,000 bound a frame to a fifth of a second.
    * An honest client sends only what it wrote since its last sync: a full bucket is 2,000 messages.
    */
-  maxStructs: 10_000
+  maxStructs: 10_000,
+  /**
+   * NOTE: Parley's documents hold no nested types, so an honest client never sends a GC struct;
+   * each one costs Yjs work and a client id in the room for good (a 4 MB flood of them: ~5 s).
+   */
+  allowGcStructs: false
 }
 
 /** The first ID an update needs that neither the relay nor the update holds. */
@@ -184,6 +191,7 @@ const readStructs = (decoder: decoding.Decoder, known: Clocks, limits: UpdateCos
       if (length === 0) refuse('malformed')
       const end = clock + length
       if (end > limits.maxClock) refuse('clock-overflow')
+      if (kind === 0 && !limits.allowGcStructs) refuse('gc-struct')
       run.structs.push({ clock, end, firstNeed, endNeed: needs.length, waiting: null })
       if (kind === 2 || kind === 8) {
         const chained = chainsOn && previous.kind === kind && previous.right === right && clock >= (known.get(client) ?? 0)
