@@ -12,7 +12,9 @@ import { applyStored } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { ClientOwners, RELAY_WRITER } from './trust/client-owners'
-import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS, judgeUpdate } from './trust/judge-update'
+import {
+  MAX_NEW_CLIENTS_PER_USER, MAX_REFUSALS_PER_USER, NEW_CLIENT_REFILL_MS, REFUSAL_REFILL_MS, judgeUpdate, type UpdateRefusal
+} from './trust/judge-update'
 import { RoomUsage } from './trust/storage-quota'
 import type { UsageLedger } from './trust/usage-ledger'
 import { TokenBucket } from './trust/token-bucket'
@@ -133,6 +135,8 @@ export class Room {
   private readonly held = new Map<Peer, HeldUpdates>()
   /** Each writer's allowance of new Yjs client ids (judge-update.ts). */
   private readonly newClientAllowances = new Map<string, TokenBucket>()
+  /** Each writer's allowance of refused updates (judge-update.ts). */
+  private readonly refusalAllowances = new Map<string, TokenBucket>()
   /** Sync step 2 answers by the state vector asked with, while the document has not changed since (see answerFor). */
   private readonly answers = new Map<string, Uint8Array>()
 
@@ -292,6 +296,8 @@ export class Room {
    */
   private receiveUpdate (peer: Peer, update: Uint8Array): void {
     const held = this.heldFor(peer)
+    const refusals = this.allowanceOf(this.refusalAllowances, peer.user_id, MAX_REFUSALS_PER_USER, REFUSAL_REFILL_MS)
+    if (refusals.balance() < 1) return this.refuseUpdate(peer, held, update, 'too-many-refusals')
     const owners = this.owners!
     const ownerOf = (client: number) => owners.ownerOf(client)
     const usage = this.usage ??= RoomUsage.of(this.doc, ownerOf)
@@ -320,15 +326,8 @@ export class Room {
       return
     }
     if ('refused' in verdict) {
-      let from: Map<number, number>
-      try {
-        from = Y.parseUpdateMeta(update).from
-      } catch (error) {
-        // The cost check stops at the first problem: what lies after it may not even parse.
-        throw new ProtocolViolation('rejected-update', 'an update that could not be read', { cause: error })
-      }
-      for (const [client, clock] of from) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
-      return this.refuse(peer, `${REJECTED_UPDATE}${verdict.refused}`)
+      refusals.take(1)
+      return this.refuseUpdate(peer, held, update, verdict.refused)
     }
     if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
     owners.bind(verdict.apply.clients, peer.user_id)
@@ -375,9 +374,30 @@ export class Room {
     return answer
   }
 
+  /**
+   * Refuses an update, and with it anything later built on it under its client ids (it could never
+   * be applied): the peer is told why.
+   */
+  private refuseUpdate (peer: Peer, held: HeldUpdates, update: Uint8Array, reason: UpdateRefusal): void {
+    let from: Map<number, number>
+    try {
+      from = Y.parseUpdateMeta(update).from
+    } catch (error) {
+      // The cost check stops at the first problem: what lies after it may not even parse.
+      throw new ProtocolViolation('rejected-update', 'an update that could not be read', { cause: error })
+    }
+    for (const [client, clock] of from) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
+    this.refuse(peer, `${REJECTED_UPDATE}${reason}`)
+  }
+
   private newClientAllowanceOf (user_id: string): TokenBucket {
-    let allowance = this.newClientAllowances.get(user_id)
-    if (!allowance) this.newClientAllowances.set(user_id, allowance = new TokenBucket(1000 / NEW_CLIENT_REFILL_MS, MAX_NEW_CLIENTS_PER_USER))
+    return this.allowanceOf(this.newClientAllowances, user_id, MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS)
+  }
+
+  /** A user's allowance in `allowances`: `most` at once, then one more every `refillMs`. */
+  private allowanceOf (allowances: Map<string, TokenBucket>, user_id: string, most: number, refillMs: number): TokenBucket {
+    let allowance = allowances.get(user_id)
+    if (!allowance) allowances.set(user_id, allowance = new TokenBucket(1000 / refillMs, most))
     return allowance
   }
 

@@ -9,6 +9,7 @@ import { signMessage } from '../shared/message-signature'
 import { DIRECTORY_ROOM, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, groupConversation } from '../shared/protocol'
 import { encodeMuxFrame } from '../shared/wire'
 import type { Relay } from '../relay/server'
+import { MAX_REFUSALS_PER_USER } from '../relay/trust/judge-update'
 import { Fixture, authenticatedSocket, contents, readMuxRefusal, sendConfirmed, waitFor } from './helpers'
 import { handSocket, relayDoc } from './hand-socket'
 import { after, before, craft, deletedEntry, deleting, mapEntry, run } from './hand-updates'
@@ -24,6 +25,24 @@ const itemOf = async (relay: Relay, room: string, root: string, key: string): Pr
 }
 
 const bytesOf = async (relay: Relay, room: string): Promise<Buffer> => Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))
+
+describe('refusals cost their writer', () => {
+  it('after 8 refused updates in a room, a user\'s next ones there are refused before they are tried', async () => {
+    const relay = await fixture.relay()
+    const { ada, eve, group } = await team(relay)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const stored = await groupIn(relay, group.group_id)
+    const takeover = () => craft(e => {
+      encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0)
+      mapEntry(e, 'groups', group.group_id, { ...stored, name: 'Eve\'s', admin_ids: [...stored.admin_ids, eve.user_id] })
+    })
+    for (let i = 0; i < MAX_REFUSALS_PER_USER; i++) expect(await hand.refused(takeover())).toBe('rejected-update:not-an-admin')
+    expect(await hand.refused(takeover())).toBe('rejected-update:too-many-refusals')
+    // Others write on as before.
+    ada.renameGroup(group.group_id, 'Team 2')
+    await waitFor('the rename is on the relay', async () => (await groupIn(relay, group.group_id)).name === 'Team 2')
+  })
+})
 
 describe('Yjs client ids belong to people, after a restart too', () => {
   it('keeps each id bound to its user in the store, so a restarted relay still refuses someone else under it', async () => {

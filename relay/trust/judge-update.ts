@@ -16,6 +16,7 @@ export type UpdateRefusal =
   | 'not-your-client-id'
   | 'over-quota'
   | 'bucket-full'
+  | 'too-many-refusals'
 
 /**
  * New Yjs client ids one user may bring into a room at once, and how often one more is allowed
@@ -27,6 +28,15 @@ export type UpdateRefusal =
  */
 export const MAX_NEW_CLIENTS_PER_USER = 16
 export const NEW_CLIENT_REFILL_MS = 60_000
+
+/**
+ * Refused updates one user may cost a room at once, and how often one more is allowed after that;
+ * past it their updates are refused before they are tried. NOTE: a refusal rebuilds the room's
+ * trial copy (137 ms for a directory of 10,000 profiles), which the writer's CPU budget pays only
+ * after the fact; an honest client is refused seldom (a change that lost a race, say).
+ */
+export const MAX_REFUSALS_PER_USER = 8
+export const REFUSAL_REFILL_MS = 10_000
 
 /**
  * Message ids a bucket may hold, deleted ones included. NOTE: clients start a new bucket at
