@@ -1,0 +1,76 @@
+// Workload `judge`: the relay's CPU per honest update to judge it (on a trial copy of the room, against the judge that read the encoding before), in this process.
+import { Recorder, type MetricSpec } from '../lib/recorder'
+import { directory, groupBucket, type JudgedRoom } from '../lib/judge-rooms'
+import { cpuClockOverhead, timeRound, type Judge } from '../lib/judge-timing'
+import { interleaved, median, percentile } from '../lib/stats'
+import type { System, Workload } from '../workload'
+
+const WORKLOAD = 'judge'
+
+/** Updates per round: each round starts again from the room's seed (judge-timing.ts). */
+const ROUND_UPDATES = 100
+
+const SYSTEM_OF: Record<Judge, System> = { 'trial-copy': 'parley', encoding: 'parley-before' }
+const JUDGES: readonly Judge[] = ['encoding', 'trial-copy']
+
+// NOTE: the issue's bound: judging what an update does may cost at most 1.5× what judging its encoding did.
+const JUDGE_MEDIAN: MetricSpec = { metric: 'judge CPU per update, median of each run', unit: 'µs', better: 'lower', target: { op: '<=', value: 1.5 } }
+const JUDGE: MetricSpec = { metric: 'judge CPU per update (values: p99 per run)', unit: 'µs', better: 'lower' }
+const RECEIVE: MetricSpec = { metric: 'judge + apply to the room, CPU per update (values: p99 per run)', unit: 'µs', better: 'lower' }
+const REBUILD: MetricSpec = { metric: 'trial copy rebuilt from the room (each refusal)', unit: 'ms', better: 'lower' }
+
+interface JudgeCase {
+  name: string
+  build: () => JudgedRoom
+  /** Rounds per repetition and judge in a full run (quick: a third, at least 1). */
+  rounds: number
+}
+
+const CASES: readonly JudgeCase[] = [
+  { name: 'group bucket, empty, a new message', build: () => groupBucket(0, ROUND_UPDATES), rounds: 6 },
+  { name: 'group bucket, 1,000 messages, a new message', build: () => groupBucket(1000, ROUND_UPDATES), rounds: 6 },
+  { name: 'directory, 1,000 profiles, a rename', build: () => directory(1000, ROUND_UPDATES), rounds: 6 },
+  // NOTE: fewer rounds: every transaction on a document of 10,000 client ids costs Yjs ~5 ms.
+  { name: 'directory, 10,000 profiles, a rename', build: () => directory(10_000, ROUND_UPDATES), rounds: 3 }
+]
+
+export const judgeWorkload: Workload = {
+  id: WORKLOAD,
+  title: 'Judging an incoming update: on a trial copy of the room (today) and from its encoding (before da2278b), CPU per honest update',
+  // NOTE: in-process and short: well under a minute in a full run.
+  weight: 0.4,
+  async run (context) {
+    const recorder = new Recorder(WORKLOAD)
+    const overhead = cpuClockOverhead()
+    context.log(`CPU clock reading: ${overhead} µs, subtracted from each sample`)
+    for (const [index, judgeCase] of CASES.entries()) {
+      const casesLeft = CASES.length - index
+      const caseDeadline = Date.now() + (context.deadline - Date.now()) / casesLeft
+      const judged = judgeCase.build()
+      const rounds = context.quick ? Math.max(1, Math.round(judgeCase.rounds / 3)) : judgeCase.rounds
+      // NOTE: one untimed round of each first, so that neither judge is billed for compiling the code both share.
+      for (const judge of JUDGES) timeRound(judged, judge, overhead)
+      context.log(`${judgeCase.name}: ${context.repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates per judge`)
+      await interleaved(JUDGES, context.repetitions, async (judge, repetition) => {
+        // Past the case's share of the time, a repetition runs one round (never none: each system keeps a value per repetition).
+        const judgeTimes: number[] = []
+        const receiveTimes: number[] = []
+        const rebuilds: number[] = []
+        for (let round = 0; round < rounds && (round === 0 || Date.now() < caseDeadline); round++) {
+          const times = timeRound(judged, judge, overhead)
+          judgeTimes.push(...times.judge)
+          receiveTimes.push(...times.receive)
+          if (times.rebuild !== null) rebuilds.push(times.rebuild / 1000)
+        }
+        const system = SYSTEM_OF[judge]
+        recorder.add(judgeCase.name, system, JUDGE_MEDIAN, median(judgeTimes))
+        recorder.add(judgeCase.name, system, JUDGE, percentile(judgeTimes, 99), judgeTimes)
+        recorder.add(judgeCase.name, system, RECEIVE, percentile(receiveTimes, 99), receiveTimes)
+        if (rebuilds.length > 0) recorder.add(judgeCase.name, system, REBUILD, median(rebuilds))
+        // Let the event loop run between repetitions (the runner's log, timers).
+        if (repetition < context.repetitions - 1) await new Promise(resolve => setImmediate(resolve))
+      })
+    }
+    return recorder.measurements(CASES.map(judgeCase => judgeCase.name), ['parley-before', 'parley'])
+  }
+}
