@@ -53,7 +53,8 @@ const main = (): void => {
       const parley = same.find(row => row.system === 'parley')
       const any = same[0]!
       const ratio = parley?.ratio == null ? '' : `${number(parley.ratio)}×`
-      const target = any.target ? `${any.target.op} ${any.target.value}` : ''
+      const withTarget = same.find(row => row.target)
+      const target = withTarget?.target ? `${withTarget.target.op} ${withTarget.target.value}` : ''
       out.push(`| ${caseName} | ${metric} (${any.unit}) | ${systems.map(system => cell(same.find(row => row.system === system))).join(' | ')} | ${ratio} | ${target} |`)
     }
     out.push('')
