@@ -2,7 +2,7 @@
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { directory, groupBucket, type JudgedRoom } from '../lib/judge-rooms'
 import { cpuClockOverhead, timeRound, type Judge } from '../lib/judge-timing'
-import { interleaved, median, percentile } from '../lib/stats'
+import { median, percentile } from '../lib/stats'
 import type { System, Workload } from '../workload'
 
 const WORKLOAD = 'judge'
@@ -13,9 +13,11 @@ const ROUND_UPDATES = 100
 const SYSTEM_OF: Record<Judge, System> = { 'trial-copy': 'parley', encoding: 'parley-before' }
 const JUDGES: readonly Judge[] = ['encoding', 'trial-copy']
 
-// NOTE: the issue's bound: judging what an update does may cost at most 1.5× what judging its encoding did.
-const JUDGE_MEDIAN: MetricSpec = { metric: 'judge CPU per update, median of each run', unit: 'µs', better: 'lower', target: { op: '<=', value: 1.5 } }
+// NOTE: the issue's bound: judging what an update does may cost at most 1.5× what judging its
+// encoding did. The target is on the ratio to the judge before (the "vs best" column), not on µs.
+const JUDGE_MEDIAN: MetricSpec = { metric: 'judge CPU per update, median of each run (target: the ratio)', unit: 'µs', better: 'lower', target: { op: '<=', value: 1.5 } }
 const JUDGE: MetricSpec = { metric: 'judge CPU per update (values: p99 per run)', unit: 'µs', better: 'lower' }
+const RECEIVE_MEDIAN: MetricSpec = { metric: 'judge + apply to the room, CPU per update, median of each run', unit: 'µs', better: 'lower' }
 const RECEIVE: MetricSpec = { metric: 'judge + apply to the room, CPU per update (values: p99 per run)', unit: 'µs', better: 'lower' }
 const REBUILD: MetricSpec = { metric: 'trial copy rebuilt from the room (each refusal)', unit: 'ms', better: 'lower' }
 
@@ -48,28 +50,33 @@ export const judgeWorkload: Workload = {
       const caseDeadline = Date.now() + (context.deadline - Date.now()) / casesLeft
       const judged = judgeCase.build()
       const rounds = context.quick ? Math.max(1, Math.round(judgeCase.rounds / 3)) : judgeCase.rounds
-      // NOTE: one untimed round of each first, so that neither judge is billed for compiling the code both share.
-      for (const judge of JUDGES) timeRound(judged, judge, overhead)
-      context.log(`${judgeCase.name}: ${context.repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates per judge`)
-      await interleaved(JUDGES, context.repetitions, async (judge, repetition) => {
+      // NOTE: one untimed round first, so that neither judge is billed for compiling the code both share.
+      timeRound(judged, overhead)
+      context.log(`${judgeCase.name}: ${context.repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates, both judges in turn`)
+      for (let repetition = 0; repetition < context.repetitions; repetition++) {
+        const collected = new Map(JUDGES.map(judge => [judge, { judge: [] as number[], receive: [] as number[], rebuilds: [] as number[] }]))
         // Past the case's share of the time, a repetition runs one round (never none: each system keeps a value per repetition).
-        const judgeTimes: number[] = []
-        const receiveTimes: number[] = []
-        const rebuilds: number[] = []
         for (let round = 0; round < rounds && (round === 0 || Date.now() < caseDeadline); round++) {
-          const times = timeRound(judged, judge, overhead)
-          judgeTimes.push(...times.judge)
-          receiveTimes.push(...times.receive)
-          if (times.rebuild !== null) rebuilds.push(times.rebuild / 1000)
+          const times = timeRound(judged, overhead)
+          for (const judge of JUDGES) {
+            const into = collected.get(judge)!
+            into.judge.push(...times[judge].judge)
+            into.receive.push(...times[judge].receive)
+            if (times[judge].rebuild !== null) into.rebuilds.push(times[judge].rebuild! / 1000)
+          }
         }
-        const system = SYSTEM_OF[judge]
-        recorder.add(judgeCase.name, system, JUDGE_MEDIAN, median(judgeTimes))
-        recorder.add(judgeCase.name, system, JUDGE, percentile(judgeTimes, 99), judgeTimes)
-        recorder.add(judgeCase.name, system, RECEIVE, percentile(receiveTimes, 99), receiveTimes)
-        if (rebuilds.length > 0) recorder.add(judgeCase.name, system, REBUILD, median(rebuilds))
+        for (const judge of JUDGES) {
+          const { judge: judgeTimes, receive, rebuilds } = collected.get(judge)!
+          const system = SYSTEM_OF[judge]
+          recorder.add(judgeCase.name, system, JUDGE_MEDIAN, median(judgeTimes))
+          recorder.add(judgeCase.name, system, JUDGE, percentile(judgeTimes, 99), judgeTimes)
+          recorder.add(judgeCase.name, system, RECEIVE_MEDIAN, median(receive))
+          recorder.add(judgeCase.name, system, RECEIVE, percentile(receive, 99), receive)
+          if (rebuilds.length > 0) recorder.add(judgeCase.name, system, REBUILD, median(rebuilds))
+        }
         // Let the event loop run between repetitions (the runner's log, timers).
-        if (repetition < context.repetitions - 1) await new Promise(resolve => setImmediate(resolve))
-      })
+        await new Promise(resolve => setImmediate(resolve))
+      }
     }
     return recorder.measurements(CASES.map(judgeCase => judgeCase.name), ['parley-before', 'parley'])
   }
