@@ -24,7 +24,7 @@ const REBUILD: MetricSpec = { metric: 'trial copy rebuilt from the room (each re
 interface JudgeCase {
   name: string
   build: () => JudgedRoom
-  /** Rounds per repetition and judge in a full run (quick: a third, at least 1). */
+  /** Rounds per repetition in a full run, each of both judges (quick: a third, at least 1). */
   rounds: number
 }
 
@@ -35,6 +35,39 @@ const CASES: readonly JudgeCase[] = [
   // NOTE: fewer rounds: every transaction on a document of 10,000 client ids costs Yjs ~5 ms.
   { name: 'directory, 10,000 profiles, a rename', build: () => directory(10_000, ROUND_UPDATES), rounds: 3 }
 ]
+
+/** One case: an untimed round, then `repetitions` of up to its rounds (at least one each, however late), both judges paired. */
+const measureCase = async (recorder: Recorder, judgeCase: JudgeCase, quick: boolean, repetitions: number, deadline: number, overhead: number, log: (line: string) => void): Promise<void> => {
+  const judged = judgeCase.build()
+  const rounds = quick ? Math.max(1, Math.round(judgeCase.rounds / 3)) : judgeCase.rounds
+  // NOTE: one untimed round first, so that neither judge is billed for compiling the code both share.
+  timeRound(judged, overhead)
+  log(`${judgeCase.name}: ${repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates, both judges in turn`)
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const collected = new Map(JUDGES.map(judge => [judge, { judge: [] as number[], receive: [] as number[], rebuilds: [] as number[] }]))
+    // Past the case's share of the time, a repetition runs one round (never none: each system keeps a value per repetition).
+    for (let round = 0; round < rounds && (round === 0 || Date.now() < deadline); round++) {
+      const times = timeRound(judged, overhead)
+      for (const judge of JUDGES) {
+        const into = collected.get(judge)!
+        into.judge.push(...times[judge].judge)
+        into.receive.push(...times[judge].receive)
+        if (times[judge].rebuild !== null) into.rebuilds.push(times[judge].rebuild! / 1000)
+      }
+    }
+    for (const judge of JUDGES) {
+      const { judge: judgeTimes, receive, rebuilds } = collected.get(judge)!
+      const system = SYSTEM_OF[judge]
+      recorder.add(judgeCase.name, system, JUDGE_MEDIAN, median(judgeTimes))
+      recorder.add(judgeCase.name, system, JUDGE, percentile(judgeTimes, 99), judgeTimes)
+      recorder.add(judgeCase.name, system, RECEIVE_MEDIAN, median(receive))
+      recorder.add(judgeCase.name, system, RECEIVE, percentile(receive, 99), receive)
+      if (rebuilds.length > 0) recorder.add(judgeCase.name, system, REBUILD, median(rebuilds))
+    }
+    // Let the event loop run between repetitions (the runner's log, timers).
+    await new Promise(resolve => setImmediate(resolve))
+  }
+}
 
 export const judgeWorkload: Workload = {
   id: WORKLOAD,
@@ -48,34 +81,12 @@ export const judgeWorkload: Workload = {
     for (const [index, judgeCase] of CASES.entries()) {
       const casesLeft = CASES.length - index
       const caseDeadline = Date.now() + (context.deadline - Date.now()) / casesLeft
-      const judged = judgeCase.build()
-      const rounds = context.quick ? Math.max(1, Math.round(judgeCase.rounds / 3)) : judgeCase.rounds
-      // NOTE: one untimed round first, so that neither judge is billed for compiling the code both share.
-      timeRound(judged, overhead)
-      context.log(`${judgeCase.name}: ${context.repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates, both judges in turn`)
-      for (let repetition = 0; repetition < context.repetitions; repetition++) {
-        const collected = new Map(JUDGES.map(judge => [judge, { judge: [] as number[], receive: [] as number[], rebuilds: [] as number[] }]))
-        // Past the case's share of the time, a repetition runs one round (never none: each system keeps a value per repetition).
-        for (let round = 0; round < rounds && (round === 0 || Date.now() < caseDeadline); round++) {
-          const times = timeRound(judged, overhead)
-          for (const judge of JUDGES) {
-            const into = collected.get(judge)!
-            into.judge.push(...times[judge].judge)
-            into.receive.push(...times[judge].receive)
-            if (times[judge].rebuild !== null) into.rebuilds.push(times[judge].rebuild! / 1000)
-          }
-        }
-        for (const judge of JUDGES) {
-          const { judge: judgeTimes, receive, rebuilds } = collected.get(judge)!
-          const system = SYSTEM_OF[judge]
-          recorder.add(judgeCase.name, system, JUDGE_MEDIAN, median(judgeTimes))
-          recorder.add(judgeCase.name, system, JUDGE, percentile(judgeTimes, 99), judgeTimes)
-          recorder.add(judgeCase.name, system, RECEIVE_MEDIAN, median(receive))
-          recorder.add(judgeCase.name, system, RECEIVE, percentile(receive, 99), receive)
-          if (rebuilds.length > 0) recorder.add(judgeCase.name, system, REBUILD, median(rebuilds))
-        }
-        // Let the event loop run between repetitions (the runner's log, timers).
-        await new Promise(resolve => setImmediate(resolve))
+      try {
+        await measureCase(recorder, judgeCase, context.quick, context.repetitions, caseDeadline, overhead, context.log)
+      } catch (error) {
+        // A judge refusing an honest update (or any other failure) is reported, not the end of the benchmark.
+        context.log(`${judgeCase.name}: ${(error as Error).stack ?? error}`)
+        for (const judge of JUDGES) recorder.notRun(judgeCase.name, SYSTEM_OF[judge], JUDGE_MEDIAN, `failed: ${(error as Error).message}`)
       }
     }
     return recorder.measurements(CASES.map(judgeCase => judgeCase.name), ['parley-before', 'parley'])
