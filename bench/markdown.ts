@@ -16,7 +16,9 @@ interface Row {
 }
 interface Run { command: string; started: string; seconds: number; machine: { cpus: number; model?: string; memoryGiB: number; node: string }; rows: Row[] }
 
-const SYSTEMS = ['floor', 'stock', 'hocuspocus', 'naive', 'parley'] as const
+const SYSTEMS = ['floor', 'stock', 'hocuspocus', 'naive', 'parley-before', 'parley'] as const
+/** Columns shown only in the tables of workloads that measure them. */
+const OPTIONAL_SYSTEMS: readonly string[] = ['parley-before']
 
 /** As the stdout table prints figures, without toPrecision's trailing zeros (0.500 → 0.5). */
 const number = (value: number): string => {
@@ -41,8 +43,9 @@ const main = (): void => {
   const out = [`Command: \`${run.command}\` — ${run.started}, ${run.seconds} s; machine: ${cpus} cores (${model ?? 'unknown'}), ${memoryGiB} GiB, Node ${node}.`, '']
   const workloads = [...new Set(run.rows.map(row => row.workload))]
   for (const workload of workloads) {
-    out.push(`### ${workload}`, '', `| case | metric | ${SYSTEMS.join(' | ')} | vs best | target |`, `|---|---|${SYSTEMS.map(() => '---').join('|')}|---|---|`)
     const rows = run.rows.filter(row => row.workload === workload)
+    const systems = SYSTEMS.filter(system => !OPTIONAL_SYSTEMS.includes(system) || rows.some(row => row.system === system))
+    out.push(`### ${workload}`, '', `| case | metric | ${systems.join(' | ')} | vs best | target |`, `|---|---|${systems.map(() => '---').join('|')}|---|---|`)
     const keys = [...new Set(rows.map(row => `${row.case}\u0000${row.metric}`))]
     for (const key of keys) {
       const [caseName, metric] = key.split('\u0000') as [string, string]
@@ -50,8 +53,9 @@ const main = (): void => {
       const parley = same.find(row => row.system === 'parley')
       const any = same[0]!
       const ratio = parley?.ratio == null ? '' : `${number(parley.ratio)}×`
-      const target = any.target ? `${any.target.op} ${any.target.value}` : ''
-      out.push(`| ${caseName} | ${metric} (${any.unit}) | ${SYSTEMS.map(system => cell(same.find(row => row.system === system))).join(' | ')} | ${ratio} | ${target} |`)
+      const withTarget = same.find(row => row.target)
+      const target = withTarget?.target ? `${withTarget.target.op} ${withTarget.target.value}` : ''
+      out.push(`| ${caseName} | ${metric} (${any.unit}) | ${systems.map(system => cell(same.find(row => row.system === system))).join(' | ')} | ${ratio} | ${target} |`)
     }
     out.push('')
   }

@@ -13,7 +13,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--only id,id] [--repetitions N
 Workloads: ${WORKLOADS.map(workload => workload.id).join(', ')}
 The default run takes under ten minutes on two cores; --quick under two.`
 
-const BASELINES: readonly System[] = ['floor', 'stock', 'hocuspocus', 'naive']
+const BASELINES: readonly System[] = ['floor', 'stock', 'hocuspocus', 'naive', 'parley-before']
 
 interface Row extends Omit<Measurement, 'values' | 'samples'> {
   summary: Summary | null

@@ -11,6 +11,8 @@ export type System =
   | 'hocuspocus'
   /** A client-side baseline: the whole log in one document (one Y.Array), the layout Parley avoids. */
   | 'naive'
+  /** The relay's judge before commit da2278b, which read an update's encoding (bench/baselines/): the judge workload's baseline. */
+  | 'parley-before'
 
 export interface BenchContext {
   /** `--quick`: fewer and smaller cases, the whole suite in under two minutes. */

@@ -47,8 +47,12 @@ export interface ThinClient {
   readLive(): void
   /** Calls `listener` with every message of the room; returns the unsubscribe. */
   onMessage(listener: (message: RoomMessage) => void): () => void
+  /** Resolves once the socket is closed, whoever closed it (the server, or `close()`), with the close code and reason. */
+  readonly closed: Promise<{ code: number; reason: string }>
   /** Closes the socket; resolves once it is closed (terminated after 2 s). */
   close(): Promise<void>
+  /** Drops the connection without the closing handshake, as a client that gives up does (a paused server never answers one). */
+  drop(): Promise<void>
 }
 
 export const MESSAGE_SYNC = 0
@@ -119,7 +123,7 @@ export abstract class ThinSocket implements ThinClient {
   private settle!: { resolve: () => void; reject: (error: Error) => void }
   private isSynced = false
   private readonly listeners = new Set<(message: RoomMessage) => void>()
-  private readonly closed: Promise<void>
+  readonly closed: Promise<{ code: number; reason: string }>
 
   private readonly socket: LeanWebSocket
 
@@ -134,7 +138,7 @@ export abstract class ThinSocket implements ThinClient {
     this.synced = new Promise((resolve, reject) => { this.settle = { resolve, reject } })
     // Nobody may be waiting for it: a refusal must not become an unhandled rejection.
     this.synced.catch(() => {})
-    let closed!: () => void
+    let closed!: (how: { code: number; reason: string }) => void
     this.closed = new Promise(resolve => { closed = resolve })
     this.socket = new LeanWebSocket(url, {
       open: () => {
@@ -144,7 +148,7 @@ export abstract class ThinSocket implements ThinClient {
       message: (data, at) => this.receivedFrame(data, at),
       close: (code, reason) => {
         this.fail(new Error(`${system} closed the socket before ${room} was synced: ${code} ${reason}`))
-        closed()
+        closed({ code, reason })
       },
       error: error => this.fail(error)
     }, { protocols })
@@ -218,5 +222,11 @@ export abstract class ThinSocket implements ThinClient {
     const timer = setTimeout(() => this.socket.terminate(), CLOSE_TIMEOUT_MS)
     await this.closed
     clearTimeout(timer)
+  }
+
+  async drop (): Promise<void> {
+    if (this.socket.readyState === CLOSED) return
+    this.socket.terminate()
+    await this.closed
   }
 }

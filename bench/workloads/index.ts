@@ -10,7 +10,9 @@ import { storms } from './storms'
 import { presence } from './presence'
 import { soak } from './soak'
 import { bundleWorkload } from './client-bundle'
+import { judgeWorkload } from './judge'
+import { hostile } from './hostile'
 
 // NOTE: the short, fixed-size workloads come first: the time they leave goes to those after
 // them (bench/run.ts), and the history's long cases need it most.
-export const WORKLOADS: Workload[] = [transport, writeWorkload, storageWorkload, bundleWorkload, fanout, historyWorkload, manyGroups, storms, presence, soak]
+export const WORKLOADS: Workload[] = [transport, writeWorkload, storageWorkload, bundleWorkload, judgeWorkload, hostile, fanout, historyWorkload, manyGroups, storms, presence, soak]

@@ -1,0 +1,41 @@
+// The hostile workload's frames are what they claim: refused by today's judge after a trial, and within the frame limit.
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
+import { TrialCopy } from '../../relay/trust/trial-copy'
+import { gcFlood, othersProfileWrite } from './hostile-frames'
+import { directory } from './judge-rooms'
+
+const judgeInDirectory = (update: Uint8Array) => {
+  const judged = directory(5, 0)
+  const doc = new Y.Doc({ gc: true })
+  Y.applyUpdate(doc, judged.seed)
+  const before = Y.encodeStateAsUpdate(doc)
+  const trial = new TrialCopy(doc)
+  // The attacker: a user of its own, not one of the directory's.
+  const verdict = judgeUpdate(update, {
+    doc, trial, room: judged.room, writer: 'H'.repeat(22), ownerOf: client => judged.owners.get(client),
+    refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000
+  })
+  const unchanged = Buffer.from(Y.encodeStateAsUpdate(doc)).equals(Buffer.from(before))
+  trial.destroy()
+  return { verdict, unchanged }
+}
+
+const victim = { user_id: 'V'.repeat(22), name: 'victim', public_key: 'K'.repeat(43), created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', deleted_at: null }
+
+describe('hostile frames', () => {
+  it("someone else's profile: a few hundred bytes, refused as not the writer's after the trial", () => {
+    const update = othersProfileWrite(victim, 3_100_000_007)
+    expect(update.length).toBeLessThan(300)
+    expect(judgeInDirectory(update)).toEqual({ verdict: { refused: 'not-yours' }, unchanged: true })
+  })
+
+  it('a GC-struct flood fills the frame it is sized for, and is refused', () => {
+    const update = gcFlood(64 * 1024)
+    expect(update.length).toBeLessThanOrEqual(63 * 1024)
+    expect(update.length).toBeGreaterThan(60 * 1024)
+    expect(Y.parseUpdateMeta(update).to.size).toBeGreaterThan(6000)
+    expect(judgeInDirectory(update)).toEqual({ verdict: { refused: 'gc-struct' }, unchanged: true })
+  })
+})

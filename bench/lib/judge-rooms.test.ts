@@ -1,0 +1,71 @@
+// The judge benchmark's rooms: every update is one both judges accept, from a Yjs client id already bound to its writer.
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
+import { TrialCopy } from '../../relay/trust/trial-copy'
+import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
+import { directory, groupBucket, type JudgedRoom } from './judge-rooms'
+import { cpuClockOverhead, timeRound } from './judge-timing'
+
+/** Every update's verdict from both judges, each applied to the room before the next. */
+const verdicts = (judged: JudgedRoom) => {
+  const doc = new Y.Doc({ gc: true })
+  Y.applyUpdate(doc, judged.seed)
+  const trial = new TrialCopy(doc)
+  const { room, writer, owners } = judged
+  const context = { doc, room, writer, refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000 }
+  const found = judged.updates.map(update => {
+    const before = judgeByEncoding(update, context)
+    const now = judgeUpdate(update, { ...context, trial, ownerOf: client => owners.get(client) })
+    Y.applyUpdate(doc, update)
+    return { before, now }
+  })
+  trial.destroy()
+  return { found, doc }
+}
+
+describe('judge benchmark rooms', () => {
+  it('a group bucket: each update is one new message of the writer, accepted by both judges under its bound client id', () => {
+    const judged = groupBucket(30, 5)
+    const { found, doc } = verdicts(judged)
+    for (const { before, now } of found) {
+      expect(before).toEqual({ apply: { newClients: 0 } })
+      expect(now).toEqual({ apply: { newClients: 0, clients: [] } })
+    }
+    expect(doc.getMap('messages').size).toBe(35)
+    expect(judged.owners.get(judged.writerClient)).toBe(judged.writer)
+  })
+
+  it('an empty bucket: the writer\'s first message brings its (bound) client id into the room', () => {
+    const { found } = verdicts(groupBucket(0, 3))
+    expect(found.map(({ now }) => now)).toEqual([
+      { apply: { newClients: 1, clients: [] } },
+      { apply: { newClients: 0, clients: [] } },
+      { apply: { newClients: 0, clients: [] } }
+    ])
+  })
+
+  it('the directory: each update renames the writer\'s own profile, one profile per client id', () => {
+    const judged = directory(20, 4)
+    const { found, doc } = verdicts(judged)
+    for (const { before, now } of found) {
+      expect(before).toEqual({ apply: { newClients: 0 } })
+      expect(now).toEqual({ apply: { newClients: 0, clients: [] } })
+    }
+    expect(doc.getMap('users').size).toBe(20)
+    expect(doc.store.clients.size).toBe(20)
+    expect((doc.getMap('users').get(judged.writer) as { name: string }).name).toBe('member 0, renamed 3')
+  })
+
+  it('times a round of both judges, with the trial copy\'s rebuild for today\'s', () => {
+    const judged = groupBucket(10, 4)
+    const overhead = cpuClockOverhead(100)
+    const { 'trial-copy': today, encoding: before } = timeRound(judged, overhead)
+    expect(today.judge).toHaveLength(4)
+    expect(today.receive).toHaveLength(4)
+    expect(today.rebuild).not.toBeNull()
+    expect(before.rebuild).toBeNull()
+    // The receive path is the judgement and then some.
+    today.judge.forEach((judge, i) => expect(today.receive[i]).toBeGreaterThanOrEqual(judge - overhead))
+  })
+})

@@ -1,0 +1,168 @@
+// Rooms as the relay holds them for the judge benchmark (a group's bucket, the directory), and a member's honest updates to them.
+import * as Y from 'yjs'
+import { randomId, toBase64Url, userIdFromPublicKey } from '../../shared/ids'
+import type { Message, User } from '../../shared/model'
+import { DIRECTORY_ROOM, bucketRoom, groupConversation, parseRoom, type RoomRef } from '../../shared/protocol'
+import { bucketMessages, directoryUsers } from '../../shared/schema'
+import { contentOf } from './client-seed'
+
+export interface JudgedRoom {
+  room: RoomRef
+  /** The room's document as the relay loads it: one stored update. */
+  seed: Uint8Array
+  /** The user each Yjs client id of the seed belongs to, the writer's included (bound at its first write). */
+  owners: ReadonlyMap<number, string>
+  /** Who writes the updates. */
+  writer: string
+  /** The writer's Yjs client id. */
+  writerClient: number
+  /** The writer's updates, one after another from the seed's state on: each is applied before the next is judged. */
+  updates: Uint8Array[]
+}
+
+/** Members of the benchmark's group who wrote its bucket's messages, each from one device (Yjs client id). */
+export const GROUP_MEMBERS = 10
+
+/**
+ * A deterministic stream of distinct Yjs client ids, 32-bit values like those Yjs draws
+ * (its ids are random uint32s), so that a seed holds the same ids every run.
+ */
+const clientIds = (count: number, salt: number): number[] => {
+  const ids = new Set<number>()
+  let state = (0x9e3779b9 ^ salt) >>> 0
+  // NOTE: bounded: a collision is rare, and each round adds at most one id.
+  for (let round = 0; ids.size < count && round < count * 2; round++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    if (state !== 0) ids.add(state)
+  }
+  return [...ids]
+}
+
+/** A well-formed signature that verifies nothing: the judges check a signature's shape only. */
+const fakeSignature = (): string => toBase64Url(randomBytes(64))
+
+/** `length` random bytes (getRandomValues gives at most 65,536 a call). */
+const randomBytes = (length: number): Uint8Array => {
+  const bytes = new Uint8Array(length)
+  for (let at = 0; at < length; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536))
+  return bytes
+}
+
+/** A user id with the public key it is derived from (a profile must carry both); nobody holds the private key. */
+const userOfKey = (key: Uint8Array): { user_id: string; public_key: string } =>
+  ({ user_id: userIdFromPublicKey(key), public_key: toBase64Url(key) })
+
+/** Every update `doc` makes while `write` runs, one per transaction. */
+const updatesOf = (doc: Y.Doc, write: (transact: (change: () => void) => void) => void): Uint8Array[] => {
+  const updates: Uint8Array[] = []
+  const keep = (update: Uint8Array) => updates.push(update)
+  doc.on('update', keep)
+  write(change => doc.transact(change))
+  doc.off('update', keep)
+  return updates
+}
+
+/** The writer's own Y.Doc: its client id, holding what the room holds. */
+const writerDoc = (seed: Uint8Array, client: number): Y.Doc => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, seed)
+  // NOTE: only now: a doc that receives items under its own id takes another id (Yjs's guard
+  // against two devices sharing one), and the writer must keep the id it is bound by.
+  doc.clientID = client
+  return doc
+}
+
+/** A signed-shape group message, as a member's client writes it. */
+const groupMessage = (sender_id: string, group_id: string, i: number, at: number): Message => {
+  const time = new Date(at).toISOString()
+  return {
+    message_id: randomId(), sender_id, receiver_id: null, group_id,
+    content: contentOf(i), created_at: time, updated_at: time, deleted_at: null, signature: fakeSignature()
+  }
+}
+
+/**
+ * Bucket 0 of a group of GROUP_MEMBERS, holding `size` messages (members taking turns, each
+ * from their own Yjs client id), and `count` updates of member 0, each one new message.
+ */
+export const groupBucket = (size: number, count: number): JudgedRoom => {
+  const group_id = randomId()
+  const room = parseRoom(bucketRoom(groupConversation(group_id), 0))!
+  const keys = randomBytes(GROUP_MEMBERS * 32)
+  const members = Array.from({ length: GROUP_MEMBERS }, (_, i) => userOfKey(keys.subarray(32 * i, 32 * i + 32)).user_id)
+  const clients = clientIds(GROUP_MEMBERS, size)
+  const start = Date.UTC(2025, 11, 1)
+  const seedDoc = new Y.Doc()
+  for (let i = 0; i < size; i++) {
+    const sender = i % GROUP_MEMBERS
+    // NOTE: one document playing every member's device in turn: each message is written under its sender's id.
+    seedDoc.clientID = clients[sender]!
+    const message = groupMessage(members[sender]!, group_id, i, start + i * 1000)
+    bucketMessages(seedDoc).set(message.message_id, message)
+  }
+  const seed = Y.encodeStateAsUpdate(seedDoc)
+  seedDoc.destroy()
+  const writer = writerDoc(seed, clients[0]!)
+  const updates = updatesOf(writer, transact => {
+    for (let i = 0; i < count; i++) {
+      const message = groupMessage(members[0]!, group_id, size + i, start + (size + i) * 1000)
+      transact(() => bucketMessages(writer).set(message.message_id, message))
+    }
+  })
+  writer.destroy()
+  return {
+    room, seed, writer: members[0]!, writerClient: clients[0]!, updates,
+    owners: new Map(clients.map((client, index) => [client, members[index]!]))
+  }
+}
+
+/** `BENCH_DIRECTORY_PROFILES=10000`: the benchmark's Parley server starts with that many profiles in its directory. */
+export const DIRECTORY_PROFILES_ENV = 'BENCH_DIRECTORY_PROFILES'
+
+/** A directory as the relay would hold it: every profile written from its user's own Yjs client id. */
+export interface SeededDirectory {
+  seed: Uint8Array
+  profiles: User[]
+  /** The Yjs client id each profile was written from. */
+  clients: number[]
+}
+
+/** The directory holding `size` profiles (users whose private keys nobody holds: the relay checks a profile's key, not a signature). */
+export const seedDirectory = (size: number): SeededDirectory => {
+  const clients = clientIds(size, size + 1)
+  const created = new Date(Date.UTC(2025, 0, 1)).toISOString()
+  const keys = randomBytes(size * 32)
+  const profiles: User[] = []
+  const doc = new Y.Doc()
+  // NOTE: one transaction: each reads the document's whole state vector, so one per profile
+  // made 10,000 profiles (10,000 client ids) take ~25 s to write.
+  doc.transact(() => {
+    for (let i = 0; i < size; i++) {
+      const profile: User = { ...userOfKey(keys.subarray(32 * i, 32 * i + 32)), name: `member ${i}`, created_at: created, updated_at: created, deleted_at: null }
+      profiles.push(profile)
+      doc.clientID = clients[i]!
+      directoryUsers(doc).set(profile.user_id, profile)
+    }
+  })
+  const seed = Y.encodeStateAsUpdate(doc)
+  doc.destroy()
+  return { seed, profiles, clients }
+}
+
+/** The directory holding `size` profiles (at least 1), and `count` updates of the first user, each a rename of their own profile. */
+export const directory = (size: number, count: number): JudgedRoom => {
+  const { seed, profiles, clients } = seedDirectory(size)
+  const own = profiles[0]!
+  const writer = writerDoc(seed, clients[0]!)
+  const updates = updatesOf(writer, transact => {
+    for (let i = 0; i < count; i++) {
+      const renamed: User = { ...own, name: `member 0, renamed ${i}`, updated_at: new Date(Date.UTC(2025, 5, 1) + i * 1000).toISOString() }
+      transact(() => directoryUsers(writer).set(own.user_id, renamed))
+    }
+  })
+  writer.destroy()
+  return {
+    room: parseRoom(DIRECTORY_ROOM)!, seed, writer: own.user_id, writerClient: clients[0]!, updates,
+    owners: new Map(clients.map((client, index) => [client, profiles[index]!.user_id]))
+  }
+}
