@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
 import { TrialCopy } from '../../relay/trust/trial-copy'
 import { gcFlood, othersProfileWrite } from './hostile-frames'
-import { directory } from './judge-rooms'
+import { JUDGE_DEFAULTS, directory } from './judge-rooms'
 
 const judgeInDirectory = (update: Uint8Array) => {
   const judged = directory(5, 0)
@@ -15,7 +15,7 @@ const judgeInDirectory = (update: Uint8Array) => {
   // The attacker: a user of its own, not one of the directory's.
   const verdict = judgeUpdate(update, {
     doc, trial, room: judged.room, writer: 'H'.repeat(22), ownerOf: client => judged.owners.get(client),
-    refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000
+    refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000, ...JUDGE_DEFAULTS
   })
   const unchanged = Buffer.from(Y.encodeStateAsUpdate(doc)).equals(Buffer.from(before))
   trial.destroy()

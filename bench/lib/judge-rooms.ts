@@ -4,7 +4,22 @@ import { randomId, toBase64Url, userIdFromPublicKey } from '../../shared/ids'
 import type { Message, User } from '../../shared/model'
 import { DIRECTORY_ROOM, bucketRoom, groupConversation, parseRoom, type RoomRef } from '../../shared/protocol'
 import { bucketMessages, directoryUsers } from '../../shared/schema'
+import { DEFAULT_LIMITS } from '../../relay/trust/limits'
+import type { UpdateJudgement } from '../../relay/trust/judge-update'
 import { contentOf } from './client-seed'
+
+/**
+ * What today's judge is told beyond the room and the writer, as the relay tells it with its
+ * default limits: nobody holds presence, and no quota is near.
+ */
+export const JUDGE_DEFAULTS: Pick<UpdateJudgement, 'presenceHolderOf' | 'bytesOf' | 'maxBytesPerRoom' | 'bytesOverall' | 'maxBytesPerUser' | 'maxStructs'> = {
+  presenceHolderOf: () => undefined,
+  bytesOf: () => 0,
+  maxBytesPerRoom: DEFAULT_LIMITS.maxBytesPerUserPerRoom,
+  bytesOverall: () => 0,
+  maxBytesPerUser: DEFAULT_LIMITS.maxBytesPerUser,
+  maxStructs: DEFAULT_LIMITS.maxStructsPerUpdate
+}
 
 export interface JudgedRoom {
   room: RoomRef

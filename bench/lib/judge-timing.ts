@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
 import { TrialCopy } from '../../relay/trust/trial-copy'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
-import type { JudgedRoom } from './judge-rooms'
+import { JUDGE_DEFAULTS, type JudgedRoom } from './judge-rooms'
 
 /** Today's judge (on a trial copy) and the one before it (from the encoding). */
 export type Judge = 'trial-copy' | 'encoding'
@@ -66,7 +66,7 @@ class JudgedDoc {
     const verdict = trial
       ? judgeUpdate(update, {
         doc, trial, room, writer, ownerOf: client => owners.get(client),
-        refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH
+        refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH, ...JUDGE_DEFAULTS
       })
       : judgeByEncoding(update, { doc, room, writer, refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH })
     const judgedAt = cpuMicros()
