@@ -1,5 +1,6 @@
 // A Parley relay with an honest group on it for the hostile workload: the server, the group's two members connected (again, if the relay dropped them), and their messages.
 import type { Identity } from '../../shared/identity'
+import { BUCKET_CAPACITY } from '../../shared/protocol'
 import { startServer, type RunningServer } from '../servers'
 import { honestEchoes, type EchoRun } from './honest-echoes'
 import type { ThinClient } from './thin-client'
@@ -69,8 +70,10 @@ export const openHonestLane = async ({ members, core, env }: HonestLaneOptions):
     await server.stop()
     throw error
   }
-  const { group_id, room: roomName } = room
+  let { group_id, room: roomName } = room
   const openedAdmin = admin
+  /** Messages prepared for the current group's bucket 0. */
+  let written = 0
   let clients: ThinClient[] = []
   const openClients = new Set<ThinClient>()
   const dropped: string[] = []
@@ -105,6 +108,20 @@ export const openHonestLane = async ({ members, core, env }: HonestLaneOptions):
   const lane: HonestLane = {
     server,
     prepare: async count => {
+      // NOTE: as a client starts a new bucket once one holds BUCKET_CAPACITY messages (the relay
+      // refuses ids past twice that), the lane starts a new group.
+      if (written + count > BUCKET_CAPACITY) {
+        closing = true
+        await closeAll(clients)
+        closing = false
+        const next = await openRoom(server, openedAdmin, members)
+        ;({ group_id, room: roomName } = next)
+        watch(next.clients)
+        writer?.destroy()
+        writer = null
+        written = 0
+      }
+      written += count
       if (lost) {
         writer?.destroy()
         writer = null
