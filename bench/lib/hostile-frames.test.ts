@@ -28,7 +28,7 @@ describe('hostile frames', () => {
   it("someone else's profile: a few hundred bytes, refused as not the writer's after the trial", () => {
     const update = othersProfileWrite(victim, 3_100_000_007)
     expect(update.length).toBeLessThan(300)
-    expect(judgeInDirectory(update)).toEqual({ verdict: { refused: 'not-yours' }, unchanged: true })
+    expect(judgeInDirectory(update)).toMatchObject({ verdict: { refused: 'not-yours' }, unchanged: true })
   })
 
   it('a GC-struct flood fills the frame it is sized for, and is refused', () => {

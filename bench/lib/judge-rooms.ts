@@ -12,7 +12,8 @@ import { contentOf } from './client-seed'
  * What today's judge is told beyond the room and the writer, as the relay tells it with its
  * default limits: nobody holds presence, and no quota is near.
  */
-export const JUDGE_DEFAULTS: Pick<UpdateJudgement, 'presenceHolderOf' | 'bytesOf' | 'maxBytesPerRoom' | 'bytesOverall' | 'maxBytesPerUser' | 'maxStructs'> = {
+export const JUDGE_DEFAULTS: Pick<UpdateJudgement, 'presenceHolderOf' | 'bytesOf' | 'maxBytesPerRoom' | 'bytesOverall' | 'maxBytesPerUser' | 'maxStructs' | 'refusalsAllowed'> = {
+  refusalsAllowed: Number.POSITIVE_INFINITY,
   presenceHolderOf: () => undefined,
   bytesOf: () => 0,
   maxBytesPerRoom: DEFAULT_LIMITS.maxBytesPerUserPerRoom,

@@ -17,7 +17,7 @@ const readMark = (index: number): Uint8Array => {
 
 const judge = (doc: Y.Doc, update: Uint8Array, newClientsAllowed = MAX_NEW_CLIENTS_PER_USER, owners = new Map<number, string>()) =>
   judgeUpdate(update, {
-    doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: client => owners.get(client), presenceHolderOf: () => undefined,
+    doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: client => owners.get(client), presenceHolderOf: () => undefined, refusalsAllowed: 8,
     refused: new Map(), newClientsAllowed, maxMessageLength: 4000, bytesOf: () => 0, maxBytesPerRoom: 1 << 20, maxStructs: 10_000, bytesOverall: () => 0, maxBytesPerUser: 1 << 30
   })
 
@@ -31,10 +31,10 @@ describe('judgeUpdate', () => {
   })
 
   it('refuses a user bringing more than the allowed number of new Yjs client ids into a room', () => {
-    expect(judge(new Y.Doc(), readMark(1), 0)).toEqual({ refused: 'too-many-client-ids' })
+    expect(judge(new Y.Doc(), readMark(1), 0)).toMatchObject({ refused: 'too-many-client-ids' })
     expect(judge(new Y.Doc(), readMark(1), 1)).toMatchObject({ apply: { newClients: 1 } })
     const many = Y.mergeUpdates(Array.from({ length: MAX_NEW_CLIENTS_PER_USER + 1 }, (_, i) => readMark(i)))
-    expect(judge(new Y.Doc(), many)).toEqual({ refused: 'too-many-client-ids' })
+    expect(judge(new Y.Doc(), many)).toMatchObject({ refused: 'too-many-client-ids' })
   })
 
   it('waits for an update whose dependencies have not arrived, and calls garbage unreadable', () => {
@@ -45,5 +45,18 @@ describe('judgeUpdate', () => {
     doc.getMap('reads').set('x', { counts: {} })
     expect(judge(new Y.Doc(), updates[1]!)).toBe('wait')
     expect(judge(new Y.Doc(), new Uint8Array([9, 9, 9]))).toBe('unreadable')
+  })
+
+  it('after too many refusals, refuses before trying; an update the cost check refused unread says nothing of where it starts', () => {
+    const doc = new Y.Doc()
+    const update = readMark(2)
+    const tried = judgeUpdate(update, {
+      doc, trial: new TrialCopy(doc), room: ROOM, writer: EVE, ownerOf: () => undefined, presenceHolderOf: () => undefined,
+      refusalsAllowed: 0, refused: new Map(), newClientsAllowed: 1, maxMessageLength: 4000, bytesOf: () => 0,
+      maxBytesPerRoom: 1 << 20, maxStructs: 10_000, bytesOverall: () => 0, maxBytesPerUser: 1 << 30
+    })
+    expect(tried).toEqual({ refused: 'too-many-refusals', from: new Map([[clientOf(update), 0]]) })
+    // One GC struct: refused by the cost check, before Yjs or any further read.
+    expect(judge(new Y.Doc(), Uint8Array.of(1, 1, 7, 0, 0, 1, 0))).toEqual({ refused: 'gc-struct' })
   })
 })

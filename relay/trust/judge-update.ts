@@ -56,7 +56,8 @@ export type UpdateVerdict =
   | { apply: { newClients: number; clients: number[]; usage: Map<string, number> } }
   | 'wait'
   | 'unreadable'
-  | { refused: UpdateRefusal }
+  /** `from`: where its structs start, per Yjs client id (for what builds on them); absent when the cost check refused it unread. */
+  | { refused: UpdateRefusal; from?: ReadonlyMap<number, number> }
 
 export interface UpdateJudgement {
   /** The room's document, which the update has not touched. */
@@ -74,6 +75,8 @@ export interface UpdateJudgement {
   refused: ReadonlyMap<number, number>
   /** How many new Yjs client ids this writer may still bring into the room now. */
   newClientsAllowed: number
+  /** How many more refused updates this writer may cost the room now (MAX_REFUSALS_PER_USER). */
+  refusalsAllowed: number
   maxMessageLength: number
   /** The bytes each user holds live in the room now (storage-quota.ts). */
   bytesOf: (user_id: string) => number
@@ -98,10 +101,12 @@ export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): Upd
     const refusedFrom = refused.get(cost.on.client)
     return refusedFrom !== undefined && cost.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
   }
-  const tried = trial.try(update, cost.clients)
+  const { from } = cost
+  if (judgement.refusalsAllowed < 1) return { refused: 'too-many-refusals', from }
+  const tried = trial.try(update, [...from.keys()])
   const verdict = tried.ok ? judgeEffect(tried.effect, judgement) : failureVerdict(tried.reason)
   if (typeof verdict === 'string' || 'refused' in verdict) trial.discard()
-  return verdict
+  return typeof verdict === 'object' && 'refused' in verdict ? { ...verdict, from } : verdict
 }
 
 const failureVerdict = (reason: EffectFailure): UpdateVerdict =>

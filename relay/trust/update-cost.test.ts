@@ -131,7 +131,7 @@ describe('checkUpdateCost refuses', () => {
 
   it('only what its limits forbid', () => {
     const subdocument = craft(e => { uint(e, 1); run(e, 1, 1001, 0); byte(e, 9); uint(e, 1); text(e, 'a'); text(e, 'guid'); byte(e, 118); uint(e, 0) })
-    expect(checkUpdateCost(subdocument, emptyState, { allowSubdocuments: true })).toEqual({ ok: true, structs: 1, deletes: 0, clients: [1001] })
+    expect(checkUpdateCost(subdocument, emptyState, { allowSubdocuments: true })).toEqual({ ok: true, structs: 1, deletes: 0, from: new Map([[1001, 0]]) })
     const chain = craft(e => { uint(e, 1); run(e, 501, 1001, 0); mapEntry(e); for (let i = 0; i < 500; i++) after(e, 1001, i) })
     expect(checkUpdateCost(chain, emptyState)).toEqual({ ok: false, reason: 'merge-cost' })
     expect(checkUpdateCost(chain, emptyState, { maxMergeCopies: 200_000 })).toMatchObject({ ok: true })

@@ -48,8 +48,8 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
 export interface MissingId { client: number; clock: number }
 
 export type UpdateCostVerdict =
-  /** `clients`: the Yjs client ids the update has structs of. */
-  | { ok: true; structs: number; deletes: number; clients: number[] }
+  /** `from`: each Yjs client id the update has structs of, and the clock its structs start at. */
+  | { ok: true; structs: number; deletes: number; from: Map<number, number> }
   | { ok: false; reason: Exclude<UpdateCostReason, 'missing-dependencies'> }
   | { ok: false; reason: 'missing-dependencies'; on: MissingId }
 
@@ -292,7 +292,8 @@ export const checkUpdateCost = (update: Uint8Array, state: KnownState, limits: P
     }
     if (mergeCopies(arrayItems, deletes) > allLimits.maxMergeCopies) refuse('merge-cost')
     const structs = [...runs.values()].reduce((sum, run) => sum + run.structs.length, 0)
-    return { ok: true, structs, deletes: [...deletes.values()].reduce((sum, ranges) => sum + ranges.length, 0), clients: [...runs.keys()] }
+    const from = new Map([...runs.values()].map(run => [run.client, run.structs[0]!.clock]))
+    return { ok: true, structs, deletes: [...deletes.values()].reduce((sum, ranges) => sum + ranges.length, 0), from }
   } catch (error) {
     // NOTE: lib0 throws plain errors on truncated input; whatever cannot be read is refused, never applied.
     if (!(error instanceof Refusal)) return { ok: false, reason: 'malformed' }
