@@ -11,14 +11,10 @@ import { RoomPresence } from './presence'
 import { applyStored } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
-import { ClientOwners, RELAY_WRITER } from './trust/client-owners'
-import {
-  MAX_NEW_CLIENTS_PER_USER, MAX_REFUSALS_PER_USER, NEW_CLIENT_REFILL_MS, REFUSAL_REFILL_MS, judgeUpdate, type UpdateRefusal
-} from './trust/judge-update'
-import { RoomUsage } from './trust/storage-quota'
+import { ClientOwners } from './trust/client-owners'
+import type { UpdateRefusal } from './trust/judge-update'
 import type { UsageLedger } from './trust/usage-ledger'
-import { TokenBucket } from './trust/token-bucket'
-import { TrialCopy } from './trust/trial-copy'
+import { WriteGate } from './trust/write-gate'
 
 /** What a room is told to do by the registry that holds it. */
 export interface RoomOptions {
@@ -114,12 +110,8 @@ const leftPending = (doc: Y.Doc): string | null => {
 export class Room {
   /** The document while in memory; null while the room rests (see rest()). */
   private current: Y.Doc | null = null
-  /** The copy each peer's update is tried on before it reaches the document; made at the first write after waking. */
-  private trial: TrialCopy | null = null
-  /** Who each Yjs client id of the room belongs to; loaded once, kept while the room rests. */
-  private owners: ClientOwners | null = null
-  /** The bytes each user holds live here, worked out at the first write after waking (storage-quota.ts). */
-  private usage: RoomUsage | null = null
+  /** Judges each peer's update before it reaches the document (write-gate.ts); made at the first load, kept while the room rests. */
+  private gate: WriteGate | null = null
   private waking: Promise<void> | null = null
   private destroyed = false
   /** performance.now() of the last write or sync here: the registry puts rooms idle for long to rest. */
@@ -133,10 +125,6 @@ export class Room {
   private failure: Error | null = null
   /** Per peer: updates waiting for their dependencies, and what of its updates was refused. */
   private readonly held = new Map<Peer, HeldUpdates>()
-  /** Each writer's allowance of new Yjs client ids (judge-update.ts). */
-  private readonly newClientAllowances = new Map<string, TokenBucket>()
-  /** Each writer's allowance of refused updates (judge-update.ts). */
-  private readonly refusalAllowances = new Map<string, TokenBucket>()
   /** Sync step 2 answers by the state vector asked with, while the document has not changed since (see answerFor). */
   private readonly answers = new Map<string, Uint8Array>()
 
@@ -177,13 +165,21 @@ export class Room {
     if (this.current !== null) return Promise.resolve()
     this.waking ??= Promise.all([
       this.options.store.load(this.name),
-      this.owners ?? ClientOwners.load(this.options.store, this.name)
+      this.gate?.owners ?? ClientOwners.load(this.options.store, this.name)
     ]).then(async ([stored, owners]) => {
       if (this.destroyed) {
-        if (owners !== this.owners) owners.destroy()
+        if (owners !== this.gate?.owners) owners.destroy()
         throw new Error(`room ${this.name} was unloaded`)
       }
-      this.owners = owners
+      this.gate ??= new WriteGate(owners, {
+        room: this.ref,
+        maxMessageLength: this.options.maxMessageLength,
+        maxBytesPerUserPerRoom: this.options.maxBytesPerUserPerRoom,
+        maxStructsPerUpdate: this.options.maxStructsPerUpdate,
+        ledger: this.options.ledger,
+        maxBytesPerUser: this.options.maxBytesPerUser,
+        presenceHolderOf: client => this.presence.holderOf(client)
+      })
       const doc = new Y.Doc({ gc: true })
       try {
         // NOTE: garbage collection drops the dead values of the stored updates as they are applied.
@@ -217,9 +213,7 @@ export class Room {
     this.current.off('update', this.onDocUpdate)
     this.current.destroy()
     this.current = null
-    this.trial?.destroy()
-    this.trial = null
-    this.usage = null
+    this.gate?.rest()
     this.answers.clear()
   }
 
@@ -296,27 +290,8 @@ export class Room {
    */
   private receiveUpdate (peer: Peer, update: Uint8Array): void {
     const held = this.heldFor(peer)
-    const refusals = this.allowanceOf(this.refusalAllowances, peer.user_id, MAX_REFUSALS_PER_USER, REFUSAL_REFILL_MS)
-    const owners = this.owners!
-    const ownerOf = (client: number) => owners.ownerOf(client)
-    const usage = this.usage ??= RoomUsage.of(this.doc, ownerOf)
-    const verdict = judgeUpdate(update, {
-      doc: this.doc,
-      trial: this.trial ??= new TrialCopy(this.doc),
-      room: this.ref,
-      writer: peer.user_id,
-      ownerOf,
-      presenceHolderOf: client => this.presence.holderOf(client),
-      refused: held.refused,
-      newClientsAllowed: Math.floor(this.newClientAllowanceOf(peer.user_id).balance()),
-      refusalsAllowed: Math.floor(refusals.balance()),
-      maxMessageLength: this.options.maxMessageLength,
-      bytesOf: user_id => usage.bytesOf(user_id),
-      maxBytesPerRoom: this.options.maxBytesPerUserPerRoom,
-      maxStructs: this.options.maxStructsPerUpdate,
-      bytesOverall: user_id => this.options.ledger?.bytesOf(user_id) ?? 0,
-      maxBytesPerUser: this.options.maxBytesPerUser ?? Number.POSITIVE_INFINITY
-    })
+    const gate = this.gate!
+    const verdict = gate.judge(this.doc, peer.user_id, update, held.refused)
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
     if (verdict === 'wait') {
       if (held.pending.length >= this.options.maxPendingUpdates) {
@@ -325,19 +300,13 @@ export class Room {
       held.pending.push(update)
       return
     }
-    if ('refused' in verdict) {
-      if (verdict.refused !== 'too-many-refusals' && verdict.from) refusals.take(1)
-      return this.refuseUpdate(peer, held, verdict)
-    }
-    if (verdict.apply.newClients > 0) this.newClientAllowanceOf(peer.user_id).take(verdict.apply.newClients)
-    owners.bind(verdict.apply.clients, peer.user_id)
-    usage.apply(verdict.apply.usage)
-    this.options.ledger?.apply(verdict.apply.usage)
+    if ('refused' in verdict) return this.refuseUpdate(peer, held, verdict)
+    gate.accepted(peer.user_id, verdict.apply)
     // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
     try {
       Y.applyUpdate(this.doc, update, peerOrigin(peer))
     } catch (error) {
-      this.trial?.discard()
+      gate.discard()
       throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
     }
     // NOTE: a backstop: the checks above let nothing through that Yjs would keep pending (and
@@ -345,7 +314,7 @@ export class Room {
     if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
       this.doc.store.pendingStructs = null
       this.doc.store.pendingDs = null
-      this.trial?.discard()
+      gate.discard()
       throw new ProtocolViolation('missing-dependencies', 'an update Yjs could not fully apply')
     }
     this.options.onPeerUpdate?.(this, peer)
@@ -384,17 +353,6 @@ export class Room {
     // dependencies have not arrived.
     for (const [client, clock] of from ?? []) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
     this.refuse(peer, `${REJECTED_UPDATE}${refused}`)
-  }
-
-  private newClientAllowanceOf (user_id: string): TokenBucket {
-    return this.allowanceOf(this.newClientAllowances, user_id, MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS)
-  }
-
-  /** A user's allowance in `allowances`: `most` at once, then one more every `refillMs`. */
-  private allowanceOf (allowances: Map<string, TokenBucket>, user_id: string, most: number, refillMs: number): TokenBucket {
-    let allowance = allowances.get(user_id)
-    if (!allowance) allowances.set(user_id, allowance = new TokenBucket(1000 / refillMs, most))
-    return allowance
   }
 
   private heldFor (peer: Peer): HeldUpdates {
@@ -440,8 +398,7 @@ export class Room {
     if (origin === STORAGE_ORIGIN || this.failure) return
     // A peer's update was tried on the copy already; anything else is the relay's own write.
     if (!isOrigin(origin) || origin.source !== 'peer') {
-      this.owners!.bind([this.doc.clientID], RELAY_WRITER)
-      this.trial?.follow(update)
+      this.gate!.followRelayWrite(this.doc.clientID, update)
     }
     this.queue.push(update)
     this.flushing ??= this.flush()
@@ -463,7 +420,7 @@ export class Room {
       const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch)
       try {
         // The owners of the client ids these updates write under are stored first.
-        await this.owners!.whenWritten()
+        await this.gate!.owners.whenWritten()
         await this.options.store.append(this.name, update)
       } catch (error) {
         this.failure = error as Error
@@ -482,7 +439,7 @@ export class Room {
   /** Resolves once every update received so far is written (or the room has failed). */
   async whenWritten (): Promise<void> {
     while (this.flushing) await this.flushing
-    await this.owners?.whenWritten().catch(() => {})
+    await this.gate?.owners.whenWritten().catch(() => {})
   }
 
   get failed (): boolean { return this.failure !== null }
@@ -493,8 +450,6 @@ export class Room {
     this.presence.destroy()
     this.current?.destroy()
     this.current = null
-    this.trial?.destroy()
-    this.trial = null
-    this.owners?.destroy()
+    this.gate?.destroy()
   }
 }
