@@ -8,7 +8,7 @@ import { STORAGE_ORIGIN, isOrigin, peerOrigin } from '../shared/origin'
 import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
 import { encodeMessage } from '../shared/wire'
 import { RoomPresence } from './presence'
-import { applyStored } from './storage/apply-stored'
+import { applyStored, leftPending } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
 import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
 import { ClientOwners } from './trust/client-owners'
@@ -85,27 +85,6 @@ export class ProtocolViolation extends Error {
 }
 
 const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => encodeMessage(MessageType.sync, write)
-
-/**
- * What of the stored updates Yjs kept pending, in words, after dropping it from `doc`; null when
- * it applied everything. Stored updates build on each other only when records went missing from
- * the store (a damaged disk, a repair): the relay stores nothing it could not apply.
- * NOTE: dropped rather than kept, because a pending structure would be shipped to every newcomer
- * and trips the check in receiveUpdate, closing the next writer; the updates stay in the store,
- * and the writers' devices send what is missing when they next sync.
- */
-const leftPending = (doc: Y.Doc): string | null => {
-  const { pendingStructs, pendingDs } = doc.store
-  if (pendingStructs === null && pendingDs === null) return null
-  doc.store.pendingStructs = null
-  doc.store.pendingDs = null
-  const clients = [...(pendingStructs?.missing ?? new Map<number, number>())].sort(([a], [b]) => a - b)
-  const needs = clients.slice(0, 3).map(([client, clock]) => `client ${client} needs clock ${clock}`).join(', ')
-  return [
-    clients.length > 0 ? `updates of ${clients.length} Yjs client(s) left out: updates they build on are missing (${needs}${clients.length > 3 ? ', …' : ''})` : '',
-    pendingDs !== null ? 'deletions of items the room does not hold left out' : ''
-  ].filter(Boolean).join('; ')
-}
 
 export class Room {
   /** The document while in memory; null while the room rests (see rest()). */

@@ -33,3 +33,24 @@ export const applyStored = async (doc: Y.Doc, room: string, updates: readonly Ui
     }
   }
 }
+
+/**
+ * What of the stored updates Yjs kept pending, in words, after dropping it from `doc`; null when
+ * it applied everything. Stored updates build on each other only when records went missing from
+ * the store (a damaged disk, a repair): the relay stores nothing it could not apply.
+ * NOTE: dropped rather than kept, because a pending structure would be shipped to every newcomer
+ * and trips the check in receiveUpdate, closing the next writer; the updates stay in the store,
+ * and the writers' devices send what is missing when they next sync.
+ */
+export const leftPending = (doc: Y.Doc): string | null => {
+  const { pendingStructs, pendingDs } = doc.store
+  if (pendingStructs === null && pendingDs === null) return null
+  doc.store.pendingStructs = null
+  doc.store.pendingDs = null
+  const clients = [...(pendingStructs?.missing ?? new Map<number, number>())].sort(([a], [b]) => a - b)
+  const needs = clients.slice(0, 3).map(([client, clock]) => `client ${client} needs clock ${clock}`).join(', ')
+  return [
+    clients.length > 0 ? `updates of ${clients.length} Yjs client(s) left out: updates they build on are missing (${needs}${clients.length > 3 ? ', …' : ''})` : '',
+    pendingDs !== null ? 'deletions of items the room does not hold left out' : ''
+  ].filter(Boolean).join('; ')
+}
