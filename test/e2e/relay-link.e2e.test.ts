@@ -84,3 +84,30 @@ test('a link whose relay is no address says so, and Stay (or Escape) keeps the c
   await expectStatus(carol.page, ['Connected'])
   expect(new URL(carol.page.url()).searchParams.has('relay')).toBe(false)
 })
+
+test('on a phone the question fits the screen, answers to the keyboard alone, and the header still names the relay', async () => {
+  const [current, other] = await Promise.all([browsers.relay(), browsers.relay()])
+  const phone = { width: 390, height: 844 }
+  const dan = await browsers.person({ viewport: phone })
+  await dan.page.goto(`${current.url}/?relay=${encodeURIComponent(other.wsUrl)}`)
+  const question = dan.page.getByRole('dialog', { name: 'Switch relay?' })
+  await question.waitFor()
+  const box = (await question.boundingBox())!
+  expect(box.x >= 0 && box.x + box.width <= phone.width).toBe(true)
+  expect(await axeViolations(dan.page)).toEqual([])
+  // Keyboard only: Stay has the focus, Tab reaches Switch, Shift+Tab comes back, Enter answers.
+  const focused = () => dan.page.evaluate(() => document.activeElement?.textContent?.trim())
+  expect(await focused()).toBe('Stay')
+  await dan.page.keyboard.press('Tab')
+  expect(await focused()).toBe('Switch')
+  await dan.page.keyboard.press('Shift+Tab')
+  expect(await focused()).toBe('Stay')
+  await dan.page.keyboard.press('Enter')
+  await question.waitFor({ state: 'hidden' })
+  await join(dan.page, 'Dan')
+  await expectStatus(dan.page, ['Connected'])
+  const line = (await relayShown(dan.page).boundingBox())!
+  expect(line.x >= 0 && line.x + line.width <= phone.width).toBe(true)
+  expect(await relayShown(dan.page).innerText()).toBe(`Relay: ${new URL(current.url).host}`)
+  expect(other.connectionCount()).toBe(0)
+})
