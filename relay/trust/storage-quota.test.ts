@@ -8,7 +8,7 @@ const owners = new Map([[1, 'ada'], [2, 'bob']])
 const ownerOf = (client: number) => owners.get(client)
 
 const change = (fields: Partial<EntryChange>): EntryChange => ({
-  root: 'messages', key: 'm', before: undefined, tombstone: false, after: undefined, removed: false, written: [],
+  root: 'messages', key: 'm', before: undefined, tombstone: false, after: undefined, written: [],
   wroteDeleted: false, tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: null, ...fields
 })
 
@@ -38,7 +38,7 @@ describe('usageDeltas', () => {
     expect(usageDeltas([change({ before, beforeClient: 1, after, afterClient: 2 })], ownerOf))
       .toEqual(new Map([['ada', -entryBytes(before)], ['bob', entryBytes(after)]]))
     // Removed: Ada's value goes, its tombstone stays hers.
-    expect(usageDeltas([change({ before, beforeClient: 1, afterClient: 1, tombstoneAfter: true, removed: true })], ownerOf))
+    expect(usageDeltas([change({ before, beforeClient: 1, afterClient: 1, tombstoneAfter: true })], ownerOf))
       .toEqual(new Map([['ada', tombstoneBytes('m') - entryBytes(before)]]))
     // A value dead on arrival changes nothing live.
     expect(usageDeltas([change({ before, beforeClient: 1, after: before, afterClient: 1, replaced: false, written: [after] })], ownerOf)).toEqual(new Map())

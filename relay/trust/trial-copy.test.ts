@@ -31,15 +31,15 @@ describe('TrialCopy', () => {
     const before_ = Y.encodeStateAsUpdate(room)
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bob' })))).toEqual([
       {
-        root: 'users', key: 'bob', before: undefined, tombstone: false, after: { name: 'Bob' }, removed: false,
+        root: 'users', key: 'bob', before: undefined, tombstone: false, after: { name: 'Bob' },
         written: [{ name: 'Bob' }], wroteDeleted: false, tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: expect.any(Number)
       }
     ])
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').set('ada', { name: 'Eve' })))).toMatchObject([
-      { key: 'ada', before: { name: 'Ada' }, after: { name: 'Eve' }, removed: false }
+      { key: 'ada', before: { name: 'Ada' }, after: { name: 'Eve' } }
     ])
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').delete('ada')))).toMatchObject([
-      { key: 'ada', before: { name: 'Ada' }, after: undefined, removed: true, written: [] }
+      { key: 'ada', before: { name: 'Ada' }, after: undefined, tombstoneAfter: true, written: [] }
     ])
     expect(Y.encodeStateAsUpdate(room)).toEqual(before_)
   })
@@ -64,7 +64,7 @@ describe('TrialCopy', () => {
     room.getMap('users').set('bob', { name: 'Bob' })
     const bob = room.getMap('users')._map.get('bob')!
     const dead = craft(e => { uint(e, 1); run(e, 1, 99, 0); before(e, bob.id, { name: 'dead' }) })
-    expect(changesOf(room, dead)).toMatchObject([{ key: 'bob', before: { name: 'Bob' }, after: { name: 'Bob' }, removed: false, replaced: false, written: [{ name: 'dead' }] }])
+    expect(changesOf(room, dead)).toMatchObject([{ key: 'bob', before: { name: 'Bob' }, after: { name: 'Bob' }, replaced: false, written: [{ name: 'dead' }] }])
   })
 
   it('places a struct overlapping clocks the room holds where Yjs does: its tail after the writer\'s last item', () => {
@@ -77,7 +77,7 @@ describe('TrialCopy', () => {
     // her item in groups/g, where it deletes the current value (and it also lands in users/eve).
     const changes = changesOf(room, craft(e => { uint(e, 1); run(e, 1, eve, 0); deletedEntry(e, 'users', 'eve', 2) }))
     expect(changes).toContainEqual({
-      root: 'groups', key: 'g', before: { v: 2 }, tombstone: false, after: undefined, removed: true, written: [], wroteDeleted: false,
+      root: 'groups', key: 'g', before: { v: 2 }, tombstone: false, after: undefined, written: [], wroteDeleted: false,
       tombstoneAfter: true, replaced: true, beforeClient: 5, afterClient: 5
     })
     expect(room.getMap('groups').get('g')).toEqual({ v: 2 })

@@ -22,8 +22,6 @@ export interface EntryChange {
   tombstone: boolean
   /** Its value after the update; undefined when it has none. */
   after: unknown
-  /** Whether the update removed its value (before it had one, after it has none). */
-  removed: boolean
   /** Whether the entry ends deleted: a tombstone, new or kept. */
   tombstoneAfter: boolean
   /** Whether the entry's last item is another than before (a value written, or removed). */
@@ -179,7 +177,6 @@ export class TrialCopy {
           before,
           tombstone: beforeItem !== undefined && beforeItem.deleted,
           after,
-          removed: before !== undefined && after === undefined,
           tombstoneAfter: afterItem !== undefined && afterItem.deleted,
           replaced: !(beforeItem !== undefined && afterItem !== undefined && Y.compareIDs(beforeItem.id, afterItem.id) && beforeItem.deleted === afterItem.deleted),
           beforeClient,

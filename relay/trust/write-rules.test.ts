@@ -94,7 +94,7 @@ describe('judgeWrite', () => {
 
   it('judges items that came deleted, and a value written and deleted within one update, as removals', () => {
     const change = (fields: Partial<EntryChange>): EntryChange => ({
-      root: 'users', key: ADA, before: undefined, tombstone: false, after: undefined, removed: false, written: [], wroteDeleted: false,
+      root: 'users', key: ADA, before: undefined, tombstone: false, after: undefined, written: [], wroteDeleted: false,
       tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: null, ...fields
     })
     const profile = { user_id: ADA, name: 'Ada' }
