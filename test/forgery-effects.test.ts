@@ -10,7 +10,7 @@ import { DIRECTORY_ROOM, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, group
 import { encodeMuxFrame } from '../shared/wire'
 import type { Relay } from '../relay/server'
 import { MAX_REFUSALS_PER_USER } from '../relay/trust/judge-update'
-import { Fixture, authenticatedSocket, contents, readMuxRefusal, sendConfirmed, waitFor } from './helpers'
+import { Fixture, groupWithMessage, authenticatedSocket, contents, readMuxRefusal, waitFor } from './helpers'
 import { handSocket, relayDoc } from './hand-socket'
 import { after, before, craft, deletedEntry, deleting, mapEntry, run } from './hand-updates'
 
@@ -29,7 +29,7 @@ const bytesOf = async (relay: Relay, room: string): Promise<Buffer> => Buffer.fr
 describe('refusals cost their writer', () => {
   it('after 8 refused updates in a room, a user\'s next ones there are refused before they are tried', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await team(relay)
+    const { ada, eve, group } = await groupWithMessage(fixture, relay)
     const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
     const stored = await groupIn(relay, group.group_id)
     const takeover = () => craft(e => {
@@ -65,29 +65,13 @@ describe('Yjs client ids belong to people, after a restart too', () => {
 /** A Yjs client id no honest client is likely to have, larger than any: Yjs orders concurrent items by client id. */
 const HIGH_CLIENT = 0xfffffff0
 
-/** Ada (admin), Bob and Eve in a group, with one message of Ada's. */
-const team = async (relay: Relay) => {
-  const [eve, adaIdentity] = await Promise.all([createIdentity(), createIdentity()])
-  const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
-  const bob = await fixture.client(relay, 'Bob')
-  const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
-  await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
-  await eveClient.close()
-  const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
-  const adaSide = await ada.openGroup(group.group_id)
-  await sendConfirmed(adaSide, ['the plan'])
-  const bobSide = await bob.openGroup(group.group_id)
-  await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
-  return { ada, adaIdentity, bob, eve, group, adaSide, bobSide }
-}
-
 const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
   (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
 
 describe('effects hidden by the encoding', () => {
   it('a struct overlapping clocks the relay holds, applied by Yjs from its tail into a group entry, is judged there', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await team(relay)
+    const { ada, eve, group } = await groupWithMessage(fixture, relay)
     const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
     // Eve leaves the group honestly, under a client id of her choosing...
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
@@ -110,7 +94,7 @@ describe('effects hidden by the encoding', () => {
 
   it('a value dead on arrival beside a deletion of the current value is judged as the removal it is', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await team(relay)
+    const { ada, eve, group } = await groupWithMessage(fixture, relay)
     const before_ = await bytesOf(relay, DIRECTORY_ROOM)
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
     const stored = await groupIn(relay, group.group_id)
@@ -127,7 +111,7 @@ describe('effects hidden by the encoding', () => {
 
   it('the same encodings cannot take a bucket out of a conversation\'s index', async () => {
     const relay = await fixture.relay()
-    const { eve, group } = await team(relay)
+    const { eve, group } = await groupWithMessage(fixture, relay)
     const room = conversationRoom(groupConversation(group.group_id))
     const current = await itemOf(relay, room, 'buckets', '0')
     const before_ = await bytesOf(relay, room)
@@ -142,7 +126,7 @@ describe('effects hidden by the encoding', () => {
 describe('nothing comes back from deletion', () => {
   it('a group an admin took out of the directory cannot be created again by someone else, who would be its admin', async () => {
     const relay = await fixture.relay()
-    const { adaIdentity, eve, group } = await team(relay)
+    const { adaIdentity, eve, group } = await groupWithMessage(fixture, relay)
     const adaHand = await handSocket(fixture, relay, adaIdentity, DIRECTORY_ROOM)
     const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
     await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
@@ -165,7 +149,7 @@ describe('nothing comes back from deletion', () => {
 
   it('a message id its sender took out of a bucket is not taken again by someone else', async () => {
     const relay = await fixture.relay()
-    const { adaIdentity, eve, group } = await team(relay)
+    const { adaIdentity, eve, group } = await groupWithMessage(fixture, relay)
     const room = bucketRoom(groupConversation(group.group_id), 0)
     const [plan] = [...(await relayDoc(relay, room)).getMap('messages').values()] as Message[]
     const current = await itemOf(relay, room, 'messages', plan!.message_id)
@@ -184,7 +168,7 @@ describe('nothing comes back from deletion', () => {
 describe('Yjs client ids belong to people', () => {
   it('nobody writes under someone else\'s client id, so what its owner wrote offline is not silently lost', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group, adaSide, bobSide } = await team(relay)
+    const { ada, eve, group, adaSide, bobSide } = await groupWithMessage(fixture, relay)
     const room = bucketRoom(groupConversation(group.group_id), 0)
     const adas = [...(await relayDoc(relay, room)).getMap('messages')._map.values()][0]!
     const adaClient = adas.id.client

@@ -74,11 +74,6 @@ const groupOf = (creator: Identity, members: Identity[]) => ({
   created_by: creator.user_id, created_at: NOW, updated_at: NOW, deleted_at: null
 })
 
-const groupMessage = (from: Identity, group_id: string, content = 'hi') => ({
-  message_id: randomId(), sender_id: from.user_id, receiver_id: null, group_id, content,
-  created_at: NOW, updated_at: NOW, deleted_at: null, signature: SIGNATURE
-})
-
 const directMessage = (from: Identity, to: Identity, content = 'hi') => ({
   message_id: randomId(), sender_id: from.user_id, receiver_id: to.user_id, group_id: null, content,
   created_at: NOW, updated_at: NOW, deleted_at: null, signature: SIGNATURE

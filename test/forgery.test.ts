@@ -12,7 +12,7 @@ import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
 import { muxNetwork } from '../shared/client/mux-network'
 import type { Relay } from '../relay/server'
-import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
+import { Fixture, groupWithMessage, authenticatedSocket, readMuxRefusal, contents, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -59,26 +59,10 @@ const relayCopy = async (relay: Relay, room: string): Promise<Buffer> => {
 const signed = async (identity: Identity, fields: Omit<Message, 'signature'>): Promise<Message> =>
   ({ ...fields, signature: await signMessage(identity, fields) })
 
-/** A group of Ada (admin), Bob and Eve, with one message from Ada, which Bob has read. */
-const groupWithMessage = async (relay: Relay) => {
-  const eve = await createIdentity()
-  const ada = await fixture.client(relay, 'Ada')
-  const bob = await fixture.client(relay, 'Bob')
-  const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
-  await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
-  await eveClient.close()
-  const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
-  const adaSide = await ada.openGroup(group.group_id)
-  const [original] = await sendConfirmed(adaSide, ['the plan'])
-  const bobSide = await bob.openGroup(group.group_id)
-  await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
-  return { ada, bob, eve, group, bobSide, original: original! }
-}
-
 describe('forged messages', () => {
   it('refuses posting as another, editing or deleting another\'s message; the relay\'s copy stays byte for byte; the forger goes on honestly', async () => {
     const relay = await fixture.relay()
-    const { eve, group, bobSide, original } = await groupWithMessage(relay)
+    const { eve, group, bobSide, original } = await groupWithMessage(fixture, relay)
     const room = bucketRoom(groupConversation(group.group_id), 0)
     const before = await relayCopy(relay, room)
 
@@ -131,7 +115,7 @@ describe('forged messages', () => {
 describe('forged directory entries', () => {
   it('refuses renaming another\'s profile and changing or taking over a group one does not administer; a member may only leave', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await groupWithMessage(relay)
+    const { ada, eve, group } = await groupWithMessage(fixture, relay)
     const before = await relayCopy(relay, DIRECTORY_ROOM)
     /** One forgery from a fresh replica of the directory, judged on its own. */
     const forge = async (reason: string, write: (users: Y.Map<unknown>, groups: Y.Map<unknown>, team: Group, adaProfile: User) => void) => {

@@ -87,6 +87,25 @@ export const webSocketFrom = (localAddress: string) => class extends WebSocket {
   }
 }
 
+/**
+ * A group of Ada (admin), Bob and Eve on `relay`, with one message from Ada that Bob has: Ada's
+ * and Bob's clients, Eve's identity only (her client is closed: tests forge in her name by hand).
+ */
+export const groupWithMessage = async (fixture: Fixture, relay: { wsUrl: string }) => {
+  const [eve, adaIdentity] = await Promise.all([createIdentity(), createIdentity()])
+  const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
+  const bob = await fixture.client(relay, 'Bob')
+  const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
+  await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
+  await eveClient.close()
+  const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
+  const adaSide = await ada.openGroup(group.group_id)
+  const [original] = await sendConfirmed(adaSide, ['the plan'])
+  const bobSide = await bob.openGroup(group.group_id)
+  await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
+  return { ada, adaIdentity, bob, eve, group, adaSide, bobSide, original: original! }
+}
+
 /** Polls until `check` returns a truthy value (returned) or fails with `what` after the timeout. */
 export const waitFor = async <T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<Awaited<T>>> => {
   const deadline = Date.now() + timeoutMs
