@@ -167,7 +167,7 @@ const measureRun = async (recorder: Recorder, { attack, lane, lanes, attacker, v
 
 export const hostile: Workload = {
   id: WORKLOAD,
-  title: 'Honest round trips while a hostile client sends its most expensive frames (relay with 10,000 profiles, its default CPU budget per connection)',
+  title: 'Honest round trips while a hostile client sends its most expensive frames (relay with 10,000 profiles, its default CPU budget per user)',
   weight: 0.75,
   async run (context) {
     const recorder = new Recorder(WORKLOAD)
