@@ -27,6 +27,11 @@ export interface RoomOptions {
   onLoadSkipped?: (room: Room, what: string) => void
   /** Called after a peer's update has been applied. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
+  /**
+   * Called each time the room takes a new document: loaded, woken from rest, or rebuilt after a
+   * refused update (whoever reads `doc` must read the new one).
+   */
+  onDocument?: (room: Room) => void
   maxMessageLength: number
   /** Updates held per peer while their dependencies have not arrived. */
   maxPendingUpdates: number
@@ -177,6 +182,7 @@ export class Room {
       doc.on('update', this.onDocUpdate)
       this.current = doc
       this.lastUsed = performance.now()
+      this.options.onDocument?.(this)
     }).finally(() => { this.waking = null })
     return this.waking
   }
@@ -262,15 +268,16 @@ export class Room {
   }
 
   /**
-   * Applies a peer's update if everything it does (tried first on a copy of the document) is
-   * the peer's to do. A refused update is not applied, stored or forwarded: the peer is told
-   * why. One whose dependencies have not arrived is held for that peer alone, and tried again
-   * after its next applied update.
+   * Applies a peer's update, and keeps it if everything it does (judged as Yjs applies it) is the
+   * peer's to do. A refused update is not kept, stored or forwarded: the document is rebuilt
+   * without it, and the peer is told why. One whose dependencies have not arrived is held for
+   * that peer alone, and tried again after its next applied update.
    */
   private receiveUpdate (peer: Peer, update: Uint8Array): void {
     const held = this.heldFor(peer)
     const gate = this.gate!
-    const verdict = gate.judge(this.doc, peer.user_id, update, held.refused)
+    const { verdict, spoiled } = gate.judge(this.doc, peer.user_id, update, held.refused, peerOrigin(peer))
+    if (spoiled) this.restoreDocument()
     if (verdict === 'unreadable') throw new ProtocolViolation('rejected-update', 'an update that could not be read')
     if (verdict === 'wait') {
       if (held.pending.length >= this.options.maxPendingUpdates) {
@@ -280,28 +287,28 @@ export class Room {
       return
     }
     if ('refused' in verdict) return this.refuseUpdate(peer, held, verdict)
-    gate.accepted(peer.user_id, verdict.apply)
-    // NOTE: not y-protocols' readSyncStep2, which logs and swallows what Yjs rejects.
-    try {
-      Y.applyUpdate(this.doc, update, peerOrigin(peer))
-    } catch (error) {
-      gate.discard()
-      throw new ProtocolViolation('rejected-update', 'an update Yjs could not apply', { cause: error })
-    }
-    // NOTE: a backstop: the checks above let nothing through that Yjs would keep pending (and
-    // ship to every newcomer); should one ever, it is dropped here rather than kept.
-    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
-      this.doc.store.pendingStructs = null
-      this.doc.store.pendingDs = null
-      gate.discard()
-      throw new ProtocolViolation('missing-dependencies', 'an update Yjs could not fully apply')
-    }
+    gate.accepted(this.doc, peer.user_id, verdict.apply)
+    if (verdict.apply.applied !== null) this.enqueue(verdict.apply.applied)
     this.options.onPeerUpdate?.(this, peer)
     if (held.pending.length > 0) {
       const pending = held.pending
       held.pending = []
       for (const waiting of pending) this.receiveUpdate(peer, waiting)
     }
+  }
+
+  /**
+   * Takes the document rebuilt as the relay accepted it, in place of one a refused update
+   * spoiled. NOTE: synchronous, like the judgement: no peer sees the spoiled document.
+   */
+  private restoreDocument (): void {
+    const restored = this.gate!.restore()
+    this.current!.off('update', this.onDocUpdate)
+    this.current!.destroy()
+    restored.on('update', this.onDocUpdate)
+    this.current = restored
+    this.answers.clear()
+    this.options.onDocument?.(this)
   }
 
   /**
@@ -374,11 +381,16 @@ export class Room {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.answers.clear()
-    if (origin === STORAGE_ORIGIN || this.failure) return
-    // A peer's update was tried on the copy already; anything else is the relay's own write.
-    if (!isOrigin(origin) || origin.source !== 'peer') {
-      this.gate!.followRelayWrite(this.doc.clientID, update)
-    }
+    // A peer's update is queued once judged and kept (receiveUpdate); one loaded from the store is stored already.
+    if (origin === STORAGE_ORIGIN || (isOrigin(origin) && origin.source === 'peer')) return
+    // Anything else is the relay's own write.
+    this.gate!.followRelayWrite(this.doc, update)
+    this.enqueue(update)
+  }
+
+  /** Queues an update the document has kept, to be stored and then forwarded. */
+  private enqueue (update: Uint8Array): void {
+    if (this.failure) return
     this.queue.push(update)
     this.flushing ??= this.flush()
   }

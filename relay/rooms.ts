@@ -22,8 +22,8 @@ export interface RoomRegistryOptions {
   onLoadFailure?: (room: Room, error: Error) => void
   /** Told when some of a room's stored updates could not be applied and were left out. */
   onLoadSkipped?: (room: Room, what: string) => void
-  /** Told each time a room has been loaded, before anyone joins it. */
-  onLoaded?: (room: Room) => void
+  /** Told each time a room takes a new document (loaded, woken, rebuilt after a refusal), before anyone reads it. */
+  onDocument?: (room: Room) => void
   /** Told after a peer's update has been applied to a room. */
   onPeerUpdate?: (room: Room, peer: Peer) => void
   limits?: Pick<RelayLimits, 'maxMessageLength' | 'maxPendingUpdates' | 'awarenessPerRoom' | 'presenceTimeoutMs' | 'maxBytesPerUserPerRoom' | 'maxStructsPerUpdate' | 'maxBytesPerUser'>
@@ -58,6 +58,7 @@ export class RoomRegistry {
       onLoadFailure: options.onLoadFailure,
       onLoadSkipped: options.onLoadSkipped,
       onPeerUpdate: options.onPeerUpdate,
+      onDocument: options.onDocument,
       maxMessageLength: options.limits?.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
       maxPendingUpdates: options.limits?.maxPendingUpdates ?? DEFAULT_LIMITS.maxPendingUpdates,
       awarenessPerRoom: options.limits?.awarenessPerRoom ?? DEFAULT_LIMITS.awarenessPerRoom,
@@ -105,7 +106,6 @@ export class RoomRegistry {
       const created: Entry = { room: Promise.resolve(null as never), loaded: null, idleTimer: null, joining: 0 }
       created.room = Room.load(name, this.roomOptions).then(loaded => {
         created.loaded = loaded
-        this.options.onLoaded?.(loaded)
         return loaded
       })
       entry = created

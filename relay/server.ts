@@ -120,7 +120,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     onLoadSkipped: (room, what) => {
       if (noteSkipped(health, room.name, what)) log.error('room-incomplete', { room: room.name, what })
     },
-    onLoaded: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
+    onDocument: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
     limits
   })

@@ -1,4 +1,4 @@
-// Forgeries found by reviewing the trial-copy judge: tombstones left by a write and a delete in one update, fields hidden under __proto__, client ids taken from presence.
+// Forgeries found by reviewing the judge of what Yjs does: tombstones left by a write and a delete in one update, fields hidden under __proto__, client ids taken from presence.
 import { afterEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'

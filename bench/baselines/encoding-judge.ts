@@ -6,7 +6,7 @@ import { inspectUpdate, type InspectionFailure } from './encoding-inspection'
 import { judgeWrite, type WriteRefusal } from './encoding-write-rules'
 
 /*
- * NOTE: the relay's judge before the trial copy (commit da2278b^), kept only as the benchmark's
+ * NOTE: the relay's judge before it judged what Yjs does (commit da2278b^), kept only as the benchmark's
  * baseline; never used by the relay. It predicted from an update's encoding which entries it
  * would write, and hand-made encodings beat that prediction (test/forgery-effects.test.ts).
  * Copied as it was, imports aside: do not fix it, or the baseline stops being the old judge.

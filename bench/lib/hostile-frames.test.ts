@@ -1,8 +1,8 @@
-// The hostile workload's frames are what they claim: refused by today's judge after a trial, and within the frame limit.
+// The hostile workload's frames are what they claim: refused by today's judge, the room unchanged, and within the frame limit.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
-import { TrialCopy } from '../../relay/trust/trial-copy'
+import { RestorePoint } from '../../relay/trust/restore-point'
 import { gcFlood, othersProfileWrite } from './hostile-frames'
 import { JUDGE_DEFAULTS, directory } from './judge-rooms'
 
@@ -11,21 +11,22 @@ const judgeInDirectory = (update: Uint8Array) => {
   const doc = new Y.Doc({ gc: true })
   Y.applyUpdate(doc, judged.seed)
   const before = Y.encodeStateAsUpdate(doc)
-  const trial = new TrialCopy(doc)
+  const restorePoint = RestorePoint.of(doc)
   // The attacker: a user of its own, not one of the directory's.
-  const verdict = judgeUpdate(update, {
-    doc, trial, room: judged.room, writer: 'H'.repeat(22), ownerOf: client => judged.owners.get(client),
+  const { verdict, spoiled } = judgeUpdate(update, {
+    doc, origin: null, room: judged.room, writer: 'H'.repeat(22), ownerOf: client => judged.owners.get(client),
     refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000, ...JUDGE_DEFAULTS
   })
-  const unchanged = Buffer.from(Y.encodeStateAsUpdate(doc)).equals(Buffer.from(before))
-  trial.destroy()
+  // As the room does: a spoiled document is rebuilt from the restore point.
+  const room = spoiled ? restorePoint.restore() : doc
+  const unchanged = Buffer.from(Y.encodeStateAsUpdate(room)).equals(Buffer.from(before))
   return { verdict, unchanged }
 }
 
 const victim = { user_id: 'V'.repeat(22), name: 'victim', public_key: 'K'.repeat(43), created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', deleted_at: null }
 
 describe('hostile frames', () => {
-  it("someone else's profile: a few hundred bytes, refused as not the writer's after the trial", () => {
+  it("someone else's profile: a few hundred bytes, refused as not the writer's once applied, and undone", () => {
     const update = othersProfileWrite(victim, 3_100_000_007)
     expect(update.length).toBeLessThan(300)
     expect(judgeInDirectory(update)).toMatchObject({ verdict: { refused: 'not-yours' }, unchanged: true })

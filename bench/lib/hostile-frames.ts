@@ -10,8 +10,8 @@ const FRAME_HEADROOM = 1024
 
 /**
  * A new profile under someone else's user id, written from a client id of the sender's: about
- * 240 bytes the relay refuses ('not-yours') only after trying them on its trial copy, which it
- * then rebuilds from the room. NOTE: the same bytes every time: a refused update leaves the room
+ * 240 bytes the relay refuses ('not-yours') only after Yjs has applied them to the room, which it
+ * then rebuilds from its restore point. NOTE: the same bytes every time: a refused update leaves the room
  * unchanged, so each is tried afresh.
  */
 export const othersProfileWrite = (victim: User, client: number): Uint8Array => {
@@ -27,8 +27,8 @@ export const othersProfileWrite = (victim: User, client: number): Uint8Array => 
 /**
  * As many one-tick GC structs as fit in `maxFrameBytes`, each under a client id of its own
  * (the fuzzer's 'gc-flood', test/fuzz/frames.ts, grown to the frame limit): the cost check lets
- * it by (it is well-formed and depends on nothing), and Yjs integrates every struct on the trial
- * copy before the relay sees what it is ('gc-struct', and far too many new client ids).
+ * it by (it is well-formed and depends on nothing), and Yjs integrates every struct into the
+ * room before the relay sees what it is ('gc-struct', and far too many new client ids).
  */
 export const gcFlood = (maxFrameBytes: number, firstClient = 3_500_000_000): Uint8Array => {
   const build = (count: number) => craft(e => {

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
-import { TrialCopy } from '../../relay/trust/trial-copy'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
 import { JUDGE_DEFAULTS, directory, groupBucket, type JudgedRoom } from './judge-rooms'
 import { cpuClockOverhead, timeRound } from './judge-timing'
@@ -11,16 +10,14 @@ import { cpuClockOverhead, timeRound } from './judge-timing'
 const verdicts = (judged: JudgedRoom) => {
   const doc = new Y.Doc({ gc: true })
   Y.applyUpdate(doc, judged.seed)
-  const trial = new TrialCopy(doc)
   const { room, writer, owners } = judged
   const context = { doc, room, writer, refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000 }
   const found = judged.updates.map(update => {
     const before = judgeByEncoding(update, context)
-    const now = judgeUpdate(update, { ...context, ...JUDGE_DEFAULTS, trial, ownerOf: client => owners.get(client) })
-    Y.applyUpdate(doc, update)
+    // Today's judge applies what it accepts.
+    const now = judgeUpdate(update, { ...context, ...JUDGE_DEFAULTS, origin: null, ownerOf: client => owners.get(client) }).verdict
     return { before, now }
   })
-  trial.destroy()
   return { found, doc }
 }
 
@@ -57,15 +54,11 @@ describe('judge benchmark rooms', () => {
     expect((doc.getMap('users').get(judged.writer) as { name: string }).name).toBe('member 0, renamed 3')
   })
 
-  it('times a round of both judges, with the trial copy\'s rebuild for today\'s', () => {
+  it('times a round of every judge, with the restore point\'s cost for today\'s', () => {
     const judged = groupBucket(10, 4)
-    const overhead = cpuClockOverhead(100)
-    const { 'trial-copy': today, encoding: before } = timeRound(judged, overhead)
-    expect(today.judge).toHaveLength(4)
-    expect(today.receive).toHaveLength(4)
-    expect(today.rebuild).not.toBeNull()
-    expect(before.rebuild).toBeNull()
-    // The receive path is the judgement and then some.
-    today.judge.forEach((judge, i) => expect(today.receive[i]).toBeGreaterThanOrEqual(judge - overhead))
+    const { 'in-place': today, encoding: before, none } = timeRound(judged, cpuClockOverhead(100))
+    for (const times of [today, before, none]) expect(times.receive).toHaveLength(4)
+    expect(today.restorePoint).toEqual({ taken: expect.any(Number), rebuilt: expect.any(Number) })
+    expect(before.restorePoint).toBeNull()
   })
 })

@@ -1,12 +1,17 @@
-// The CPU time each judge of an incoming update takes, and the room's receive path around it, per honest update, in this process.
+// The relay's CPU per honest update in each way of receiving it (judged where it lands today, judged from its encoding before, not judged at all), in this process.
 import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
-import { TrialCopy } from '../../relay/trust/trial-copy'
+import { RestorePoint } from '../../relay/trust/restore-point'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
 import { JUDGE_DEFAULTS, type JudgedRoom } from './judge-rooms'
 
-/** Today's judge (on a trial copy) and the one before it (from the encoding). */
-export type Judge = 'trial-copy' | 'encoding'
+/**
+ * Today's judge (the update applied to the room and judged there), the one before it (from the
+ * encoding, then applied), and no judge at all (applied only: what no judge can beat).
+ */
+export type Judge = 'in-place' | 'encoding' | 'none'
+
+export const JUDGES: readonly Judge[] = ['none', 'encoding', 'in-place']
 
 const MAX_MESSAGE_LENGTH = 4000
 
@@ -32,82 +37,85 @@ export const cpuClockOverhead = (readings = 2000): number => {
 }
 
 export interface RoundTimes {
-  /** CPU µs of each judgement. */
-  judge: number[]
-  /** CPU µs of each judgement plus applying the update to the room's document. */
+  /** CPU µs to receive each update: judge it and apply it to the room's document (today's judge does both at once). */
   receive: number[]
-  /** CPU µs to rebuild the trial copy from the room (what each refusal costs); null for the encoding judge. */
-  rebuild: number | null
+  /** Today's judge: CPU µs to take the restore point at the first write after loading the room, and to rebuild the room from it (what each refusal costs). */
+  restorePoint: { taken: number; rebuilt: number } | null
 }
 
-/** One judge's room: its document, as the relay loads it, and for today's judge its trial copy. */
+/** One judge's room: its document, as the relay loads it. */
 class JudgedDoc {
   readonly doc = new Y.Doc({ gc: true })
-  readonly trial: TrialCopy | null
-  readonly times: RoundTimes = { judge: [], receive: [], rebuild: null }
+  readonly restorePoint: RestorePoint | null = null
+  readonly times: RoundTimes = { receive: [], restorePoint: null }
   private updated = false
 
   constructor (private readonly judged: JudgedRoom, readonly judge: Judge, overhead: number) {
     Y.applyUpdate(this.doc, judged.seed)
     // As the relay's room: a listener for the updates to store and forward makes Yjs encode each.
     this.doc.on('update', () => { this.updated = true })
-    this.trial = judge === 'trial-copy' ? new TrialCopy(this.doc) : null
-    if (this.trial) {
-      const start = cpuMicros()
-      this.trial.discard()
-      this.times.rebuild = Math.max(0, cpuMicros() - start - overhead)
-    }
-  }
-
-  /** Judges and applies one update, timing both; throws unless the judge accepts it. */
-  receive (update: Uint8Array, overhead: number): void {
-    const { doc, trial, judged: { room, writer, owners } } = this
+    if (judge !== 'in-place') return
     const start = cpuMicros()
-    const verdict = trial
-      ? judgeUpdate(update, {
-        doc, trial, room, writer, ownerOf: client => owners.get(client),
-        refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH, ...JUDGE_DEFAULTS
-      })
-      : judgeByEncoding(update, { doc, room, writer, refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH })
-    const judgedAt = cpuMicros()
-    Y.applyUpdate(doc, update)
-    const appliedAt = cpuMicros()
-    if (typeof verdict !== 'object' || !('apply' in verdict) || !this.updated) {
-      throw new Error(`the ${this.judge} judge did not accept an honest update: ${JSON.stringify(verdict)}`)
-    }
-    this.updated = false
-    // NOTE: the receive path spans two readings of the clock, the judgement one.
-    this.times.judge.push(Math.max(0, judgedAt - start - overhead))
-    this.times.receive.push(Math.max(0, appliedAt - start - 2 * overhead))
+    this.restorePoint = RestorePoint.of(this.doc)
+    const taken = cpuMicros()
+    this.restorePoint.restore().destroy()
+    const rebuilt = cpuMicros()
+    this.times.restorePoint = { taken: Math.max(0, taken - start - overhead), rebuilt: Math.max(0, rebuilt - taken - overhead) }
   }
 
-  destroy (): void {
-    this.trial?.destroy()
-    this.doc.destroy()
+  /** Receives one update as this judge's relay would, timing it; throws unless it is accepted and applied. */
+  receive (update: Uint8Array, overhead: number): void {
+    const start = cpuMicros()
+    const accepted = this.accept(update)
+    const end = cpuMicros()
+    if (!accepted || !this.updated) throw new Error(`the ${this.judge} judge did not accept an honest update`)
+    this.updated = false
+    this.times.receive.push(Math.max(0, end - start - overhead))
   }
+
+  private accept (update: Uint8Array): boolean {
+    const { doc, judged: { room, writer, owners } } = this
+    const context = { doc, room, writer, refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: MAX_MESSAGE_LENGTH }
+    switch (this.judge) {
+      case 'none':
+        Y.applyUpdate(doc, update)
+        return true
+      case 'encoding': {
+        const verdict = judgeByEncoding(update, context)
+        Y.applyUpdate(doc, update)
+        return typeof verdict === 'object' && 'apply' in verdict
+      }
+      case 'in-place': {
+        // As the room's write gate: judged as Yjs applies it, then recorded for the restore point.
+        const { verdict } = judgeUpdate(update, { ...context, ...JUDGE_DEFAULTS, origin: null, ownerOf: client => owners.get(client) })
+        if (typeof verdict !== 'object' || !('apply' in verdict)) return false
+        if (verdict.apply.applied !== null) this.restorePoint!.record(verdict.apply.applied, doc)
+        return true
+      }
+    }
+  }
+
+  destroy (): void { this.doc.destroy() }
 }
 
 /**
  * Loads the room from its seed once per judge, as the relay does, then receives every one of
- * the writer's updates in both: judged, then applied to that judge's copy of the room. Throws if
- * a judge does not accept an update: the figures are of the path every honest message takes.
- * NOTE: paired, update by update, the two judges taking turns to go first: on this shared
- * machine a neighbour can halve the speed of a core for a second or more, which runs of one
- * judge and then the other turned into ratios anywhere from 0.6 to 2. The room starts from its
- * seed each round, so a round of 100 updates keeps it within 100 entries of its nominal size;
- * the trial copy is built (and timed) before the first update, as the relay builds it at the
- * first write after loading the room.
+ * the writer's updates in each. Throws if a judge does not accept an update: the figures are of
+ * the path every honest message takes.
+ * NOTE: paired, update by update, the judges taking turns to go first: on this shared machine a
+ * neighbour can halve the speed of a core for a second or more, which runs of one judge and then
+ * another turned into ratios anywhere from 0.6 to 2. The room starts from its seed each round, so
+ * a round of 100 updates keeps it within 100 entries of its nominal size.
  */
 export const timeRound = (judged: JudgedRoom, overhead: number): Record<Judge, RoundTimes> => {
-  const rooms = { encoding: new JudgedDoc(judged, 'encoding', overhead), 'trial-copy': new JudgedDoc(judged, 'trial-copy', overhead) }
+  const rooms = JUDGES.map(judge => new JudgedDoc(judged, judge, overhead))
   try {
     judged.updates.forEach((update, index) => {
-      const order = index % 2 === 0 ? [rooms.encoding, rooms['trial-copy']] : [rooms['trial-copy'], rooms.encoding]
-      for (const room of order) room.receive(update, overhead)
+      // Each judge goes first, second and last in turn.
+      for (let turn = 0; turn < rooms.length; turn++) rooms[(index + turn) % rooms.length]!.receive(update, overhead)
     })
-    return { encoding: rooms.encoding.times, 'trial-copy': rooms['trial-copy'].times }
+    return Object.fromEntries(rooms.map(room => [room.judge, room.times])) as Record<Judge, RoundTimes>
   } finally {
-    rooms.encoding.destroy()
-    rooms['trial-copy'].destroy()
+    for (const room of rooms) room.destroy()
   }
 }

@@ -76,14 +76,15 @@ export class ClientOwners {
  * The owner of a client id that a room holds but was never bound: the room was written before
  * ids were bound. Read from what that id wrote (a message's sender, a profile's or an activity
  * entry's key, a user room's owner); undefined when nothing it wrote says (then its next writer
- * takes it, as every id was taken before).
+ * takes it, as every id was taken before). `livedBefore`: whether an item was there, live, before
+ * the update being judged (which the document already holds), so that only older writes say.
  */
-export const inferOwner = (doc: Y.Doc, room: RoomRef, client: number): string | undefined => {
+export const inferOwner = (doc: Y.Doc, room: RoomRef, client: number, livedBefore: (item: Y.Item) => boolean = item => !item.deleted): string | undefined => {
   if (room.kind === 'user') return room.user_id
   const rootNames = new Map<unknown, string>()
   for (const [name, type] of doc.share) rootNames.set(type, name)
   for (const struct of doc.store.clients.get(client) ?? []) {
-    if (!(struct instanceof Y.Item) || struct.deleted || struct.parentSub === null) continue
+    if (!(struct instanceof Y.Item) || !livedBefore(struct) || struct.parentSub === null) continue
     const root = rootNames.get(struct.parent)
     const value = struct.content.getContent().at(-1) as { sender_id?: unknown } | undefined
     if (room.kind === 'directory' && root === 'users') return struct.parentSub

@@ -4,7 +4,8 @@ import { TokenBucket } from './token-bucket'
 
 /**
  * The relay's time per byte of an incoming frame, to estimate its cost before doing the work.
- * NOTE: measured here (Node 20, Yjs 13.6.33) for judgeUpdate + Y.applyUpdate, warmed up, on
+ * NOTE: measured here (Node 20, Yjs 13.6.33) for judging and applying an update, warmed up,
+ * when the judge still tried each update on a copy of the room first (so today's cost is lower), on
  * updates as clients send them: a full bucket of 1,000 short messages in one update (a sync
  * step 2 after time away) 38–60 ns a byte; 200 read marks of 20 senders 48–116; dense read
  * marks of 1,000 senders each 57–120; a bucket of 750 messages of 4,000 characters 6–9 (long

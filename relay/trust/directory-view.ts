@@ -2,6 +2,7 @@
 import type * as Y from 'yjs'
 import { parseGroup } from '../../shared/model'
 import { directoryGroups } from '../../shared/schema'
+import { wasRefused } from './judged-apply'
 import type { GroupMembership } from './room-access'
 
 /**
@@ -19,7 +20,7 @@ export class DirectoryView implements GroupMembership {
   private readonly listeners = new Set<(group_id: string) => void>()
   private groups: Y.Map<unknown> | null = null
 
-  /** Reads groups from `doc` from now on (the directory room, loaded again after a storage failure). */
+  /** Reads groups from `doc` from now on (the directory room's document: loaded again after a storage failure, rebuilt after a refusal). */
   attach (doc: Y.Doc): void {
     this.groups?.unobserve(this.onChange)
     this.cache.clear()
@@ -52,6 +53,8 @@ export class DirectoryView implements GroupMembership {
   }
 
   private readonly onChange = (event: Y.YMapEvent<unknown>): void => {
+    // NOTE: Yjs calls observers for an update the relay then refuses (judged-apply.ts); the document is rebuilt without it.
+    if (wasRefused(event.transaction)) return
     for (const group_id of event.keysChanged) {
       this.cache.delete(group_id)
       for (const listener of this.listeners) listener(group_id)

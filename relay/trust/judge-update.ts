@@ -1,10 +1,11 @@
-// One verdict per incoming update: what it would cost Yjs, then what it does (tried on a copy of the room), and whether every change is the writer's to make.
+// One verdict per incoming update: what it would cost Yjs, then what it does (as Yjs applies it to the room), and whether every change is the writer's to make.
 import * as Y from 'yjs'
 import { BUCKET_CAPACITY, type RoomRef } from '../../shared/protocol'
 import { inferOwner } from './client-owners'
-import type { Effect, EffectFailure, TrialCopy } from './trial-copy'
+import { applyJudged } from './judged-apply'
 import { usageDeltas } from './storage-quota'
 import { checkUpdateCost, type UpdateCostReason } from './update-cost'
+import type { Effect, EffectFailure } from './update-effect'
 import { judgeChange, type WriteRefusal } from './write-rules'
 
 export type UpdateRefusal =
@@ -31,9 +32,9 @@ export const NEW_CLIENT_REFILL_MS = 60_000
 
 /**
  * Refused updates one user may cost a room at once, and how often one more is allowed after that;
- * past it their updates are refused before they are tried. NOTE: a refusal rebuilds the room's
- * trial copy (137 ms for a directory of 10,000 profiles), which the writer's CPU budget pays only
- * after the fact; an honest client is refused seldom (a change that lost a race, say).
+ * past it their updates are refused before they are applied. NOTE: a refusal rebuilds the room's
+ * document (restore-point.ts: 150 ms for a directory of 10,000 profiles), which the writer's CPU
+ * budget pays only after the fact; an honest client is refused seldom (a change that lost a race, say).
  */
 export const MAX_REFUSALS_PER_USER = 8
 export const REFUSAL_REFILL_MS = 10_000
@@ -46,24 +47,33 @@ export const REFUSAL_REFILL_MS = 10_000
 export const MAX_BUCKET_ENTRIES = 2 * BUCKET_CAPACITY
 
 /**
- * apply: the trial copy holds the update, and the room applies it too (binding `clients` to the
- * writer: the ids it wrote under that nobody owned; `newClients` of them are new to the room).
- * 'wait' while it depends on something not arrived yet; 'unreadable' for bytes that are no update
- * at all (the sender is broken or hostile); else why it is refused. After anything but apply the
- * trial copy holds nothing of the update.
+ * apply: the room's document holds the update (`applied`: as Yjs applied it, to store and
+ * forward; null when nothing in it was new), binding `clients` to the writer: the ids it wrote
+ * under that nobody owned; `newClients` of them are new to the room. 'wait' while it depends on
+ * something not arrived yet; 'unreadable' for bytes that are no update at all (the sender is
+ * broken or hostile); else why it is refused.
  */
 export type UpdateVerdict =
-  | { apply: { newClients: number; clients: number[]; usage: Map<string, number> } }
+  | { apply: { newClients: number; clients: number[]; usage: Map<string, number>; applied: Uint8Array | null } }
   | 'wait'
   | 'unreadable'
   /** `from`: where its structs start, per Yjs client id (for what builds on them); absent when the cost check refused it unread. */
   | { refused: UpdateRefusal; from?: ReadonlyMap<number, number> }
 
+/**
+ * A verdict, and whether the room's document must be rebuilt (restore-point.ts): it holds some
+ * of an update it must not keep, which Yjs applied before the judge could say no.
+ */
+export interface Judged {
+  verdict: UpdateVerdict
+  spoiled: boolean
+}
+
 export interface UpdateJudgement {
-  /** The room's document, which the update has not touched. */
+  /** The room's document, to which an update that passes the cost check is applied, and judged there. */
   doc: Y.Doc
-  /** The copy the update is tried on. */
-  trial: TrialCopy
+  /** The origin of the update's transaction (the peer's). */
+  origin: unknown
   room: RoomRef
   /** The authenticated user who sent it. */
   writer: string
@@ -90,36 +100,48 @@ export interface UpdateJudgement {
   maxStructs: number
 }
 
-export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): UpdateVerdict => {
-  const { doc, trial, refused } = judgement
+export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): Judged => {
+  const { doc, refused } = judgement
   // First the cheap check of what it would cost Yjs (it reads no content).
   const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } }, { maxStructs: judgement.maxStructs })
   if (!cost.ok) {
-    if (cost.reason === 'malformed') return 'unreadable'
-    if (cost.reason !== 'missing-dependencies') return { refused: cost.reason }
+    if (cost.reason === 'malformed') return untouched('unreadable')
+    if (cost.reason !== 'missing-dependencies') return untouched({ refused: cost.reason })
     // It waits, unless what it lacks was refused: then it can never be applied.
     const refusedFrom = refused.get(cost.on.client)
-    return refusedFrom !== undefined && cost.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait'
+    return untouched(refusedFrom !== undefined && cost.on.clock >= refusedFrom ? { refused: 'depends-on-refused-update' } : 'wait')
   }
   const { from } = cost
-  if (judgement.refusalsAllowed < 1) return { refused: 'too-many-refusals', from }
-  const tried = trial.try(update, [...from.keys()])
-  const verdict = tried.ok ? judgeEffect(tried.effect, judgement) : failureVerdict(tried.reason)
-  if (typeof verdict === 'string' || 'refused' in verdict) trial.discard()
-  return typeof verdict === 'object' && 'refused' in verdict ? { ...verdict, from } : verdict
+  if (judgement.refusalsAllowed < 1) return untouched({ refused: 'too-many-refusals', from })
+  let verdict: EffectVerdict | null = null
+  const judged = applyJudged(doc, update, {
+    origin: judgement.origin,
+    clients: from.keys(),
+    judge: effect => 'apply' in (verdict = judgeEffect(effect, judgement))
+  })
+  // TypeScript cannot see that the judge above has run: read it through its declared type.
+  const effectVerdict = verdict as EffectVerdict | null
+  if (!judged.judged || effectVerdict === null) return { verdict: failureVerdict(judged.judged ? 'malformed' : judged.failure, from), spoiled: true }
+  if ('refused' in effectVerdict) return { verdict: { ...effectVerdict, from }, spoiled: true }
+  return { verdict: { apply: { ...effectVerdict.apply, applied: judged.applied } }, spoiled: false }
 }
 
-const failureVerdict = (reason: EffectFailure): UpdateVerdict =>
-  reason === 'malformed' ? 'unreadable' : { refused: reason }
+const untouched = (verdict: UpdateVerdict): Judged => ({ verdict, spoiled: false })
 
-const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict => {
+const failureVerdict = (reason: EffectFailure, from: ReadonlyMap<number, number>): UpdateVerdict =>
+  reason === 'malformed' ? 'unreadable' : { refused: reason, from }
+
+/** The verdict on what an update did, before the room knows how Yjs encoded it. */
+type EffectVerdict = { apply: Omit<Extract<UpdateVerdict, { apply: unknown }>['apply'], 'applied'> } | { refused: UpdateRefusal }
+
+const judgeEffect = (effect: Effect, judgement: UpdateJudgement): EffectVerdict => {
   const { writer, ownerOf, doc, room } = judgement
   const unbound: number[] = []
   let newClients = 0
   for (const { client, isNew } of effect.clients) {
     // NOTE: an app announces its document's client id in presence before it first writes under
     // it: that announcement already says whose it is.
-    const owner = ownerOf(client) ?? (isNew ? undefined : inferOwner(doc, room, client)) ?? judgement.presenceHolderOf(client)
+    const owner = ownerOf(client) ?? (isNew ? undefined : inferOwner(doc, room, client, effect.livedBefore)) ?? judgement.presenceHolderOf(client)
     if (owner !== undefined && owner !== writer) return { refused: 'not-your-client-id' }
     if (ownerOf(client) === undefined) unbound.push(client)
     if (isNew) newClients += 1
@@ -131,9 +153,10 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): UpdateVerdict 
   }
   if (room.kind === 'bucket') {
     // New ids count whether they end live or deleted: a tombstone holds its id for good.
+    // NOTE: the document holds the update already: its size counts the ids added.
     const added = effect.changes.filter(change => change.root === 'messages' && change.before === undefined && !change.tombstone).length
     const held = doc.share.get('messages')?._map.size ?? 0
-    if (added > 0 && held + added > MAX_BUCKET_ENTRIES) return { refused: 'bucket-full' }
+    if (added > 0 && held > MAX_BUCKET_ENTRIES) return { refused: 'bucket-full' }
   }
   // The ids this update writes under are the writer's from now on (bound once it is applied).
   const writtenUnder = new Set(effect.clients.map(({ client }) => client))

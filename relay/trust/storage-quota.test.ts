@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { RoomUsage, entryBytes, tombstoneBytes, usageDeltas } from './storage-quota'
-import type { EntryChange } from './trial-copy'
+import type { EntryChange } from './update-effect'
 
 const owners = new Map([[1, 'ada'], [2, 'bob']])
 const ownerOf = (client: number) => owners.get(client)

@@ -1,6 +1,6 @@
 // What each user stores in a room: the live values written under their client ids, read from the document, and the quota on it.
 import type * as Y from 'yjs'
-import type { EntryChange } from './trial-copy'
+import type { EntryChange } from './update-effect'
 
 /**
  * An entry's size as counted against its writer: its JSON length. NOTE: UTF-16 units, not

@@ -31,8 +31,8 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
   /** Parley has no subdocuments; each costs Yjs a whole Y.Doc for a few bytes. */
   allowSubdocuments: false,
   /**
-   * Structs in one update. NOTE: the cheapest structs cost the relay about 20 µs each (this check,
-   * the trial copy and the room: measured with chains of tiny items, ~1 µs per byte of update), so
+   * Structs in one update. NOTE: the cheapest structs cost the relay about 20 µs each (this check
+   * and the room's apply: measured with chains of tiny items, ~1 µs per byte of update), so
    * one 4 MiB frame of them held the relay for seconds; 10,000 bound a frame to a fifth of a second.
    * An honest client sends only what it wrote since its last sync: a full bucket is 2,000 messages.
    */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { groupConversation, parseRoom, userRoom, directConversation, bucketRoom, conversationRoom, type RoomRef } from '../../shared/protocol'
 import { hasUnknownField, judgeChange, judgeWrite, type EntryWrite } from './write-rules'
-import type { EntryChange } from './trial-copy'
+import type { EntryChange } from './update-effect'
 
 const [ADA, BOB, EVE, GROUP] = ['A'.repeat(22), 'B'.repeat(22), 'E'.repeat(22), 'G'.repeat(22)]
 const NOW = '2026-11-24T10:00:00.000Z'

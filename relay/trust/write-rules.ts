@@ -2,7 +2,7 @@
 import { parseGroup, parseMessage, parseUser, type Group, type Parsed } from '../../shared/model'
 import type { RoomRef } from '../../shared/protocol'
 import { parseActivity, parseBucketEntry, parseConversationEntry, parseReadMark } from '../../shared/schema'
-import type { EntryChange } from './trial-copy'
+import type { EntryChange } from './update-effect'
 
 export type WriteRefusal =
   | 'unknown-entry'

@@ -1,9 +1,9 @@
-// The trial copy reports what Yjs did with an update, and pins each Yjs internal it reads (Yjs 14 will move them).
+// readEffect reports what Yjs did with an update, and pins each Yjs internal it reads (Yjs 14 will move them).
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { after, before, craft, deletedEntry, deleting, mapEntry, run } from '../../test/hand-updates'
-import { TrialCopy, type EntryChange } from './trial-copy'
+import { readEffect, type EffectReading, type EntryChange } from './update-effect'
 
 /** The update a fresh client makes with `change` on a copy of `room`. */
 const updateOf = (room: Y.Doc, change: (doc: Y.Doc) => void, clientID?: number): Uint8Array => {
@@ -16,19 +16,32 @@ const updateOf = (room: Y.Doc, change: (doc: Y.Doc) => void, clientID?: number):
   return Y.mergeUpdates(updates)
 }
 
+/** What `update` does to a copy of `room`, read as the relay's judge reads it. */
+const effectOf = (room: Y.Doc, update: Uint8Array): EffectReading => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(room))
+  let reading: EffectReading | null = null
+  doc.on('beforeObserverCalls', (transaction: Y.Transaction) => { reading = readEffect(transaction) })
+  try {
+    Y.applyUpdate(doc, update)
+  } catch {
+    return { ok: false, reason: 'malformed' }
+  }
+  return reading!
+}
+
 const changesOf = (room: Y.Doc, update: Uint8Array): EntryChange[] => {
-  const tried = new TrialCopy(room).try(update)
-  if (!tried.ok) throw new Error(tried.reason)
-  return tried.effect.changes
+  const read = effectOf(room, update)
+  if (!read.ok) throw new Error(read.reason)
+  return read.effect.changes
 }
 
 const uint = encoding.writeVarUint
 
-describe('TrialCopy', () => {
-  it('reports a new entry, an overwrite (value before and after) and a removal, and leaves the room untouched', () => {
+describe('readEffect', () => {
+  it('reports a new entry, an overwrite (value before and after) and a removal', () => {
     const room = new Y.Doc()
     room.getMap('users').set('ada', { name: 'Ada' })
-    const before_ = Y.encodeStateAsUpdate(room)
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bob' })))).toEqual([
       {
         root: 'users', key: 'bob', before: undefined, tombstone: false, after: { name: 'Bob' },
@@ -41,15 +54,14 @@ describe('TrialCopy', () => {
     expect(changesOf(room, updateOf(room, doc => doc.getMap('users').delete('ada')))).toMatchObject([
       { key: 'ada', before: { name: 'Ada' }, after: undefined, tombstoneAfter: true, written: [] }
     ])
-    expect(Y.encodeStateAsUpdate(room)).toEqual(before_)
   })
 
   it('names the client ids an update writes under, and which the room never held', () => {
     const room = new Y.Doc()
     room.clientID = 7
     room.getMap('users').set('ada', { name: 'Ada' })
-    const tried = new TrialCopy(room).try(updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bob' }), 9))
-    expect(tried).toMatchObject({ ok: true, effect: { clients: [{ client: 9, isNew: true }] } })
+    const read = effectOf(room, updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bob' }), 9))
+    expect(read).toMatchObject({ ok: true, effect: { clients: [{ client: 9, isNew: true }] } })
   })
 
   it('sees values written and overwritten within one update, which Yjs would otherwise collect', () => {
@@ -80,7 +92,6 @@ describe('TrialCopy', () => {
       root: 'groups', key: 'g', before: { v: 2 }, tombstone: false, after: undefined, written: [], wroteDeleted: false,
       tombstoneAfter: true, replaced: true, beforeClient: 5, afterClient: 5
     })
-    expect(room.getMap('groups').get('g')).toEqual({ v: 2 })
   })
 
   it('reports a deleted entry as a tombstone, which survives a reload of the stored state', () => {
@@ -98,7 +109,7 @@ describe('TrialCopy', () => {
 
   it('refuses what no Parley document holds: nested types, list items, text, GC structs', () => {
     const room = new Y.Doc()
-    const failure = (update: Uint8Array) => new TrialCopy(room).try(update)
+    const failure = (update: Uint8Array) => effectOf(room, update)
     expect(failure(updateOf(room, doc => doc.getMap('users').set('ada', new Y.Map())))).toEqual({ ok: false, reason: 'nested-type' })
     expect(failure(updateOf(room, doc => doc.getArray('users').insert(0, [1])))).toEqual({ ok: false, reason: 'not-a-map-entry' })
     expect(failure(updateOf(room, doc => doc.getText('t').insert(0, 'hi')))).toEqual({ ok: false, reason: 'not-a-map-entry' })
@@ -106,20 +117,36 @@ describe('TrialCopy', () => {
     expect(failure(new Uint8Array([1, 2, 3]))).toEqual({ ok: false, reason: 'malformed' })
   })
 
-  it('forgets a discarded update, and follows the room\'s own writes', () => {
+  it('reads the value an entry held before from its item, which Yjs keeps until after the observers', () => {
     const room = new Y.Doc()
-    const trial = new TrialCopy(room)
-    const update = updateOf(room, doc => doc.getMap('users').set('ada', { name: 'Ada' }))
-    expect(trial.try(update)).toMatchObject({ ok: true })
-    trial.discard()
-    // Tried again, the same update is new again: the copy no longer holds it.
-    expect(trial.try(update)).toMatchObject({ ok: true, effect: { changes: [{ key: 'ada' }] } })
-    trial.discard()
-    room.on('update', (own: Uint8Array) => trial.follow(own))
-    room.getMap('users').set('bob', { name: 'Bob' })
-    expect(trial.try(updateOf(room, doc => doc.getMap('users').set('bob', { name: 'Bobby' })))).toMatchObject({
-      ok: true, effect: { changes: [{ key: 'bob', before: { name: 'Bob' } }] }
+    room.getMap('users').set('ada', { name: 'Ada' })
+    room.getMap('users').set('ada', { name: 'Ada Lovelace' })
+    // Two writes within the update, then a removal: before is the room's, not the first write.
+    const update = updateOf(room, doc => {
+      doc.transact(() => doc.getMap('users').set('ada', { name: 'first' }))
+      doc.transact(() => doc.getMap('users').delete('ada'))
     })
+    expect(changesOf(room, update)).toMatchObject([
+      { key: 'ada', before: { name: 'Ada Lovelace' }, tombstone: false, after: undefined, tombstoneAfter: true, replaced: true, written: [{ name: 'first' }] }
+    ])
+  })
+
+  it('tells what lived before the update: not its own items, and items it deleted did', () => {
+    const room = new Y.Doc()
+    room.getMap('users').set('ada', { name: 'Ada' })
+    const ada = room.getMap('users')._map.get('ada')!
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(room))
+    const lived: boolean[] = []
+    doc.on('beforeObserverCalls', (transaction: Y.Transaction) => {
+      const read = readEffect(transaction)
+      if (!read.ok) throw new Error(read.reason)
+      const users = doc.getMap('users')._map
+      lived.push(read.effect.livedBefore(users.get('ada')!.left!), read.effect.livedBefore(users.get('ada')!), read.effect.livedBefore(users.get('bob')!))
+    })
+    Y.applyUpdate(doc, updateOf(room, copy => { copy.getMap('users').set('ada', { name: 'Eve' }); copy.getMap('users').set('bob', { name: 'Bob' }) }))
+    expect(doc.getMap('users')._map.get('ada')!.left!.id).toEqual(ada.id)
+    expect(lived).toEqual([true, false, false])
   })
 
   it('deletions of what is already deleted change nothing', () => {

@@ -1,0 +1,47 @@
+// What a room's document held before the update being judged: a snapshot and the updates accepted since, to rebuild it from after a refusal.
+import * as Y from 'yjs'
+
+/**
+ * A room's document as the relay accepted it, kept encoded beside it while it is awake: a
+ * snapshot, and each update accepted (or written by the relay) since. A refused update is
+ * applied to the document before it is refused (judged-apply.ts); the room then takes the
+ * document rebuilt from here. NOTE: a fraction of a second copy of the document (which the
+ * relay kept before, to try each update on): an encoded document is a few times smaller than
+ * its Y.Doc, and the snapshot is taken again only once the updates since outweigh it.
+ */
+export class RestorePoint {
+  private since: Uint8Array[] = []
+  private sinceBytes = 0
+
+  private constructor (private snapshot: Uint8Array) {}
+
+  /** The restore point of `doc` as it is now. */
+  static of (doc: Y.Doc): RestorePoint {
+    return new RestorePoint(Y.encodeStateAsUpdate(doc))
+  }
+
+  /** Records an update `doc` took and keeps (called once it has applied it). */
+  record (update: Uint8Array, doc: Y.Doc): void {
+    this.since.push(update)
+    this.sinceBytes += update.byteLength
+    if (this.sinceBytes > this.snapshot.byteLength) this.retake(doc)
+  }
+
+  /** A new document holding what the relay accepted, and nothing else. */
+  restore (): Y.Doc {
+    // NOTE: merged before applying: one Yjs transaction instead of one per update since.
+    const accepted = this.since.length === 0 ? this.snapshot : Y.mergeUpdates([this.snapshot, ...this.since])
+    const doc = new Y.Doc({ gc: true })
+    Y.applyUpdate(doc, accepted)
+    this.snapshot = accepted
+    this.since = []
+    this.sinceBytes = 0
+    return doc
+  }
+
+  private retake (doc: Y.Doc): void {
+    this.snapshot = Y.encodeStateAsUpdate(doc)
+    this.since = []
+    this.sinceBytes = 0
+  }
+}

@@ -1,0 +1,84 @@
+// A refused update is applied, judged and then undone: the room's document is rebuilt without it, and nothing that watches the document acts on it.
+import { afterEach, describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { createIdentity } from '../shared/identity'
+import type { Group } from '../shared/model'
+import { DIRECTORY_ROOM, conversationRoom, directConversation, userRoom } from '../shared/protocol'
+import type { Relay } from '../relay/server'
+import { Fixture, contents, groupWithMessage, readMarksUpdate, sendConfirmed, waitFor } from './helpers'
+import { handSocket, relayDoc } from './hand-socket'
+import { after, craft, mapEntry, run } from './hand-updates'
+
+const fixture = new Fixture('mux')
+afterEach(() => fixture.cleanup())
+
+const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
+  (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
+
+/** A Yjs client id of its own (a fresh, random one). */
+const freshClient = (): number => 1 + Math.floor(Math.random() * 0x7ffffff0)
+
+/** One entry under a Yjs client id of its own. */
+const entryUpdate = (root: string, key: string, value: unknown): Uint8Array =>
+  craft(e => { encoding.writeVarUint(e, 1); run(e, 1, freshClient(), 0); mapEntry(e, root, key, value) })
+
+/** A new value for an entry the relay holds, placed after its current one: Yjs makes it the entry's value. */
+const overwrite = async (relay: Relay, room: string, root: string, key: string, value: unknown): Promise<Uint8Array> => {
+  const current = (await relayDoc(relay, room)).getMap(root)._map.get(key)!
+  return craft(e => { encoding.writeVarUint(e, 1); run(e, 1, freshClient(), 0); after(e, current.id.client, current.id.clock + current.length - 1, value) })
+}
+
+describe('a refused update is undone before anyone acts on it', () => {
+  it('a member taking someone out of a group is refused, and nobody is let out; the rebuilt directory still lets out whom the admin removes', async () => {
+    const relay = await fixture.relay()
+    const { ada, bob, eve, group, adaSide, bobSide } = await groupWithMessage(fixture, relay)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const stored = await groupIn(relay, group.group_id)
+    const withoutBob = { ...stored, user_ids: stored.user_ids.filter(id => id !== bob.me.user_id), updated_at: new Date().toISOString() }
+    expect(await hand.refused(await overwrite(relay, DIRECTORY_ROOM, 'groups', group.group_id, withoutBob))).toBe('rejected-update:not-an-admin')
+    // Yjs applied it and called the directory's observers before the judge's refusal undid it: Bob stays.
+    await sendConfirmed(adaSide, ['still here?'])
+    await waitFor('Bob gets the next message', async () => (await contents(bobSide)).includes('still here?'))
+    expect(bobSide.refusal).toBeNull()
+    expect((await groupIn(relay, group.group_id)).user_ids).toContain(bob.me.user_id)
+    // The relay reads group membership from the rebuilt document from now on.
+    ada.removeMembers(group.group_id, [bob.me.user_id])
+    await waitFor('Bob is refused once Ada takes him out', () => bobSide.refusal === 'not-a-member')
+  })
+
+  it('members and the store get the room as accepted, and writes go on after the rebuild', async () => {
+    const dataDir = await fixture.tempDir()
+    const relay = await fixture.relay({ dataDir })
+    const { ada, bob, eve, group } = await groupWithMessage(fixture, relay)
+    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const stored = await groupIn(relay, group.group_id)
+    const before = Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, DIRECTORY_ROOM)))
+    const takeover = { ...stored, name: 'Eve\'s', admin_ids: [eve.user_id] }
+    expect(await hand.refused(await overwrite(relay, DIRECTORY_ROOM, 'groups', group.group_id, takeover))).toBe('rejected-update:not-an-admin')
+    expect(Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, DIRECTORY_ROOM)))).toEqual(before)
+    ada.renameGroup(group.group_id, 'Team 2')
+    await waitFor('Bob sees the rename', () => bob.groups().some(known => known.group_id === group.group_id && known.name === 'Team 2'))
+    expect((await groupIn(relay, group.group_id)).admin_ids).toEqual([ada.me.user_id])
+    await relay.close()
+    const restarted = await fixture.relay({ dataDir })
+    expect(await groupIn(restarted, group.group_id)).toMatchObject({ name: 'Team 2', admin_ids: [ada.me.user_id] })
+  })
+
+  it('keeps what the relay wrote itself in a room since its last accepted update', async () => {
+    const relay = await fixture.relay()
+    const [bob, ada] = await Promise.all([createIdentity(), fixture.client(relay, 'Ada')])
+    const own = userRoom(bob.user_id)
+    const hand = await handSocket(fixture, relay, bob, own)
+    // Bob writes in his own room (the relay now holds what it accepted there), then Ada writes to him...
+    await hand.accepted(readMarksUpdate(1), async () => (await relayDoc(relay, own)).getMap('reads').size === 1)
+    await sendConfirmed(await ada.openDirect(bob.user_id), ['hello Bob'])
+    const conversation = conversationRoom(directConversation(ada.me.user_id, bob.user_id))
+    await waitFor('the relay adds the conversation to Bob\'s list', async () => (await relayDoc(relay, own)).getMap('conversations').has(conversation))
+    // ...and a refused update of his does not take the relay's entry with it.
+    expect(await hand.refused(entryUpdate('nonsense', 'x', 1))).toBe('rejected-update:unknown-entry')
+    const after = await relayDoc(relay, own)
+    expect(after.getMap('conversations').has(conversation)).toBe(true)
+    expect(after.getMap('reads').size).toBe(1)
+  })
+})
