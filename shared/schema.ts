@@ -2,8 +2,19 @@
 import type * as Y from 'yjs'
 import { isId } from './ids'
 import { LIMITS, isSignature, isWellFormedText, type Parsed } from './model'
-import { MAX_BUCKET, parseRoom, type ConversationRef } from './protocol'
+import { MAX_BUCKET, parseRoom, type ConversationRef, type RoomRef } from './protocol'
 import { isTimestamp } from './time'
+
+/**
+ * The root maps each kind of room holds, and no other: the relay refuses an update that names
+ * another (Yjs adds every root an update names to the document, even where it changes nothing).
+ */
+export const ROOTS_OF: Readonly<Record<RoomRef['kind'], ReadonlySet<string>>> = {
+  directory: new Set(['users', 'groups']),
+  user: new Set(['conversations', 'reads']),
+  conversation: new Set(['buckets', 'activity']),
+  bucket: new Set(['messages'])
+}
 
 /** The directory document: every user's profile and every group, keyed by id. */
 export const directoryUsers = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')

@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import type { Identity } from '../shared/identity'
 import { MUX_PATH, MessageType, MuxFrame } from '../shared/protocol'
 import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import type { Room } from '../relay/room'
 import type { Relay } from '../relay/server'
 import { expect } from 'vitest'
 import { authenticatedSocket, readMuxRefusal, waitFor, type Fixture } from './helpers'
@@ -48,16 +49,20 @@ export const handSocket = async (fixture: Fixture, relay: Relay, identity: Ident
   }
 }
 
-/** The relay's copy of a room, as a document of its own. */
-export const relayDoc = async (relay: Relay, room: string): Promise<Y.Doc> => {
+/** What `look` reads from a room as the relay holds it in memory (loaded for the look if need be). */
+export const inRelayRoom = async <T>(relay: Relay, room: string, look: (loaded: Room) => T): Promise<T> => {
   const reader = { send: () => {}, awarenessClients: new Set<number>(), user_id: '', revoke: () => {} }
   const loaded = await relay.registry.join(room, reader)
   try {
-    const doc = new Y.Doc()
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
-    return doc
+    return look(loaded)
   } finally {
     relay.registry.leave(loaded, reader)
   }
 }
 
+/** The relay's copy of a room, as a document of its own. */
+export const relayDoc = (relay: Relay, room: string): Promise<Y.Doc> => inRelayRoom(relay, room, loaded => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
+  return doc
+})

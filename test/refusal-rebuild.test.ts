@@ -7,8 +7,8 @@ import type { Group } from '../shared/model'
 import { DIRECTORY_ROOM, conversationRoom, directConversation, userRoom } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { Fixture, contents, groupWithMessage, readMarksUpdate, sendConfirmed, waitFor } from './helpers'
-import { handSocket, relayDoc } from './hand-socket'
-import { after, craft, mapEntry, run } from './hand-updates'
+import { handSocket, inRelayRoom, relayDoc } from './hand-socket'
+import { after, craft, deletedEntry, mapEntry, run } from './hand-updates'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -76,9 +76,28 @@ describe('a refused update is undone before anyone acts on it', () => {
     const conversation = conversationRoom(directConversation(ada.me.user_id, bob.user_id))
     await waitFor('the relay adds the conversation to Bob\'s list', async () => (await relayDoc(relay, own)).getMap('conversations').has(conversation))
     // ...and a refused update of his does not take the relay's entry with it.
-    expect(await hand.refused(entryUpdate('nonsense', 'x', 1))).toBe('rejected-update:unknown-entry')
+    expect(await hand.refused(entryUpdate('reads', 'x', 1))).toBe('rejected-update:invalid-value')
     const after = await relayDoc(relay, own)
     expect(after.getMap('conversations').has(conversation)).toBe(true)
     expect(after.getMap('reads').size).toBe(1)
+  })
+
+  it('an update of clocks the relay holds cannot name roots the room does not have (Yjs would add each to the document)', async () => {
+    const relay = await fixture.relay()
+    const bob = await createIdentity()
+    const own = userRoom(bob.user_id)
+    const hand = await handSocket(fixture, relay, bob, own)
+    const client = freshClient()
+    const clocks = 2000
+    await hand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, client, 0); deletedEntry(e, 'reads', 'group/x', clocks) }),
+      async () => Y.getState((await relayDoc(relay, own)).store, client) === clocks)
+    const roots = await inRelayRoom(relay, own, room => room.doc.share.size)
+    // The same clocks again, one struct each naming a root of its own: Yjs would skip them as held, yet add every root.
+    const known = craft(e => {
+      encoding.writeVarUint(e, 1); run(e, clocks, client, 0)
+      for (let i = 0; i < clocks; i++) deletedEntry(e, `root-${i}`, 'k', 1)
+    })
+    expect(await hand.refused(known)).toBe('rejected-update:unknown-root')
+    expect(await inRelayRoom(relay, own, room => room.doc.share.size)).toBe(roots)
   })
 })

@@ -1,6 +1,7 @@
 // One verdict per incoming update: what it would cost Yjs, then what it does (as Yjs applies it to the room), and whether every change is the writer's to make.
 import * as Y from 'yjs'
 import { BUCKET_CAPACITY, type RoomRef } from '../../shared/protocol'
+import { ROOTS_OF } from '../../shared/schema'
 import { inferOwner } from './client-owners'
 import { applyJudged } from './judged-apply'
 import { usageDeltas } from './storage-quota'
@@ -103,7 +104,10 @@ export interface UpdateJudgement {
 export const judgeUpdate = (update: Uint8Array, judgement: UpdateJudgement): Judged => {
   const { doc, refused } = judgement
   // First the cheap check of what it would cost Yjs (it reads no content).
-  const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } }, { maxStructs: judgement.maxStructs })
+  const cost = checkUpdateCost(update, { stateVector: { get: client => Y.getState(doc.store, client) } }, {
+    maxStructs: judgement.maxStructs,
+    roots: ROOTS_OF[judgement.room.kind]
+  })
   if (!cost.ok) {
     if (cost.reason === 'malformed') return untouched('unreadable')
     if (cost.reason !== 'missing-dependencies') return untouched({ refused: cost.reason })

@@ -56,6 +56,26 @@ describe('RestorePoint', () => {
     expect(point.restore().getMap('users').toJSON()).toEqual({ ada: { name: 'Ada' }, bob: { name: 'Bob' } })
   })
 
+  it('holds what the room holds, not every value overwritten before a refusal', () => {
+    const room = new Y.Doc()
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`)
+    const big = (round: number) => ({ text: `${round}`.padEnd(2000, '.') })
+    const write = (round: number, count: number) => {
+      const update = updateOf(room, doc => doc.transact(() => { for (const key of keys.slice(0, count)) doc.getMap('reads').set(key, big(round)) }))
+      Y.applyUpdate(room, update)
+      return update
+    }
+    write(0, 8)
+    const point = RestorePoint.of(room)
+    for (let refusal = 1; refusal <= 4; refusal++) {
+      // Overwrites that stay just under the snapshot's size (so it is not taken again), then a refusal's rebuild.
+      const limit = point.bytes
+      for (let round = 1; point.bytes + 15_000 < 2 * limit; round++) point.record(write(refusal * 100 + round, 7), room)
+      point.restore()
+    }
+    expect(point.bytes).toBe(Y.encodeStateAsUpdate(room).byteLength)
+  })
+
   it('takes a new snapshot once the updates since outweigh it, still rebuilding what was accepted', () => {
     const room = new Y.Doc()
     const point = RestorePoint.of(room)

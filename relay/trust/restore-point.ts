@@ -27,15 +27,18 @@ export class RestorePoint {
     if (this.sinceBytes > this.snapshot.byteLength) this.retake(doc)
   }
 
+  /** The bytes it holds: the snapshot and the updates since. */
+  get bytes (): number { return this.snapshot.byteLength + this.sinceBytes }
+
   /** A new document holding what the relay accepted, and nothing else. */
   restore (): Y.Doc {
     // NOTE: merged before applying: one Yjs transaction instead of one per update since.
     const accepted = this.since.length === 0 ? this.snapshot : Y.mergeUpdates([this.snapshot, ...this.since])
     const doc = new Y.Doc({ gc: true })
     Y.applyUpdate(doc, accepted)
-    this.snapshot = accepted
-    this.since = []
-    this.sinceBytes = 0
+    // NOTE: the snapshot is the rebuilt document, not the merged updates: merging keeps every value
+    // overwritten since, and a review grew a 160 KB room's restore point to 2.9 MB in four refusals.
+    this.retake(doc)
     return doc
   }
 

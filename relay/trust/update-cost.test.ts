@@ -42,9 +42,9 @@ const byte = encoding.writeUint8
 const run = (encoder: encoding.Encoder, count: number, client: number, clock: number): void => {
   uint(encoder, count); uint(encoder, client); uint(encoder, clock)
 }
-/** An item holding the integer 1, in root map `m` under `key`, with no origin. */
-const mapEntry = (encoder: encoding.Encoder, key = 'k'): void => {
-  byte(encoder, 8 | 32); uint(encoder, 1); text(encoder, ROOT); text(encoder, key); uint(encoder, 1); byte(encoder, 125); byte(encoder, 1)
+/** An item holding the integer 1, in root map `root` (`m`) under `key`, with no origin. */
+const mapEntry = (encoder: encoding.Encoder, key = 'k', root = ROOT): void => {
+  byte(encoder, 8 | 32); uint(encoder, 1); text(encoder, root); text(encoder, key); uint(encoder, 1); byte(encoder, 125); byte(encoder, 1)
 }
 /** An item holding the integer 1 after `origin`, in the same parent. */
 const after = (encoder: encoding.Encoder, originClient: number, originClock: number): void => {
@@ -138,6 +138,14 @@ describe('checkUpdateCost refuses', () => {
     expect(checkUpdateCost(craft(e => { uint(e, 1); run(e, 1, 1001, 2 ** 30); mapEntry(e) }), { stateVector: new Map([[1001, 2 ** 30]]) }, { maxClock: 2 ** 30 }))
       .toEqual({ ok: false, reason: 'clock-overflow' })
     expect(DEFAULT_UPDATE_COST_LIMITS.maxClock).toBeLessThan(Number.MAX_SAFE_INTEGER)
+  })
+
+  it('a struct naming a root the room does not have, even one the relay already holds', () => {
+    const roots = new Set([ROOT])
+    const other = craft(e => { uint(e, 1); run(e, 1, 1001, 0); mapEntry(e, 'k', 'elsewhere') })
+    expect(checkUpdateCost(other, emptyState, { roots })).toEqual({ ok: false, reason: 'unknown-root' })
+    expect(checkUpdateCost(other, { stateVector: new Map([[1001, 1]]) }, { roots })).toEqual({ ok: false, reason: 'unknown-root' })
+    expect(checkUpdateCost(craft(e => { uint(e, 1); run(e, 1, 1001, 0); mapEntry(e) }), emptyState, { roots })).toMatchObject({ ok: true })
   })
 })
 

@@ -11,7 +11,8 @@ export const UPDATE_COST_REASONS = [
   'subdocument', // a subdocument, while allowSubdocuments is off
   'merge-cost', // chained array items that Yjs would merge by copying ever longer arrays
   'too-many-structs', // more structs than maxStructs: refused from the run headers, before any is read
-  'gc-struct' // a GC struct, while allowGcStructs is off
+  'gc-struct', // a GC struct, while allowGcStructs is off
+  'unknown-root' // a struct naming a root type outside `roots`
 ] as const
 export type UpdateCostReason = typeof UPDATE_COST_REASONS[number]
 
@@ -21,6 +22,13 @@ export interface UpdateCostLimits {
   allowSubdocuments: boolean
   maxStructs: number
   allowGcStructs: boolean
+  /**
+   * The root types a struct may name (none: any). NOTE: Yjs creates each root an update names
+   * in the document as it reads the struct, even one it then skips as already held: a review
+   * added 5,000 empty roots to a room with one accepted 74 KB update of known clocks, and every
+   * later update's judge paid for them.
+   */
+  roots: ReadonlySet<string> | null
 }
 
 export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
@@ -41,7 +49,8 @@ export const DEFAULT_UPDATE_COST_LIMITS: UpdateCostLimits = {
    * NOTE: Parley's documents hold no nested types, so an honest client never sends a GC struct;
    * each one costs Yjs work and a client id in the room for good (a 4 MB flood of them: ~5 s).
    */
-  allowGcStructs: false
+  allowGcStructs: false,
+  roots: null
 }
 
 /** The first ID an update needs that neither the relay nor the update holds. */
@@ -77,6 +86,12 @@ const missing = (client: number, clock: number): never => { throw new Refusal('m
 const readByte = (decoder: decoding.Decoder): number =>
   decoder.pos < decoder.arr.length ? decoding.readUint8(decoder) : refuse('malformed')
 /** Steps over a length-prefixed string or buffer without decoding it; Yjs refuses bad UTF-8 before applying anything. */
+/** A parent's root name, refused unless `limits.roots` allows it. */
+const readRootName = (decoder: decoding.Decoder, limits: UpdateCostLimits): void => {
+  if (limits.roots === null) return skipString(decoder)
+  if (!limits.roots.has(decoding.readVarString(decoder))) refuse('unknown-root')
+}
+
 const skipString = (decoder: decoding.Decoder): void => {
   const length = decoding.readVarUint(decoder)
   decoder.pos = length <= decoder.arr.length - decoder.pos ? decoder.pos + length : refuse('malformed')
@@ -181,7 +196,7 @@ const readStructs = (decoder: decoding.Decoder, known: Clocks, limits: UpdateCos
         const origin = (info & 128) !== 0 ? readId(decoder, needs, client, clock) : null
         right = (info & 64) !== 0 ? readId(decoder, needs, client, clock).join(':') : ''
         if ((info & 192) === 0) { // the parent: a root type's name or its item's ID, then a map key if any
-          if (decoding.readVarUint(decoder) === 1) skipString(decoder)
+          if (decoding.readVarUint(decoder) === 1) readRootName(decoder, limits)
           else readId(decoder, needs, client, clock)
           if ((info & 32) !== 0) skipString(decoder)
         }
