@@ -39,8 +39,12 @@ export const cpuClockOverhead = (readings = 2000): number => {
 export interface RoundTimes {
   /** CPU µs to receive each update: judge it and apply it to the room's document (today's judge does both at once). */
   receive: number[]
-  /** Today's judge: CPU µs to take the restore point at the first write after loading the room, and to rebuild the room from it (what each refusal costs). */
-  restorePoint: { taken: number; rebuilt: number } | null
+  /**
+   * Today's judge: CPU µs to take the restore point at the first write after loading the room,
+   * and to rebuild the room from it after the round's accepted updates (a first refusal), and
+   * again at once (each further refusal, with nothing accepted between).
+   */
+  restorePoint: { taken: number; rebuilt: number; rebuiltAgain: number } | null
 }
 
 /** One judge's room: its document, as the relay loads it. */
@@ -57,10 +61,19 @@ class JudgedDoc {
     if (judge !== 'in-place') return
     const start = cpuMicros()
     this.restorePoint = RestorePoint.of(this.doc)
-    const taken = cpuMicros()
+    this.times.restorePoint = { taken: Math.max(0, cpuMicros() - start - overhead), rebuilt: 0, rebuiltAgain: 0 }
+  }
+
+  /** Today's judge, after its round: what a refusal would cost now, and a second one after it. */
+  timeRebuilds (overhead: number): void {
+    if (this.restorePoint === null) return
+    const start = cpuMicros()
     this.restorePoint.restore().destroy()
     const rebuilt = cpuMicros()
-    this.times.restorePoint = { taken: Math.max(0, taken - start - overhead), rebuilt: Math.max(0, rebuilt - taken - overhead) }
+    this.restorePoint.restore().destroy()
+    const again = cpuMicros()
+    this.times.restorePoint!.rebuilt = Math.max(0, rebuilt - start - overhead)
+    this.times.restorePoint!.rebuiltAgain = Math.max(0, again - rebuilt - overhead)
   }
 
   /** Receives one update as this judge's relay would, timing it; throws unless it is accepted and applied. */
@@ -114,6 +127,7 @@ export const timeRound = (judged: JudgedRoom, overhead: number): Record<Judge, R
       // Each judge goes first, second and last in turn.
       for (let turn = 0; turn < rooms.length; turn++) rooms[(index + turn) % rooms.length]!.receive(update, overhead)
     })
+    for (const room of rooms) room.timeRebuilds(overhead)
     return Object.fromEntries(rooms.map(room => [room.judge, room.times])) as Record<Judge, RoundTimes>
   } finally {
     for (const room of rooms) room.destroy()

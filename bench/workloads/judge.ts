@@ -19,7 +19,8 @@ const RECEIVE_MEDIAN: MetricSpec = { metric: 'judge + apply, CPU per update, med
 const RECEIVE: MetricSpec = { metric: 'judge + apply, CPU per update (values: p99 per run)', unit: 'µs', better: 'lower' }
 const JUDGING: MetricSpec = { metric: 'judging alone: judge + apply less FLOOR\'s apply of the same update, median of each run', unit: 'µs', better: 'lower' }
 const RESTORE_TAKEN: MetricSpec = { metric: 'restore point taken (first write after loading the room)', unit: 'ms', better: 'lower' }
-const RESTORE_REBUILT: MetricSpec = { metric: 'room rebuilt from its restore point (each refused update)', unit: 'ms', better: 'lower' }
+const RESTORE_REBUILT: MetricSpec = { metric: 'room rebuilt from its restore point: a refusal after the round\'s 100 accepted updates', unit: 'ms', better: 'lower' }
+const RESTORE_REBUILT_AGAIN: MetricSpec = { metric: 'room rebuilt from its restore point: a refusal right after another', unit: 'ms', better: 'lower' }
 
 interface JudgeCase {
   name: string
@@ -47,7 +48,7 @@ const measureCase = async (recorder: Recorder, judgeCase: JudgeCase, quick: bool
   timeRound(judged, overhead)
   log(`${judgeCase.name}: ${repetitions} × ${rounds} rounds of ${ROUND_UPDATES} updates, every judge in turn`)
   for (let repetition = 0; repetition < repetitions; repetition++) {
-    const collected = new Map(JUDGES.map(judge => [judge, { receive: [] as number[], judging: [] as number[], taken: [] as number[], rebuilt: [] as number[] }]))
+    const collected = new Map(JUDGES.map(judge => [judge, { receive: [] as number[], judging: [] as number[], taken: [] as number[], rebuilt: [] as number[], again: [] as number[] }]))
     // Past the case's share of the time, a repetition runs one round (never none: each system keeps a value per repetition).
     for (let round = 0; round < rounds && (round === 0 || Date.now() < deadline); round++) {
       const times = timeRound(judged, overhead)
@@ -59,17 +60,19 @@ const measureCase = async (recorder: Recorder, judgeCase: JudgeCase, quick: bool
         if (restorePoint !== null) {
           into.taken.push(restorePoint.taken / 1000)
           into.rebuilt.push(restorePoint.rebuilt / 1000)
+          into.again.push(restorePoint.rebuiltAgain / 1000)
         }
       }
     }
     for (const judge of JUDGES) {
-      const { receive, judging, taken, rebuilt } = collected.get(judge)!
+      const { receive, judging, taken, rebuilt, again } = collected.get(judge)!
       const system = SYSTEM_OF[judge]
       recorder.add(judgeCase.name, system, RECEIVE_MEDIAN, median(receive))
       recorder.add(judgeCase.name, system, RECEIVE, percentile(receive, 99), receive)
       if (judge !== 'none') recorder.add(judgeCase.name, system, JUDGING, median(judging))
       if (taken.length > 0) recorder.add(judgeCase.name, system, RESTORE_TAKEN, median(taken))
       if (rebuilt.length > 0) recorder.add(judgeCase.name, system, RESTORE_REBUILT, median(rebuilt))
+      if (again.length > 0) recorder.add(judgeCase.name, system, RESTORE_REBUILT_AGAIN, median(again))
     }
     // Let the event loop run between repetitions (the runner's log, timers).
     await new Promise(resolve => setImmediate(resolve))

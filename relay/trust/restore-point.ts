@@ -5,9 +5,10 @@ import * as Y from 'yjs'
  * A room's document as the relay accepted it, kept encoded beside it while it is awake: a
  * snapshot, and each update accepted (or written by the relay) since. A refused update is
  * applied to the document before it is refused (judged-apply.ts); the room then takes the
- * document rebuilt from here. NOTE: a fraction of a second copy of the document (which the
- * relay kept before, to try each update on): an encoded document is a few times smaller than
- * its Y.Doc, and the snapshot is taken again only once the updates since outweigh it.
+ * document rebuilt from here. NOTE: smaller than the second document the relay kept before, to
+ * try each update on: an encoded document is 2–5 times smaller than its Y.Doc (a bucket of 1,000
+ * messages 0.40 MB against 0.96 MB of heap, a directory of 10,000 profiles 2.3 against 10.9), and
+ * the snapshot is taken again once the updates since outweigh it.
  */
 export class RestorePoint {
   private since: Uint8Array[] = []
@@ -32,12 +33,16 @@ export class RestorePoint {
 
   /** A new document holding what the relay accepted, and nothing else. */
   restore (): Y.Doc {
-    // NOTE: merged before applying: one Yjs transaction instead of one per update since.
-    const accepted = this.since.length === 0 ? this.snapshot : Y.mergeUpdates([this.snapshot, ...this.since])
     const doc = new Y.Doc({ gc: true })
-    Y.applyUpdate(doc, accepted)
-    // NOTE: the snapshot is the rebuilt document, not the merged updates: merging keeps every value
+    if (this.since.length === 0) {
+      // Refused again, nothing accepted since: the snapshot is the document already.
+      Y.applyUpdate(doc, this.snapshot)
+      return doc
+    }
+    // NOTE: merged before applying: one Yjs transaction instead of one per update since. The
+    // snapshot is then the rebuilt document, not the merged updates: merging keeps every value
     // overwritten since, and a review grew a 160 KB room's restore point to 2.9 MB in four refusals.
+    Y.applyUpdate(doc, Y.mergeUpdates([this.snapshot, ...this.since]))
     this.retake(doc)
     return doc
   }
