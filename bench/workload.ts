@@ -7,7 +7,7 @@ export type System =
   | 'floor'
   /** @y/websocket-server 0.1.1, the stock y-websocket relay. */
   | 'stock'
-  /** @hocuspocus/server with its own provider. */
+  /** @hocuspocus/server, spoken to in its own framing (the document name before each message). */
   | 'hocuspocus'
   /** A client-side baseline: the whole log in one document (one Y.Array), the layout Parley avoids. */
   | 'naive'

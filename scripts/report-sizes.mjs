@@ -11,7 +11,7 @@ const WIDGET_BUDGET_KB = 40
 const gzipKb = (files) => files.reduce((sum, file) => sum + gzipSync(readFileSync(file), { level: 9 }).length, 0) / 1024
 
 const indexHtml = readFileSync(join(DIST, 'index.html'), 'utf8')
-// Local .js and .css files named by src= or href= (the entry, its styles, modulepreloads, registerSW.js).
+// Local .js and .css files named by src= or href= (the entry, its styles, modulepreloads).
 const named = [...indexHtml.matchAll(/(?:src|href)="(?:\.\/|\/)?([^"?#:]+\.(?:js|css))"/g)].map(match => join(DIST, match[1]))
 const initial = [join(DIST, 'index.html'), ...new Set(named)].filter(existsSync)
 const widget = join(DIST, 'parley-chat.js')
