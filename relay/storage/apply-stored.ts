@@ -2,6 +2,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as Y from 'yjs'
 import { StorageError } from './store'
+import { dropPending, pendingOf } from '../../shared/yjs-internals'
 
 /**
  * Bytes of stored updates applied in one turn of the event loop (~1.5 ms of Yjs on the reference
@@ -43,14 +44,13 @@ export const applyStored = async (doc: Y.Doc, room: string, updates: readonly Ui
  * and the writers' devices send what is missing when they next sync.
  */
 export const leftPending = (doc: Y.Doc): string | null => {
-  const { pendingStructs, pendingDs } = doc.store
-  if (pendingStructs === null && pendingDs === null) return null
-  doc.store.pendingStructs = null
-  doc.store.pendingDs = null
-  const clients = [...(pendingStructs?.missing ?? new Map<number, number>())].sort(([a], [b]) => a - b)
+  const pending = pendingOf(doc)
+  if (pending === null) return null
+  dropPending(doc)
+  const clients = [...pending.missing].sort(([a], [b]) => a - b)
   const needs = clients.slice(0, 3).map(([client, clock]) => `client ${client} needs clock ${clock}`).join(', ')
   return [
     clients.length > 0 ? `updates of ${clients.length} Yjs client(s) left out: updates they build on are missing (${needs}${clients.length > 3 ? ', …' : ''})` : '',
-    pendingDs !== null ? 'deletions of items the room does not hold left out' : ''
+    pending.deletions ? 'deletions of items the room does not hold left out' : ''
   ].filter(Boolean).join('; ')
 }

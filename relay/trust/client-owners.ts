@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { parseRoom, type RoomRef } from '../../shared/protocol'
 import { applyStored } from '../storage/apply-stored'
 import type { RoomStore } from '../storage/store'
+import { clientStructs } from '../../shared/yjs-internals'
 
 /*
  * NOTE: Yjs trusts a client id: items under an id a document already holds up to some clock
@@ -83,7 +84,7 @@ export const inferOwner = (doc: Y.Doc, room: RoomRef, client: number, livedBefor
   if (room.kind === 'user') return room.user_id
   const rootNames = new Map<unknown, string>()
   for (const [name, type] of doc.share) rootNames.set(type, name)
-  for (const struct of doc.store.clients.get(client) ?? []) {
+  for (const struct of clientStructs(doc, client)) {
     if (!(struct instanceof Y.Item) || !livedBefore(struct) || struct.parentSub === null) continue
     const root = rootNames.get(struct.parent)
     const value = struct.content.getContent().at(-1) as { sender_id?: unknown } | undefined

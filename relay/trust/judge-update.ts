@@ -2,6 +2,7 @@
 import * as Y from 'yjs'
 import { BUCKET_CAPACITY, type RoomRef } from '../../shared/protocol'
 import { ROOTS_OF } from '../../shared/schema'
+import { entryItems } from '../../shared/yjs-internals'
 import { inferOwner } from './client-owners'
 import { applyJudged } from './judged-apply'
 import { usageDeltas } from './storage-quota'
@@ -159,7 +160,8 @@ const judgeEffect = (effect: Effect, judgement: UpdateJudgement): EffectVerdict 
     // New ids count whether they end live or deleted: a tombstone holds its id for good.
     // NOTE: the document holds the update already: its size counts the ids added.
     const added = effect.changes.filter(change => change.root === 'messages' && change.before === undefined && !change.tombstone).length
-    const held = doc.share.get('messages')?._map.size ?? 0
+    const messages = doc.share.get('messages')
+    const held = messages ? entryItems(messages).size : 0
     if (added > 0 && held > MAX_BUCKET_ENTRIES) return { refused: 'bucket-full' }
   }
   // The ids this update writes under are the writer's from now on (bound once it is applied).

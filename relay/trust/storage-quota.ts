@@ -1,5 +1,6 @@
 // What each user stores in a room: the live values written under their client ids, read from the document, and the quota on it.
 import type * as Y from 'yjs'
+import { entryItems, itemValue } from '../../shared/yjs-internals'
 import type { EntryChange } from './update-effect'
 
 /**
@@ -33,10 +34,8 @@ export class RoomUsage {
   static of (doc: Y.Doc, ownerOf: OwnerOf): RoomUsage {
     const usage = new RoomUsage()
     for (const type of doc.share.values()) {
-      const entries = (type as unknown as { _map?: Map<string, Y.Item> })._map
-      for (const [key, item] of entries ?? []) {
-        const value = item.deleted ? undefined : item.content.getContent().at(-1)
-        usage.add(ownerOf(item.id.client) ?? '', weightOf(key, value, item.deleted))
+      for (const [key, item] of entryItems(type)) {
+        usage.add(ownerOf(item.id.client) ?? '', weightOf(key, itemValue(item), item.deleted))
       }
     }
     return usage

@@ -1,14 +1,15 @@
 // What an update did to a room's document, read from Yjs's own transaction before its observers run.
 import * as Y from 'yjs'
+import { clientStructs, entryItems, pendingOf } from '../../shared/yjs-internals'
 
 /*
  * NOTE: the relay used to predict from an update's encoding which entries it would write, and
  * hand-made encodings beat the prediction (a struct overlapping clocks the relay held, applied by
  * Yjs only from its unknown tail and placed elsewhere; a value dead on arrival beside a deletion).
  * Now Yjs applies the update, and what its transaction changed is what is judged (judged-apply.ts):
- * no encoding can smuggle an effect past the rules, because no rule reads the encoding. This
- * module is the one place that reads Yjs internals to judge (`_map`, item links, transaction
- * states); update-effect.test.ts pins each one.
+ * no encoding can smuggle an effect past the rules, because no rule reads the encoding. Besides
+ * the internals in shared/yjs-internals.ts, this module reads a transaction's states and an
+ * item's links, which Yjs types as public; update-effect.test.ts pins what it relies on.
  */
 
 /** One root-map entry the update touched. */
@@ -54,10 +55,6 @@ export type EffectFailure = 'malformed' | 'not-a-map-entry' | 'nested-type' | 'u
 
 export type EffectReading = { ok: true; effect: Effect } | { ok: false; reason: EffectFailure }
 
-/** A root map's entries as Yjs keeps them: each key's last item, alive or deleted. */
-const entriesOf = (type: Y.AbstractType<any>): Map<string, Y.Item> | undefined =>
-  (type as unknown as { _map?: Map<string, Y.Item> })._map
-
 /**
  * What `transaction` did, read while its deleted content is still there (Yjs collects it after the
  * observers): call from the document's 'beforeObserverCalls'. `clients`: the Yjs client ids the
@@ -67,7 +64,7 @@ const entriesOf = (type: Y.AbstractType<any>): Map<string, Y.Item> | undefined =
  */
 export const readEffect = (transaction: Y.Transaction, clients?: Iterable<number>): EffectReading => {
   const { doc, beforeState, afterState, deleteSet } = transaction
-  if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return { ok: false, reason: 'missing-dependencies' }
+  if (pendingOf(doc) !== null) return { ok: false, reason: 'missing-dependencies' }
   const isNew = (item: Y.Item) => item.id.clock >= (beforeState.get(item.id.client) ?? 0)
   // NOTE: Yjs has sorted the transaction's delete set by the time observers are called.
   const livedBefore = (item: Y.Item) => !isNew(item) && (!item.deleted || Y.isDeleted(deleteSet, item.id))
@@ -83,7 +80,7 @@ export const readEffect = (transaction: Y.Transaction, clients?: Iterable<number
     const before = beforeState.get(client) ?? 0
     if (after === before) continue
     writtenClients.push({ client, isNew: before === 0 })
-    const structs = doc.store.clients.get(client) ?? []
+    const structs = clientStructs(doc, client) as Array<Y.Item | Y.GC>
     for (let index = Y.findIndexSS(structs, before); index < structs.length; index++) {
       const struct = structs[index]!
       if (!(struct instanceof Y.Item)) return { ok: false, reason: 'gc-struct' }
@@ -109,10 +106,10 @@ export const readEffect = (transaction: Y.Transaction, clients?: Iterable<number
   for (const [type, keys] of transaction.changed) {
     const root = rootNames.get(type)
     if (type._item !== null || root === undefined) return { ok: false, reason: 'nested-type' }
-    const entries = entriesOf(type)
+    const entries = entryItems(type)
     for (const key of keys) {
       if (key === null) return { ok: false, reason: 'not-a-map-entry' }
-      const afterItem = entries?.get(key)
+      const afterItem = entries.get(key)
       let beforeItem = afterItem
       while (beforeItem !== undefined && isNew(beforeItem)) beforeItem = beforeItem.left as Y.Item | null ?? undefined
       const before = beforeItem !== undefined && livedBefore(beforeItem) ? valueOf(beforeItem) : undefined

@@ -3,6 +3,7 @@ import * as idb from 'lib0/indexeddb'
 import * as Y from 'yjs'
 import { GARBAGE_ALLOWED, rewritePays } from '../compaction-policy'
 import { STORAGE_ORIGIN } from '../origin'
+import { holdsAnything } from '../yjs-internals'
 
 /** y-indexeddb's stores: the document's updates (auto-incremented keys) and its unused `custom`. */
 const UPDATES = 'updates'
@@ -68,7 +69,7 @@ export class IndexeddbCopy {
     this.database = database
     const [updates] = idb.transact(database, [UPDATES])
     // What the document held before the database opened was not appended (see `append`).
-    const before = this.doc.store.clients.size > 0 ? Y.encodeStateAsUpdate(this.doc) : null
+    const before = holdsAnything(this.doc) ? Y.encodeStateAsUpdate(this.doc) : null
     if (before) await addUpdate(updates!, before)
     const entries = await this.readEntries(updates!)
     this.applyUnheard(entries)

@@ -1,11 +1,11 @@
 // A conversation's buckets: the index of them, the ones loaded so far, and the one new messages go to.
-import type * as Y from 'yjs'
 import { ParleyError } from '../../errors'
 import { verifyMessage } from '../../message-signature'
 import type { Message, Parsed } from '../../model'
 import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, type ConversationRef } from '../../protocol'
 import { bucketMessages, conversationBuckets, type BucketEntry } from '../../schema'
 import { timestamp, type Clock } from '../../time'
+import { entryItem } from '../../yjs-internals'
 import type { Outbox } from '../outbox'
 import type { Replica } from '../replica'
 import type { ReplicaPool } from '../replica-pool'
@@ -145,8 +145,8 @@ export class ConversationBuckets {
       if (message.sender_id !== this.context.me) return false
       const baseline = this.context.outbox.baseline(bucket.replica.room)
       if (baseline === null) return false
-      const id = itemIdOf(bucketMessages(bucket.replica.doc), message_id)
-      if (id === null) return true
+      const id = entryItem(bucketMessages(bucket.replica.doc), message_id)?.id
+      if (id === undefined) return true
       if (id.clock < (baseline.get(id.client) ?? 0)) return false
       return bucket.replica.link.acknowledged(id.client) <= id.clock
     }
@@ -185,13 +185,4 @@ export class ConversationBuckets {
     this.loaded.clear()
     return rooms
   }
-}
-
-/**
- * The Yjs id of the item holding a map key's current value.
- * NOTE: reads Y.Map's internal `_map` (stable across Yjs 13); there is no public accessor.
- */
-const itemIdOf = (map: Y.Map<unknown>, key: string): { client: number; clock: number } | null => {
-  const item = (map as unknown as { _map: Map<string, { id: { client: number; clock: number } }> })._map.get(key)
-  return item ? item.id : null
 }
