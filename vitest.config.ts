@@ -1,12 +1,18 @@
 // Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb) and
 // `e2e` (the built web app in headless Chromium against the real relay). `vitest run` runs both;
 // `--project unit` or `--project e2e` picks one.
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // Compiles the runes in `.svelte.ts` view models and `.svelte.test.ts` files.
+        // NOTE: a test of runes needs `// @vitest-environment happy-dom` at its top: in the Node
+        // environment Svelte resolves to its server runtime, where effects never run and such a
+        // test would pass without checking anything.
+        plugins: [svelte({ configFile: false })],
         test: {
           name: 'unit',
           include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'bench/**/*.test.ts'],
