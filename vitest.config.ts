@@ -9,10 +9,12 @@ export default defineConfig({
     projects: [
       {
         // Compiles the runes in `.svelte.ts` view models and `.svelte.test.ts` files.
-        // NOTE: a test of runes needs `// @vitest-environment happy-dom` at its top: in the Node
-        // environment Svelte resolves to its server runtime, where effects never run and such a
-        // test would pass without checking anything.
+        // NOTE: a test of runes needs `// @vitest-environment happy-dom` at its top. In the Node
+        // environment Svelte is compiled for and resolved to its server runtime, where effects
+        // never run and createSubscriber does nothing: such a test would pass checking nothing.
         plugins: [svelte({ configFile: false })],
+        // Browser builds for happy-dom files (Vite's client environment) only: Node tests keep theirs.
+        resolve: { conditions: ['browser'] },
         test: {
           name: 'unit',
           include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'bench/**/*.test.ts'],
