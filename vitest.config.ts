@@ -1,4 +1,5 @@
-// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb) and
+// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb; the web
+// app's view models under happy-dom) and
 // `e2e` (the built web app in headless Chromium against the real relay). `vitest run` runs both;
 // `--project unit` or `--project e2e` picks one.
 import { svelte } from '@sveltejs/vite-plugin-svelte'
