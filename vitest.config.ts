@@ -1,12 +1,21 @@
-// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb) and
+// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb; the web
+// app's view models under happy-dom) and
 // `e2e` (the built web app in headless Chromium against the real relay). `vitest run` runs both;
 // `--project unit` or `--project e2e` picks one.
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // Compiles the runes in `.svelte.ts` view models and `.svelte.test.ts` files.
+        // NOTE: a test of runes needs `// @vitest-environment happy-dom` at its top. In the Node
+        // environment Svelte is compiled for and resolved to its server runtime, where effects
+        // never run and createSubscriber does nothing: such a test would pass checking nothing.
+        plugins: [svelte({ configFile: false })],
+        // Browser builds for happy-dom files (Vite's client environment) only: Node tests keep theirs.
+        resolve: { conditions: ['browser'] },
         test: {
           name: 'unit',
           include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],

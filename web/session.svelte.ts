@@ -71,7 +71,8 @@ export class Session {
   readonly client: ParleyClient
   readonly #unsubscribe: () => void
 
-  private constructor (client: ParleyClient) {
+  /** A session over an open client, which it closes with itself; `Session.open` opens the app's. */
+  constructor (client: ParleyClient) {
     this.client = client
     this.#refresh()
     this.#unsubscribe = client.subscribe(change => this.#refresh(change))

@@ -1,0 +1,167 @@
+// @vitest-environment happy-dom
+// The app's view model over real offline clients: who is listed, what opens, and what the person is told.
+import { flushSync } from 'svelte'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { DIRECTORY_ROOM, type ParleyClient } from '../shared'
+import { openOfflineClient } from '../shared/client/offline-testing'
+import { Session, describeRejection, selectionKey } from './session.svelte'
+
+const sessions: Session[] = []
+const others: ParleyClient[] = []
+const cleanups: Array<() => void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+  await Promise.all([...sessions.splice(0).map(session => session.close()), ...others.splice(0).map(client => client.close())])
+})
+
+/** Ada's session, with a handle on her documents to bring in what a relay would. */
+const openAda = async () => {
+  const { client, doc } = await openOfflineClient()
+  const session = new Session(client)
+  sessions.push(session)
+  session.setName('Ada')
+  return { session, doc }
+}
+
+/** Someone else with a profile, whose directory entry reaches Ada as it would through the relay. */
+const meet = async (adaDoc: (room: string) => Y.Doc, name: string): Promise<ParleyClient> => {
+  const { client, doc } = await openOfflineClient()
+  others.push(client)
+  client.setProfile({ name })
+  Y.applyUpdate(adaDoc(DIRECTORY_ROOM), Y.encodeStateAsUpdate(doc(DIRECTORY_ROOM)))
+  return client
+}
+
+/** What a component reading `read()` renders each time it re-runs. */
+const renders = <T>(read: () => T): T[] => {
+  const seen: T[] = []
+  cleanups.push($effect.root(() => { $effect(() => { seen.push(read()) }) }))
+  flushSync()
+  return seen
+}
+
+describe('Session', () => {
+  it('has no profile until the person chooses a name, and shows it once chosen', async () => {
+    const { client } = await openOfflineClient()
+    const session = new Session(client)
+    sessions.push(session)
+    const names = renders(() => session.profile?.name ?? null)
+    session.setName('Ada')
+    flushSync()
+    expect(names).toEqual([null, 'Ada'])
+    expect(session.nameOf(session.me)).toBe('Ada')
+  })
+
+  it('lists people as they arrive, by name, offline while no relay says otherwise', async () => {
+    const { session, doc } = await openAda()
+    const listed = renders(() => session.userEntries.map(entry => entry.user.name))
+    await meet(doc, 'Carol')
+    await meet(doc, 'Bob')
+    flushSync()
+    expect(listed.at(-1)).toEqual(['Bob', 'Carol'])
+    expect(session.userEntries.every(entry => !entry.online)).toBe(true)
+    expect(session.others.map(user => user.name).sort()).toEqual(['Bob', 'Carol'])
+  })
+
+  it('puts the person one last wrote to first, with the message in their entry', async () => {
+    const { session, doc } = await openAda()
+    await meet(doc, 'Bob')
+    const carol = await meet(doc, 'Carol')
+    expect(session.userEntries.map(entry => entry.user.name)).toEqual(['Bob', 'Carol'])
+
+    await session.open({ kind: 'direct', user_id: carol.me.user_id })
+    await session.view!.send('hello Carol')
+    await vi.waitFor(() => expect(session.userEntries.map(entry => entry.user.name)).toEqual(['Carol', 'Bob']))
+    expect(session.userEntries[0]!.summary?.last?.preview).toBe('hello Carol')
+    expect(session.summaryOf(session.view!.room)?.last?.preview).toBe('hello Carol')
+  })
+
+  it('opens a direct conversation titled with the other person\'s name, and closes it', async () => {
+    const { session, doc } = await openAda()
+    const bob = await meet(doc, 'Bob')
+    await session.open({ kind: 'direct', user_id: bob.me.user_id })
+    expect(session.title).toBe('Bob')
+    expect(session.view).not.toBeNull()
+    expect(session.problem).toBeNull()
+
+    session.closeConversation()
+    expect(session.selection).toBeNull()
+    expect(session.view).toBeNull()
+    expect(session.title).toBe('')
+  })
+
+  it('shows the conversation picked last when an earlier pick finishes opening after it', async () => {
+    const { session, doc } = await openAda()
+    const bob = await meet(doc, 'Bob')
+    const carol = await meet(doc, 'Carol')
+    // Bob's conversation is slow to open (its documents still loading, say).
+    const openDirect = session.client.openDirect.bind(session.client)
+    vi.spyOn(session.client, 'openDirect').mockImplementation(async user_id => {
+      if (user_id === bob.me.user_id) await new Promise(resolve => setTimeout(resolve, 50))
+      return openDirect(user_id)
+    })
+    const first = session.open({ kind: 'direct', user_id: bob.me.user_id })
+    await session.open({ kind: 'direct', user_id: carol.me.user_id })
+    await first
+    expect(session.title).toBe('Carol')
+    expect(session.view?.conversation.ref).toEqual({ kind: 'direct', user_ids: expect.arrayContaining([carol.me.user_id]) })
+  })
+
+  it('does not show an earlier pick\'s failure over the conversation picked after it', async () => {
+    const { session, doc } = await openAda()
+    const bob = await meet(doc, 'Bob')
+    const failing = session.open({ kind: 'direct', user_id: session.me })
+    await session.open({ kind: 'direct', user_id: bob.me.user_id })
+    await failing
+    expect(session.problem).toBeNull()
+    expect(session.title).toBe('Bob')
+  })
+
+  it('says why a conversation could not open', async () => {
+    const { session } = await openAda()
+    await session.open({ kind: 'direct', user_id: session.me })
+    expect(session.view).toBeNull()
+    expect(session.problem).toMatch(/another user/)
+  })
+
+  it('opens a new group as its admin, and closes it with a notice when the group is deleted', async () => {
+    const { session, doc } = await openAda()
+    const bob = await meet(doc, 'Bob')
+    const group = session.createGroup('Walks', [bob.me.user_id])
+    await vi.waitFor(() => expect(session.view).not.toBeNull())
+    expect(session.title).toBe('Walks')
+    expect(session.selectedGroup?.group_id).toBe(group.group_id)
+    expect(session.isAdmin(session.selectedGroup!)).toBe(true)
+    expect(session.groupEntries.map(entry => entry.group.name)).toEqual(['Walks'])
+
+    session.deleteGroup(group.group_id)
+    expect(session.selection).toBeNull()
+    expect(session.view).toBeNull()
+    expect(session.notice).toBe('That group was deleted, or you are no longer in it.')
+    expect(session.groupEntries).toEqual([])
+  })
+
+  it('opens nothing once closed', async () => {
+    const { session, doc } = await openAda()
+    const bob = await meet(doc, 'Bob')
+    await session.close()
+    await session.open({ kind: 'direct', user_id: bob.me.user_id })
+    expect(session.selection).toBeNull()
+  })
+})
+
+describe('describeRejection', () => {
+  it('explains the relay\'s known reasons in words and quotes an unknown one', () => {
+    expect(describeRejection('not-an-admin')).toBe('The relay refused your change (only the group\'s admins may make that change); others do not see it.')
+    expect(describeRejection('not-yours')).toContain('it was not yours to change')
+    expect(describeRejection('something-new')).toContain('the relay said "something-new"')
+    expect(describeRejection(null)).toContain('the relay said "refused"')
+  })
+})
+
+describe('selectionKey', () => {
+  it('tells a person and a group with the same id apart', () => {
+    expect(selectionKey({ kind: 'direct', user_id: 'x' })).not.toBe(selectionKey({ kind: 'group', group_id: 'x' }))
+  })
+})
