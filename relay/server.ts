@@ -109,7 +109,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     docRestMs: options.docRestMs,
     onStorageFailure: room => {
       for (const connection of connections) {
-        if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
+        if ([...connection.rooms()].includes(room.name)) connection.close('storage-failure')
       }
     },
     onLoadFailure: (room, error) => {
@@ -278,7 +278,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         clearInterval(watchdog)
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
         admission.close()
-        for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
+        for (const connection of connections) connection.close('relay-shutting-down')
         server.closeAllConnections()
         await registry.close()
         await usage.close().catch(error => log.error('usage-write-failed', { error: (error as Error).message }))
