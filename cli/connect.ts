@@ -4,7 +4,7 @@ import WebSocket from 'ws'
 import { ParleyClient } from '../shared/client/parley'
 import { muxNetwork } from '../shared/client/mux-network'
 import { memoryStorage, type Storage } from '../shared/client/transport'
-import { AUTH_FAILURE_TEXT, isAuthFailure } from '../shared/connect-token'
+import { CLOSE_REASONS, isCloseReason } from '../shared/protocol'
 import type { Identity } from '../shared/identity'
 import { fileStorage } from './file-storage'
 import { loadIdentityFile } from './identity-file'
@@ -89,7 +89,7 @@ const storageFor = (storage: 'memory' | { directory: string }, identity: Identit
 
 /** The relay's refusal as a person should read it. */
 export const refusalText = (refusal: string | null): string =>
-  refusal !== null && isAuthFailure(refusal) ? AUTH_FAILURE_TEXT[refusal] : `The relay refused: ${refusal ?? 'no reason given'}.`
+  refusal !== null && isCloseReason(refusal) ? CLOSE_REASONS[refusal].text : `The relay refused: ${refusal ?? 'no reason given'}.`
 
 /** Resolves once the directory is in sync; rejects as soon as the relay refuses, or after `timeoutMs`. */
 const untilSynced = (client: ParleyClient, relay: string, timeoutMs: number): Promise<void> => new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // WebSocket connections: what every socket gets (budgets, watch, limits), and one room per socket (the upstream provider's way).
 import type { Duplex } from 'node:stream'
 import WebSocket from 'ws'
-import { CloseCode } from '../shared/protocol'
+import { closeCodeOf, type CloseReason } from '../shared/protocol'
 import type { Logger } from './log'
 import { RoomMembership } from './membership'
 import type { RoomRegistry } from './rooms'
@@ -59,7 +59,7 @@ export abstract class Connection {
       messagesPerSecond: limits.messagesPerSecond,
       maxHeldBytes: limits.maxFrameBytes + HELD_BYTES_BEYOND_A_FRAME,
       handle: frame => { if (!this.closed) this.receive(frame) },
-      fail: (code, reason) => this.fail(code, reason),
+      fail: reason => this.fail(reason),
       throttled: (reason, waitMs) => this.noteThrottled(reason, waitMs)
     })
     // NOTE: without an 'error' listener, ws rethrows socket errors (a frame with reserved bits
@@ -68,7 +68,7 @@ export abstract class Connection {
     socket.on('message', (data, isBinary) => {
       if (this.closed) return
       this.watch.heard()
-      if (!isBinary) return this.fail(CloseCode.unsupportedData, 'binary frames only')
+      if (!isBinary) return this.fail('binary-frames-only')
       this.gate.receive(toUint8Array(data))
     })
     socket.on('pong', () => this.watch.heard())
@@ -145,8 +145,8 @@ export abstract class Connection {
   }
 
   /** Drops a reader that does not keep up: told why if the close frame gets through, gone either way. */
-  private drop (reason: string): void {
-    this.fail(CloseCode.tooSlow, reason)
+  private drop (reason: 'too slow to keep up' | 'send-timeout'): void {
+    this.fail(reason)
     this.terminate()
   }
 
@@ -164,10 +164,11 @@ export abstract class Connection {
     else this.context.roomsPerUser.delete(this.user.user_id)
   }
 
-  close (code: number, reason: string): void {
+  /** Closes with `reason` and its code (shared/protocol/close-codes.ts). */
+  close (reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
-    this.socket.close(code, reason)
+    this.socket.close(closeCodeOf(reason), reason)
   }
 
   /** Drops the socket without waiting for the close handshake (shutdown, a reader that does not keep up, a silent peer). */
@@ -177,9 +178,9 @@ export abstract class Connection {
   }
 
   /** Closes this connection only, logging why once. */
-  fail (code: number, reason: string): void {
-    this.logOnce('connection-rejected', reason, code)
-    this.close(code, reason)
+  fail (reason: CloseReason): void {
+    this.logOnce('connection-rejected', reason, closeCodeOf(reason))
+    this.close(reason)
   }
 
   private logOnce (event: string, reason: string, code?: number): void {
@@ -196,14 +197,14 @@ export class RoomConnection extends Connection {
   constructor (socket: WebSocket, stream: Duplex, readonly roomName: string, address: string, user: AuthenticatedUser, context: ConnectionContext) {
     super(socket, stream, address, user, context)
     if (!this.countRoom()) {
-      this.close(CloseCode.forbidden, 'too-many-rooms')
+      this.close('too-many-rooms')
       return
     }
     this.membership = new RoomMembership(roomName, user.user_id, context, {
       send: message => this.sendFrame(message),
-      fail: (code, reason) => this.fail(code, reason),
-      // The socket is this one room: refusing the room ends it.
-      deny: reason => this.close(CloseCode.forbidden, reason),
+      fail: reason => this.fail(reason),
+      // The socket is this one room: refusing the room ends it (4403 and the reason).
+      deny: reason => this.close(reason),
       log: context.log
     })
   }

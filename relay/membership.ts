@@ -1,5 +1,5 @@
 // One peer's membership of one room, whatever socket carries it: access, loading, early frames, errors.
-import { CloseCode, parseRoom, type RoomRef } from '../shared/protocol'
+import { parseRoom, type CloseReason, type Refusal, type RoomRef, type RoomRefusal } from '../shared/protocol'
 import type { Logger } from './log'
 import { ProtocolViolation, Room, type Peer } from './room'
 import type { RoomRegistry } from './rooms'
@@ -12,10 +12,10 @@ const MAX_EARLY_FRAMES = 256
 export interface Carrier {
   /** Sends one of this room's messages to the client. */
   send(message: Uint8Array): void
-  /** Ends the connection for a reason the client is told (a close code and reason). */
-  fail(code: number, reason: string): void
+  /** Ends the connection for a reason the client is told (with that reason's close code). */
+  fail(reason: CloseReason): void
   /** Tells the client it may not be in this room, and forgets the membership. */
-  deny(reason: string): void
+  deny(reason: RoomRefusal): void
   readonly log: Logger
 }
 
@@ -55,7 +55,7 @@ export class RoomMembership implements Peer {
       room = await registry.join(this.roomName, this)
     } catch (error) {
       this.carrier.log.error('room-load-failed', { room: this.roomName, error: (error as Error).message })
-      this.carrier.fail(CloseCode.storageFailure, 'room could not be loaded')
+      this.carrier.fail('room-unloadable')
       return
     }
     if (this.ended) {
@@ -85,7 +85,7 @@ export class RoomMembership implements Peer {
     } else if (this.early.length < MAX_EARLY_FRAMES) {
       this.early.push(message)
     } else {
-      this.carrier.fail(CloseCode.badMessage, 'too many frames before the room loaded')
+      this.carrier.fail('too-many-early-frames')
     }
   }
 
@@ -95,7 +95,7 @@ export class RoomMembership implements Peer {
     } catch (error) {
       if (this.ended) return
       this.carrier.log.error('room-load-failed', { room: this.roomName, error: (error as Error).message })
-      this.carrier.fail(CloseCode.storageFailure, 'room could not be loaded')
+      this.carrier.fail('room-unloadable')
       return
     }
     this.handleEarly()
@@ -113,12 +113,12 @@ export class RoomMembership implements Peer {
       this.room!.receive(this, message)
     } catch (error) {
       if (error instanceof ProtocolViolation) {
-        this.carrier.fail(CloseCode.badMessage, error.reason)
+        this.carrier.fail(error.reason)
         return
       }
       // A bug of ours must cost this connection, never the process.
       this.carrier.log.error('internal-error', { room: this.roomName, error: (error as Error).stack ?? String(error) })
-      this.carrier.fail(CloseCode.internalError, 'internal error')
+      this.carrier.fail('internal-error')
     }
   }
 
@@ -130,13 +130,13 @@ export class RoomMembership implements Peer {
   }
 
   /** Logs the first refused update or presence message of this membership: once is enough. */
-  refused (reason: string): void {
+  refused (refusal: Refusal): void {
     if (this.refusalLogged) return
     this.refusalLogged = true
-    this.carrier.log.warn('update-refused', { room: this.roomName, user: this.user_id, reason })
+    this.carrier.log.warn('update-refused', { room: this.roomName, user: this.user_id, scope: refusal.scope, reason: refusal.reason })
   }
 
-  revoke (reason: string): void {
+  revoke (reason: RoomRefusal): void {
     if (this.ended) return
     this.end()
     this.carrier.log.info('room-refused', { room: this.roomName, user: this.user_id, reason })

@@ -1,11 +1,9 @@
 // Many rooms on one WebSocket (path /mux), so that a client in hundreds of conversations holds one socket.
-import * as encoding from 'lib0/encoding'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame, type MuxFrameParts } from '../shared/wire'
-import { CloseCode, MAX_MUX_ROOMS, MessageType, MuxFrame, parseRoom } from '../shared/protocol'
+import { MAX_MUX_ROOMS, decodeMuxFrame, encodeMuxFrame, encodeRefusalMessage, parseRoom, type RoomRefusal } from '../shared/protocol'
 import { Connection } from './connection'
 import { RoomMembership, type Carrier } from './membership'
 
-/** Each frame is [kind][room][payload] (see MuxFrame in shared/protocol.ts). */
+/** Each frame joins or leaves a room, or carries one message of a joined room (shared/protocol/mux-frames.ts). */
 export class MuxConnection extends Connection {
   private readonly joined = new Map<string, RoomMembership>()
   /** Rooms refused on this socket (bounded like memberships), whose late frames are ignored. */
@@ -14,39 +12,30 @@ export class MuxConnection extends Connection {
   rooms (): Iterable<string> { return this.joined.keys() }
   memberships (): Iterable<RoomMembership> { return this.joined.values() }
 
-  protected receive (frame: Uint8Array): void {
-    let parts: MuxFrameParts
-    try {
-      parts = decodeMuxFrame(frame)
-    } catch {
-      this.fail(CloseCode.badMessage, 'malformed')
-      return
-    }
-    const { kind, room, payload } = parts
-    switch (kind) {
-      case MuxFrame.join: return this.join(room)
-      case MuxFrame.leave: return this.leave(room)
-      case MuxFrame.message: {
-        const membership = this.joined.get(room)
+  protected receive (bytes: Uint8Array): void {
+    const frame = decodeMuxFrame(bytes)
+    if (typeof frame === 'string') return this.fail(frame)
+    switch (frame.kind) {
+      case 'join': return this.join(frame.room)
+      case 'leave': return this.leave(frame.room)
+      case 'message': {
+        const membership = this.joined.get(frame.room)
         // NOTE: a room refused a moment ago may still get the client's in-flight frames: dropped.
-        if (!membership) return this.refused.has(room) ? undefined : this.fail(CloseCode.badMessage, 'message for a room not joined')
-        membership.receive(payload)
-        return
+        if (!membership) return this.refused.has(frame.room) ? undefined : this.fail('not-joined')
+        membership.receive(frame.payload)
       }
-      default:
-        this.fail(CloseCode.badMessage, 'unknown-message-type')
     }
   }
 
   private join (room: string): void {
     if (this.joined.has(room)) return
-    if (parseRoom(room) === null) return this.fail(CloseCode.badMessage, 'unknown room')
-    if (this.joined.size >= MAX_MUX_ROOMS) return this.fail(CloseCode.badMessage, 'too many rooms')
+    if (parseRoom(room) === null) return this.fail('unknown-room')
+    if (this.joined.size >= MAX_MUX_ROOMS) return this.fail('too-many-rooms-on-socket')
     this.refused.delete(room)
     if (!this.countRoom()) return this.refuse(room, 'too-many-rooms')
     const carrier: Carrier = {
       send: message => this.sendFrame(muxMessageFrame(room, message)),
-      fail: (code, reason) => this.fail(code, reason),
+      fail: reason => this.fail(reason),
       deny: reason => {
         if (this.joined.get(room) !== membership) return
         this.joined.delete(room)
@@ -68,9 +57,9 @@ export class MuxConnection extends Connection {
   }
 
   /** Tells the client it may not be in `room`, in that room's own words (y-protocols' auth message). */
-  private refuse (room: string, reason: string): void {
+  private refuse (room: string, reason: RoomRefusal): void {
     if (this.refused.size < MAX_MUX_ROOMS) this.refused.add(room)
-    this.sendFrame(encodeMuxFrame(MuxFrame.message, room, permissionDenied(reason)))
+    this.sendFrame(encodeMuxFrame({ kind: 'message', room, payload: encodeRefusalMessage({ scope: 'room', reason }) }))
   }
 
   protected endMemberships (): void {
@@ -91,13 +80,8 @@ let lastFramed: { room: string; message: Uint8Array; frame: Uint8Array } | null 
 
 const muxMessageFrame = (room: string, message: Uint8Array): Uint8Array => {
   if (lastFramed?.message === message && lastFramed.room === room) return lastFramed.frame
-  const frame = encodeMuxFrame(MuxFrame.message, room, message)
+  const frame = encodeMuxFrame({ kind: 'message', room, payload: message })
   lastFramed = { room, message, frame }
   return frame
 }
 
-/** y-protocols' auth message: permission denied, and why. */
-const permissionDenied = (reason: string): Uint8Array => encodeMessage(MessageType.auth, encoder => {
-  encoding.writeVarUint(encoder, 0)
-  encoding.writeVarString(encoder, reason)
-})

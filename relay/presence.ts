@@ -1,6 +1,5 @@
 // Who is online in a room, as the relay knows it: renewals keep a state alive without going to anyone else, changes go to everyone, and the relay itself says who left.
-import { MessageType } from '../shared/protocol'
-import { encodeAwarenessMessage, type AwarenessWireEntry } from '../shared/wire'
+import { encodeAwarenessEntries, type AwarenessWireEntry } from '../shared/protocol'
 import { DepartedHolders } from './departed-holders'
 import type { AwarenessEntry } from './trust/awareness-guard'
 
@@ -36,7 +35,7 @@ interface Held<H> {
 /** One entry as it goes out: client, clock and the state's JSON ('null' for a removal). */
 type Outgoing = AwarenessWireEntry
 
-const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
+const awarenessMessage = (entries: readonly Outgoing[]): Uint8Array => encodeAwarenessEntries(entries)
 
 /** Departed client ids whose last clock is remembered: reconnects come within minutes, not after 10,000 others. */
 export const MAX_DEPARTED_CLOCKS = 10_000

@@ -4,8 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { MessageType } from '../shared/protocol'
-import { encodeMessage } from '../shared/wire'
+import { MessageType, encodeMessage, formatRefusal, type Refusal } from '../shared/protocol'
 import { Room, type Peer } from './room'
 import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS } from './trust/judge-update'
 import { MemoryStore } from './storage/memory-store'
@@ -149,7 +148,7 @@ describe('Room write judging', () => {
     try {
       const room = await loadRoom()
       const refusals: string[] = []
-      const writer = { ...listeningPeer(), refused: (reason: string) => { refusals.push(reason) } }
+      const writer = { ...listeningPeer(), refused: (refusal: Refusal) => { refusals.push(formatRefusal(refusal)) } }
       room.join(writer)
       // Every read mark comes from a Yjs client of its own, as a page loaded anew would.
       for (let i = 0; i < MAX_NEW_CLIENTS_PER_USER; i++) room.receive(writer, updateMessage(readMark(i)))
@@ -185,7 +184,7 @@ describe('Room loading', () => {
     expect(room.doc.getMap('reads').size).toBe(1)
 
     // The writer's device, told the room's state, sends what it lacks; its next write is not refused.
-    const writer = { ...listeningPeer(), refused: (reason: string) => { throw new Error(reason) } }
+    const writer = { ...listeningPeer(), refused: (refusal: Refusal) => { throw new Error(formatRefusal(refusal)) } }
     room.join(writer)
     room.receive(writer, updateMessage(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(room.doc))))
     await room.whenWritten()

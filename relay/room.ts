@@ -1,12 +1,10 @@
 // One loaded room: its document, its presence, its peers, and the write-then-broadcast path.
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN, isOrigin, peerOrigin } from '../shared/origin'
-import { MessageType, REJECTED_PRESENCE, REJECTED_UPDATE, parseRoom, type RoomRef } from '../shared/protocol'
-import { encodeMessage } from '../shared/wire'
+import { MessageType, encodeRefusalMessage, encodeSyncMessage, parseRoom, type CloseReason, type Refusal, type RoomRef, type RoomRefusal } from '../shared/protocol'
 import { RoomPresence } from './presence'
 import { applyStored, leftPending } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
@@ -75,12 +73,13 @@ export interface Peer {
   /** The authenticated user behind this peer ('' for the relay's own readers). */
   readonly user_id: string
   /** Ends this peer's membership because it may no longer be in the room, telling it why. */
-  revoke(reason: string): void
+  revoke(reason: RoomRefusal): void
   /** Told when one of its updates or presence messages was refused (already sent to the client). */
-  refused?(reason: string): void
+  refused?(refusal: Refusal): void
 }
 
-export type ProtocolViolationReason = 'malformed' | 'unknown-message-type' | 'rejected-update' | 'too-many-rejected-updates' | 'missing-dependencies'
+/** Why a peer's connection is closed (each a 4400 close reason of shared/protocol/close-codes.ts). */
+export type ProtocolViolationReason = Extract<CloseReason, 'malformed' | 'unknown-message-type' | 'rejected-update' | 'too-many-rejected-updates' | 'missing-dependencies'>
 
 export class ProtocolViolation extends Error {
   constructor (readonly reason: ProtocolViolationReason, message: string, options?: { cause?: unknown }) {
@@ -88,8 +87,6 @@ export class ProtocolViolation extends Error {
     this.name = 'ProtocolViolation'
   }
 }
-
-const syncMessage = (write: (encoder: encoding.Encoder) => void): Uint8Array => encodeMessage(MessageType.sync, write)
 
 export class Room {
   /** The document while in memory; null while the room rests (see rest()). */
@@ -206,7 +203,7 @@ export class Room {
   join (peer: Peer): void {
     this.lastUsed = performance.now()
     this.peers.add(peer)
-    peer.send(syncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
+    peer.send(encodeSyncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.presence.size > 0) peer.send(this.presence.snapshot())
   }
 
@@ -322,7 +319,7 @@ export class Room {
     const key = Buffer.from(stateVector.buffer, stateVector.byteOffset, stateVector.byteLength).toString('latin1')
     let answer = this.answers.get(key)
     if (!answer) {
-      answer = syncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc, stateVector))
+      answer = encodeSyncMessage(encoder => syncProtocol.writeSyncStep2(encoder, this.doc, stateVector))
       if (this.answers.size >= ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!)
       this.answers.set(key, answer)
     }
@@ -338,7 +335,7 @@ export class Room {
     // took 320 ms for a 3 MB flood of GC structs): what builds on it waits like anything whose
     // dependencies have not arrived.
     for (const [client, clock] of from ?? []) held.refused.set(client, Math.min(held.refused.get(client) ?? clock, clock))
-    this.refuse(peer, `${REJECTED_UPDATE}${refused}`)
+    this.refuse(peer, { scope: 'update', reason: refused })
   }
 
   private heldFor (peer: Peer): HeldUpdates {
@@ -363,19 +360,16 @@ export class Room {
       holderOf: client => this.presence.holderOf(client),
       maxEntries: this.options.awarenessPerRoom
     })
-    if (refusal !== null) return this.refuse(peer, `${REJECTED_PRESENCE}${refusal}`)
+    if (refusal !== null) return this.refuse(peer, { scope: 'presence', reason: refusal })
     this.presence.apply(peer, entries)
   }
 
   /** Tells a peer one of its messages was refused; too many refusals and it is taken for hostile. */
-  private refuse (peer: Peer, reason: string): void {
+  private refuse (peer: Peer, refusal: Refusal): void {
     const held = this.heldFor(peer)
     held.rejections += 1
-    peer.send(encodeMessage(MessageType.auth, encoder => {
-      encoding.writeVarUint(encoder, 0)
-      encoding.writeVarString(encoder, reason)
-    }))
-    peer.refused?.(reason)
+    peer.send(encodeRefusalMessage(refusal))
+    peer.refused?.(refusal)
     if (held.rejections > MAX_REJECTIONS) throw new ProtocolViolation('too-many-rejected-updates', 'too many refused updates')
   }
 
@@ -418,7 +412,7 @@ export class Room {
         this.options.onStorageFailure(this, this.failure)
         break
       }
-      this.broadcast(syncMessage(encoder => syncProtocol.writeUpdate(encoder, update)))
+      this.broadcast(encodeSyncMessage(encoder => syncProtocol.writeUpdate(encoder, update)))
     }
     this.flushing = null
   }

@@ -5,8 +5,9 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { PARLEY_PROTOCOL } from '../shared/connect-token'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, conversationOfRoom, parseRoom } from '../shared/protocol'
+import {
+  DIRECTORY_ROOM, MUX_PATH, PROTOCOL_VERSION, closeCodeOf, conversationOfRoom, parleyProtocolOf, parseRoom, versionRefusal
+} from '../shared/protocol'
 import { RoomConnection, type Connection } from './connection'
 import { MuxConnection } from './mux-connection'
 import { healthStatus, newStorageHealth, noteSkipped, noteStorageFailure, watchStore, type StorageHealth } from './health'
@@ -15,7 +16,7 @@ import { RoomRegistry } from './rooms'
 import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
 import { AccessGate } from './trust/access-gate'
-import { Authenticator, type AccessMode } from './trust/authenticate'
+import { Authenticator, offeredProtocols, type AccessMode } from './trust/authenticate'
 import { ConnectionCounts } from './trust/connection-counts'
 import { CpuBudgets } from './trust/cpu-budgets'
 import { DirectAnnouncer } from './trust/direct-announcer'
@@ -46,6 +47,8 @@ export interface RelayOptions {
   /** Who may connect: anyone with a key pair (default), or admitted users and invitation holders. */
   access?: AccessMode
   log?: Logger
+  /** The protocol version this relay speaks (shared/protocol/version.ts); tests set another to play an older or newer relay. */
+  protocolVersion?: number
 }
 
 export interface Relay {
@@ -86,6 +89,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const publicUrls = (options.publicUrls ?? []).map(parsePublicUrl)
   requirePublicUrl(bindHost, publicUrls)
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const protocolVersion = options.protocolVersion ?? PROTOCOL_VERSION
   const health = newStorageHealth()
   for (const what of options.store.skippedOnOpen?.() ?? []) {
     log.error('storage-skipped', { what })
@@ -109,7 +113,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     docRestMs: options.docRestMs,
     onStorageFailure: room => {
       for (const connection of connections) {
-        if ([...connection.rooms()].includes(room.name)) connection.close(CloseCode.storageFailure, 'storage failure, retry later')
+        if ([...connection.rooms()].includes(room.name)) connection.close('storage-failure')
       }
     },
     onLoadFailure: (room, error) => {
@@ -187,8 +191,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
-    // The token is offered as a second subprotocol; the answer names only Parley's.
-    handleProtocols: protocols => protocols.has(PARLEY_PROTOCOL) ? PARLEY_PROTOCOL : false
+    // The token is offered as a second subprotocol; the answer names only Parley's, of whatever
+    // version the client speaks, so that a client of another version completes the handshake
+    // and is told why it is refused.
+    handleProtocols: protocols => parleyProtocolOf(protocols)?.protocol ?? false
   })
   // Every socket is counted from the moment it is accepted (trust/socket-admission.ts).
   server.on('connection', (socket: Socket) => admission.accept(socket))
@@ -202,6 +208,16 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       return
     }
     const address = request.socket.remoteAddress ?? 'unknown'
+    // NOTE: the version first: a client of another version may make its token differently.
+    const offered = parleyProtocolOf(offeredProtocols(request))
+    const mismatch = offered === null ? null : versionRefusal(offered.version, protocolVersion)
+    if (mismatch !== null) {
+      sockets.handleUpgrade(request, socket, head, (websocket: WebSocket) => {
+        log.warn('connection-refused', { address, path: target.path, reason: mismatch, version: offered!.version })
+        websocket.close(closeCodeOf(mismatch), mismatch)
+      })
+      return
+    }
     authenticator.authenticate(request, target.path).then(authentication => {
       if (socket.destroyed) return
       // Counted once the user is known, before the handshake: refused like too many from one address.
@@ -219,7 +235,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           // NOTE: refused after the handshake rather than with an HTTP status, because a browser
           // shows a page nothing of a refused upgrade, but does show a close code and reason.
           log.warn('connection-refused', { address, path: target.path, reason: authentication.reason, claimed: authentication.claimedHost })
-          websocket.close(CloseCode.unauthorized, authentication.reason)
+          websocket.close(closeCodeOf(authentication.reason), authentication.reason)
           return
         }
         const context = { registry, access, limits, roomsPerUser, cpu, log, connections }
@@ -278,7 +294,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         clearInterval(watchdog)
         const stopped = new Promise<void>(resolve => server.close(() => resolve()))
         admission.close()
-        for (const connection of connections) connection.close(CloseCode.goingAway, 'relay shutting down')
+        for (const connection of connections) connection.close('relay-shutting-down')
         server.closeAllConnections()
         await registry.close()
         await usage.close().catch(error => log.error('usage-write-failed', { error: (error as Error).message }))

@@ -3,13 +3,15 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { fromBase64Url, toBase64Url, userIdFromPublicKey } from './ids'
 import { sign, verify, type Identity } from './identity'
+import { PARLEY_PROTOCOL, type AuthFailure, type TokenFailure } from './protocol'
+
+export { PARLEY_PROTOCOL, type AuthFailure, type TokenFailure }
 
 /**
- * The subprotocol a Parley client asks for and the relay answers with. The token rides
- * beside it as a second offered subprotocol: NOTE: not in the query string, which ends up
- * in access logs, and not in a first message, which could only be checked after the upgrade.
+ * The token rides beside Parley's subprotocol (parley.v<version>, shared/protocol/version.ts)
+ * as a second offered subprotocol: NOTE: not in the query string, which ends up in access
+ * logs, and not in a first message, which could only be checked after the upgrade.
  */
-export const PARLEY_PROTOCOL = 'parley.v1'
 export const TOKEN_PROTOCOL_PREFIX = 'parley-token.'
 
 /** How long after it is made a token is accepted. */
@@ -37,40 +39,6 @@ export interface TokenClaims {
   invite: string
 }
 
-export type TokenFailure = 'malformed-token' | 'bad-signature'
-
-/** Why a relay refused a connection: the close reason of a 4401 close. */
-export type AuthFailure =
-  | TokenFailure
-  | 'no-credentials'
-  | 'wrong-relay'
-  | 'wrong-path'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'replayed'
-  | 'invite-required'
-  | 'bad-invite'
-  | 'expired-invite'
-  | 'busy'
-
-/** What each refusal tells the person. */
-export const AUTH_FAILURE_TEXT: Record<AuthFailure, string> = {
-  'no-credentials': 'No credentials: connect with a Parley client.',
-  'malformed-token': 'The connection token could not be read.',
-  'bad-signature': 'The connection token is not signed by its key.',
-  'wrong-relay': 'The connection token was made for another relay.',
-  'wrong-path': 'The connection token was made for another address.',
-  expired: 'The connection token has expired. Is this device\'s clock right?',
-  'not-yet-valid': 'The connection token is from the future. Is this device\'s clock right?',
-  replayed: 'The connection token was used before.',
-  'invite-required': 'This relay is invite-only: enter an invitation.',
-  'bad-invite': 'The invitation is not valid for this relay.',
-  'expired-invite': 'The invitation has expired.',
-  busy: 'The relay is busy. Try again shortly.'
-}
-
-export const isAuthFailure = (reason: string): reason is AuthFailure => Object.hasOwn(AUTH_FAILURE_TEXT, reason)
-
 /** Makes a fresh token for one connection to `url` (ws://host:port/path). */
 export const createConnectToken = async (identity: Identity, url: string, { invite = '', now = Date.now() } = {}): Promise<string> => {
   const { host, pathname } = new URL(url)
@@ -87,8 +55,8 @@ export const createConnectToken = async (identity: Identity, url: string, { invi
   return `${toBase64Url(payload)}.${toBase64Url(signature)}`
 }
 
-/** The subprotocols a client offers: Parley's, then the token. */
-export const connectProtocols = (token: string): string[] => [PARLEY_PROTOCOL, TOKEN_PROTOCOL_PREFIX + token]
+/** The subprotocols a client offers: Parley's of this version, then the token. */
+export const connectProtocols = (token: string, parleyProtocol = PARLEY_PROTOCOL): string[] => [parleyProtocol, TOKEN_PROTOCOL_PREFIX + token]
 
 /** The token among offered subprotocols, or null when none was offered. */
 export const tokenOfProtocols = (protocols: Iterable<string>): string | null => {

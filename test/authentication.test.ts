@@ -4,8 +4,7 @@ import WebSocket from 'ws'
 import { connectProtocols, createConnectToken, MAX_CLOCK_SKEW_MS, TOKEN_LIFETIME_MS } from '../shared/connect-token'
 import { createIdentity, type Identity } from '../shared/identity'
 import { fromBase64Url, toBase64Url } from '../shared/ids'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, MuxFrame } from '../shared/protocol'
-import { encodeMuxFrame } from '../shared/wire'
+import { CloseCode, DIRECTORY_ROOM, MUX_PATH, encodeMuxFrame } from '../shared/protocol'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Admissions } from '../relay/trust/admissions'
 import { createInvite, createInviteSecret } from '../relay/trust/invites'
@@ -23,7 +22,7 @@ const attempt = (url: string, protocols?: string[], headers?: Record<string, str
   fixture.defer(() => socket.terminate())
   socket.on('error', () => {})
   socket.on('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)))
-  socket.on('open', () => { if (url.endsWith(`/${MUX_PATH}`)) socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM)) })
+  socket.on('open', () => { if (url.endsWith(`/${MUX_PATH}`)) socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM })) })
   socket.once('message', () => resolve('accepted'))
   socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
 })

@@ -11,7 +11,7 @@ import { ConnectError, connectParley, relayWebSocketUrl } from '../cli/connect'
 import { fileStorage } from '../cli/file-storage'
 import { IdentityFileError, createIdentityFile, loadIdentityFile, saveIdentityFile } from '../cli/identity-file'
 import { followNewMessages } from '../cli/new-messages'
-import { AUTH_FAILURE_TEXT } from '../shared/connect-token'
+import { CLOSE_REASONS } from '../shared/protocol'
 import { createIdentity, sign, verify } from '../shared/identity'
 import type { Message } from '../shared/model'
 import { MemoryStore } from '../relay/storage/memory-store'
@@ -204,7 +204,7 @@ describe('connectParley', () => {
     const refused = await failureOf(connectParley({ relay: relay.wsUrl, identity }))
     expect(refused).toBeInstanceOf(ConnectError)
     expect(refused).toMatchObject({ failure: 'refused', refusal: 'invite-required' })
-    expect(refused.message).toContain(AUTH_FAILURE_TEXT['invite-required'])
+    expect(refused.message).toContain(CLOSE_REASONS['invite-required'].text)
     expect(await failureOf(connectParley({ relay: relay.wsUrl, identity, invite: 'not an invitation' })))
       .toMatchObject({ failure: 'refused', refusal: 'bad-invite' })
 
@@ -317,7 +317,7 @@ describe('the parley CLI', () => {
     await createIdentityFile(file)
     const refused = await runCli(['users', '--relay', relay.url, '--file', file])
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain(AUTH_FAILURE_TEXT['invite-required'])
+    expect(refused.stderr).toContain(CLOSE_REASONS['invite-required'].text)
     expect(refused.stderr).toContain('--invite')
   })
 })

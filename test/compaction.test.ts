@@ -4,8 +4,7 @@ import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { createIdentity, type Identity } from '../shared/identity'
-import { MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, directConversation } from '../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import { bucketMessages, conversationActivity } from '../shared/schema'
 import type { Message } from '../shared/model'
 import type { Relay } from '../relay/server'
@@ -43,12 +42,12 @@ const sendRaw = async (relay: Relay, identity: Identity, room: string, update: U
     if (frame.refusal !== null) refusal = frame.refusal
   })
   await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, room))
+  socket.send(encodeMuxFrame({ kind: 'join', room }))
   await waitFor('the relay to answer the join', () => joined)
-  socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+  socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
     encoding.writeVarUint(encoder, syncProtocol.messageYjsUpdate)
     encoding.writeVarUint8Array(encoder, update)
-  })))
+  }) }))
   return waitFor('the relay to keep or refuse the update', async () =>
     refusal ?? ((await relayDoc(relay, room)).store.clients.has(client) ? 'kept' : null)
   ).then(outcome => outcome === 'kept' ? null : outcome)

@@ -6,8 +6,7 @@ import { createIdentity } from '../shared/identity'
 import type { Group, Message } from '../shared/model'
 import { randomId } from '../shared/ids'
 import { signMessage } from '../shared/message-signature'
-import { DIRECTORY_ROOM, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, groupConversation } from '../shared/protocol'
-import { encodeMuxFrame } from '../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, bucketRoom, conversationRoom, groupConversation, encodeMuxFrame } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { MAX_REFUSALS_PER_USER } from '../relay/trust/judge-update'
 import { Fixture, groupWithMessage, authenticatedSocket, contents, readMuxRefusal, waitFor } from './helpers'
@@ -142,7 +141,7 @@ describe('nothing comes back from deletion', () => {
     const refusals: string[] = []
     bucket.on('message', (data: Buffer) => { const { refusal } = readMuxRefusal(data); if (refusal) refusals.push(refusal) })
     await new Promise(resolve => bucket.once('open', resolve))
-    bucket.send(encodeMuxFrame(MuxFrame.join, bucketRoom(groupConversation(group.group_id), 0)))
+    bucket.send(encodeMuxFrame({ kind: 'join', room: bucketRoom(groupConversation(group.group_id), 0) }))
     await waitFor('the bucket refused', () => refusals.length > 0)
     expect(refusals[0]).toMatch(/^no-such-group|^group-deleted/)
   })

@@ -7,16 +7,13 @@ import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { createIdentity, type Identity } from '../shared/identity'
 import { randomId } from '../shared/ids'
-import {
-  DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, directConversation, groupConversation
-} from '../shared/protocol'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { MAX_BUCKET_ENTRIES } from '../relay/trust/judge-update'
 import { after, craft, deleting, mapEntry, run } from './hand-updates'
 import { parseGroup } from '../shared/model'
 import { relayDoc } from './hand-socket'
-import { Fixture, authenticatedSocket, readMuxRefusal, updateFrame, waitFor } from './helpers'
+import { Fixture, authenticatedSocket, readMuxMessage, readMuxRefusal, updateFrame, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -37,7 +34,7 @@ const rawSocket = async (relay: Relay, identity: Identity, room: string) => {
     const { refusal } = readMuxRefusal(data)
     if (refusal !== null) { refusals.push(refusal); return }
     synced = true
-    const { payload } = decodeMuxFrame(new Uint8Array(data))
+    const { payload } = readMuxMessage(data)
     const decoder = decoding.createDecoder(payload)
     if (decoding.readVarUint(decoder) !== MessageType.awareness) return
     const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
@@ -49,12 +46,12 @@ const rawSocket = async (relay: Relay, identity: Identity, room: string) => {
     }
   })
   await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, room))
+  socket.send(encodeMuxFrame({ kind: 'join', room }))
   await waitFor(`${room} to answer the join`, () => synced)
   return {
     refusals,
     heard,
-    send: (payload: Uint8Array) => socket.send(encodeMuxFrame(MuxFrame.message, room, payload)),
+    send: (payload: Uint8Array) => socket.send(encodeMuxFrame({ kind: 'message', room, payload })),
     /** Sends an update; 'accepted' once the relay's copy satisfies `holds`, else the refusal it was told. */
     outcome: async (update: Uint8Array, holds: () => Promise<boolean>, timeoutMs = 5000): Promise<string> => {
       const count = refusals.length

@@ -5,8 +5,7 @@ import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
 import type { Group, Message, User } from '../shared/model'
 import * as encoding from 'lib0/encoding'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, directConversation, groupConversation } from '../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import { bucketMessages, directoryGroups, directoryUsers } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
@@ -157,7 +156,7 @@ describe('forged presence', () => {
       if (refusal !== null) refusals.push(refusal)
     })
     await new Promise(resolve => socket.once('open', resolve))
-    socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))
+    socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
     return {
       refusals,
       publish: (entries: Array<{ client: number; clock: number; state: unknown }>) => {
@@ -169,7 +168,7 @@ describe('forged presence', () => {
             encoding.writeVarString(encoder, JSON.stringify(state))
           }
         })
-        socket.send(encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update))))
+        socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update)) }))
       }
     }
   }

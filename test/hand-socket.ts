@@ -3,8 +3,7 @@ import * as encoding from 'lib0/encoding'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { Identity } from '../shared/identity'
-import { MUX_PATH, MessageType, MuxFrame } from '../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { MUX_PATH, MessageType, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import type { Room } from '../relay/room'
 import type { Relay } from '../relay/server'
 import { expect } from 'vitest'
@@ -22,27 +21,27 @@ export const handSocket = async (fixture: Fixture, relay: Relay, identity: Ident
     else synced = true
   })
   await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, room))
+  socket.send(encodeMuxFrame({ kind: 'join', room }))
   await waitFor(`${room} to answer the join`, () => synced)
   return {
     refusals,
     /** Sends one update and waits for the relay to refuse it, returning why. */
     refused: async (update: Uint8Array): Promise<string> => {
       const count = refusals.length
-      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
         encoding.writeVarUint(encoder, 2)
         encoding.writeVarUint8Array(encoder, update)
-      })))
+      }) }))
       await waitFor('the relay to refuse the update', () => refusals.length > count)
       return refusals[count]!
     },
     /** Sends one update the relay should accept, and waits until its copy holds `holds`. */
     accepted: async (update: Uint8Array, holds: () => Promise<boolean>): Promise<void> => {
       const count = refusals.length
-      socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
         encoding.writeVarUint(encoder, 2)
         encoding.writeVarUint8Array(encoder, update)
-      })))
+      }) }))
       await waitFor('the relay to apply the update', holds)
       expect(refusals.slice(count)).toEqual([])
     }

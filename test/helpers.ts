@@ -9,11 +9,9 @@ import { createIdentity, type Identity } from '../shared/identity'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { MessageType, MuxFrame } from '../shared/protocol'
+import { MessageType, formatRefusal, readRefusal, decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { randomId } from '../shared/ids'
-import { readRefusal } from '../shared/client/refusal'
 import { ParleyClient } from '../shared/client/parley'
 import type { Conversation } from '../shared/client/conversation'
 import type { Message } from '../shared/model'
@@ -165,19 +163,27 @@ export const countAtFirstSync = async (wsUrl: string, room: string, identity: Id
   })
 }
 
+/** A message frame the relay sent on a mux socket, as its room and payload; throws on any other frame. */
+export const readMuxMessage = (data: Buffer | Uint8Array): { room: string; payload: Uint8Array } => {
+  const frame = decodeMuxFrame(new Uint8Array(data))
+  if (typeof frame === 'string' || frame.kind !== 'message') throw new Error(`not a message frame: ${typeof frame === 'string' ? frame : frame.kind}`)
+  return frame
+}
+
 /**
  * A frame the relay sent on a mux socket, read as its room and, when it is y-protocols'
- * permission-denied message, the reason (null for any other message of the room).
+ * permission-denied message, the refusal in its wire text ('rejected-update:not-yours'; null
+ * for any other message of the room).
  */
 export const readMuxRefusal = (data: Buffer): { room: string; refusal: string | null } => {
-  const { room, payload } = decodeMuxFrame(new Uint8Array(data))
+  const { room, payload } = readMuxMessage(data)
   const decoder = decoding.createDecoder(payload)
-  return { room, refusal: decoding.readVarUint(decoder) === MessageType.auth ? readRefusal(decoder) : null }
+  const refusal = decoding.readVarUint(decoder) === MessageType.auth ? readRefusal(decoder) : null
+  return { room, refusal: refusal && formatRefusal(refusal) }
 }
 
 /** A sync update message carrying `update`, in `room`'s mux frame. */
-export const updateFrame = (room: string, update: Uint8Array): Uint8Array => encodeMuxFrame(MuxFrame.message, room,
-  encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }))
+export const updateFrame = (room: string, update: Uint8Array): Uint8Array => encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }) })
 
 /**
  * `marks` read marks of a Yjs client of its own, each counting 1,000 senders: valid in one's own

@@ -6,9 +6,8 @@ import NodeWebSocket from 'ws'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
 import { createIdentity } from '../shared/identity'
-import { CloseCode, MUX_PATH, MessageType, MuxFrame, bucketRoom, directConversation, userRoom } from '../shared/protocol'
+import { CloseCode, MUX_PATH, MessageType, bucketRoom, directConversation, userRoom, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import { bucketMessages } from '../shared/schema'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
 import { muxNetwork } from '../shared/client/mux-network'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
@@ -40,7 +39,7 @@ const refusalsOf = (socket: WebSocket): Map<string, string> => {
 const ownRoomSocket = async (wsUrl: string, identity: Identity): Promise<WebSocket> => {
   const socket = await opened(await authenticatedSocket(wsUrl, MUX_PATH, identity))
   const joined = new Promise(resolve => socket.once('message', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, userRoom(identity.user_id)))
+  socket.send(encodeMuxFrame({ kind: 'join', room: userRoom(identity.user_id) }))
   await joined
   return socket
 }
@@ -176,14 +175,14 @@ describe('limits', () => {
     const second = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, ada))
     const refusals = refusalsOf(second)
     const conversation = directConversation(ada.user_id, bob.user_id)
-    first.send(encodeMuxFrame(MuxFrame.join, userRoom(ada.user_id)))
-    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 0)))
-    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 1)))
+    first.send(encodeMuxFrame({ kind: 'join', room: userRoom(ada.user_id) }))
+    second.send(encodeMuxFrame({ kind: 'join', room: bucketRoom(conversation, 0) }))
+    second.send(encodeMuxFrame({ kind: 'join', room: bucketRoom(conversation, 1) }))
     await waitFor('the third room refused', () => refusals.get(bucketRoom(conversation, 1)) === 'too-many-rooms')
     expect(refusals.has(bucketRoom(conversation, 0))).toBe(false)
     // Leaving one makes room for another.
-    first.send(encodeMuxFrame(MuxFrame.leave, userRoom(ada.user_id)))
-    second.send(encodeMuxFrame(MuxFrame.join, bucketRoom(conversation, 2)))
+    first.send(encodeMuxFrame({ kind: 'leave', room: userRoom(ada.user_id) }))
+    second.send(encodeMuxFrame({ kind: 'join', room: bucketRoom(conversation, 2) }))
     await new Promise(resolve => setTimeout(resolve, 200))
     expect(refusals.has(bucketRoom(conversation, 2))).toBe(false)
   })
@@ -198,11 +197,10 @@ describe('limits', () => {
     const flood = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, carol))
     const room = userRoom(carol.user_id)
     const joined = new Promise(resolve => flood.once('message', resolve))
-    flood.send(encodeMuxFrame(MuxFrame.join, room))
+    flood.send(encodeMuxFrame({ kind: 'join', room }))
     await joined
     const doc = new Y.Doc()
-    doc.on('update', (update: Uint8Array) => flood.send(encodeMuxFrame(MuxFrame.message, room,
-      encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }))))
+    doc.on('update', (update: Uint8Array) => flood.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, 2); encoding.writeVarUint8Array(encoder, update) }) })))
     for (let i = 0; i < 1000; i++) doc.getMap('reads').set(`dm/${'A'.repeat(22)}/${'B'.repeat(22)}`, { counts: { [carol.user_id]: i } })
     await sendConfirmed(adaSide, ['still fast'])
     await waitFor('Bob gets it', async () => (await contents(bobSide)).includes('still fast'))
@@ -242,12 +240,12 @@ describe('limits', () => {
     const slow = await opened(await authenticatedSocket(relay.wsUrl, MUX_PATH, bob.me))
     const closed = new Promise<number>(resolve => slow.once('close', code => resolve(code)))
     slow.pause()
-    slow.send(encodeMuxFrame(MuxFrame.join, room))
+    slow.send(encodeMuxFrame({ kind: 'join', room }))
     for (let i = 0; i < 8; i++) {
-      slow.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+      slow.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
         encoding.writeVarUint(encoder, 0)
         encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()))
-      })))
+      }) }))
     }
     await waitFor('the slow reader is dropped', () => relay.log.some(line => line.includes('too slow to keep up')), 20_000)
     slow.resume()

@@ -4,8 +4,7 @@ import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createIdentity } from '../shared/identity'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame } from '../shared/protocol'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { Fixture, authenticatedSocket, waitFor } from './helpers'
 
@@ -22,9 +21,9 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
   const received: Entry[] = []
   let joined = false
   socket.on('message', (data: Buffer) => {
-    const { kind, payload } = decodeMuxFrame(new Uint8Array(data))
-    if (kind !== MuxFrame.message) return
-    const decoder = decoding.createDecoder(payload)
+    const frame = decodeMuxFrame(new Uint8Array(data))
+    if (typeof frame === 'string' || frame.kind !== 'message') return
+    const decoder = decoding.createDecoder(frame.payload)
     const type = decoding.readVarUint(decoder)
     // The relay's sync step 1 is its first message of the room: we are in.
     if (type === MessageType.sync) joined = true
@@ -35,7 +34,7 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
     }
   })
   await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))
+  socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
   await waitFor('joined the directory', () => joined)
   const client = Math.floor(Math.random() * 2 ** 31)
   let clock = 0
@@ -53,7 +52,7 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
         encoding.writeVarUint(encoder, clock)
         encoding.writeVarString(encoder, JSON.stringify(state))
       })
-      socket.send(encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update))))
+      socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update)) }))
       return clock
     },
     user_id: identity.user_id,

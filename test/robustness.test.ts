@@ -5,10 +5,9 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { encodeMuxFrame } from '../shared/wire'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { createIdentity } from '../shared/identity'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, MuxFrame } from '../shared/protocol'
+import { CloseCode, DIRECTORY_ROOM, MUX_PATH, encodeMuxFrame, encodeRawMuxFrame } from '../shared/protocol'
 import { Fixture, authenticatedSocket, contents, waitFor } from './helpers'
 
 const fixture = new Fixture()
@@ -142,9 +141,9 @@ describe('hostile and broken input', () => {
     const { stillTalking } = await honestPair(relay)
     const frames: Array<[string, Uint8Array]> = [
       ['truncated', new Uint8Array([0])],
-      ['join of a room that does not exist', encodeMuxFrame(MuxFrame.join, 'nowhere')],
-      ['message for a room not joined', encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 0, 0]))],
-      ['unknown kind', encodeMuxFrame(7, DIRECTORY_ROOM)]
+      ['join of a room that does not exist', encodeMuxFrame({ kind: 'join', room: 'nowhere' })],
+      ['message for a room not joined', encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: new Uint8Array([0, 0, 0]) })],
+      ['unknown kind', encodeRawMuxFrame(7, DIRECTORY_ROOM)]
     ]
     for (const [what, frame] of frames) {
       const socket = await openSocket(relay.wsUrl, MUX_PATH)
@@ -156,8 +155,8 @@ describe('hostile and broken input', () => {
     // A garbage message inside a joined room closes the whole mux socket too.
     const socket = await openSocket(relay.wsUrl, MUX_PATH)
     const closed = closeOf(socket)
-    socket.send(encodeMuxFrame(MuxFrame.join, DIRECTORY_ROOM))
-    socket.send(encodeMuxFrame(MuxFrame.message, DIRECTORY_ROOM, new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff])))
+    socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
+    socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff]) }))
     expect((await closed).code).toBe(CloseCode.badMessage)
     await stillTalking()
   })

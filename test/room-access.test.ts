@@ -2,8 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type WebSocket from 'ws'
 import { createIdentity, type Identity } from '../shared/identity'
-import { CloseCode, MUX_PATH, MuxFrame, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom } from '../shared/protocol'
-import { encodeMuxFrame } from '../shared/wire'
+import { CloseCode, MUX_PATH, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom, encodeMuxFrame } from '../shared/protocol'
 import { Fixture, authenticatedSocket, readMuxRefusal, contents, sendConfirmed, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
@@ -25,7 +24,7 @@ const muxSocket = async (wsUrl: string, identity: Identity) => {
     socket,
     denied,
     messages,
-    join: (room: string) => socket.send(encodeMuxFrame(MuxFrame.join, room))
+    join: (room: string) => socket.send(encodeMuxFrame({ kind: 'join', room }))
   }
 }
 

@@ -7,8 +7,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { createIdentity, type Identity } from '../shared/identity'
-import { MUX_PATH, MessageType, MuxFrame, userRoom } from '../shared/protocol'
-import { encodeMessage, encodeMuxFrame } from '../shared/wire'
+import { MUX_PATH, MessageType, userRoom, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Fixture, waitFor } from './helpers'
 
@@ -31,11 +30,11 @@ const relayWithBigRoom = async (user: Identity, limits: Parameters<Fixture['rela
 const askForRoom = (user: Identity): Uint8Array[] => {
   const room = userRoom(user.user_id)
   return [
-    encodeMuxFrame(MuxFrame.join, room),
-    encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.sync, encoder => {
+    encodeMuxFrame({ kind: 'join', room }),
+    encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
       encoding.writeVarUint(encoder, 0)
       encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()))
-    }))
+    }) })
   ]
 }
 
@@ -164,9 +163,9 @@ describe('slow and silent readers', () => {
     let received = 0
     socket.on('message', () => { received++ })
     const room = userRoom(user.user_id)
-    socket.send(encodeMuxFrame(MuxFrame.join, room))
+    socket.send(encodeMuxFrame({ kind: 'join', room }))
     // Each presence query is answered with the room's presence.
-    for (let i = 0; i < 12; i++) socket.send(encodeMuxFrame(MuxFrame.message, room, encodeMessage(MessageType.queryAwareness, () => {})))
+    for (let i = 0; i < 12; i++) socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.queryAwareness, () => {}) }))
     await waitFor('every query answered', () => received >= 1 + 12, 10_000)
     expect(relay.log.filter(line => line.includes('connection-throttled'))).toHaveLength(1)
     expect(relay.log.filter(line => line.includes('connection-silent'))).toEqual([])

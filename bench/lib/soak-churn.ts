@@ -1,6 +1,6 @@
 // Churn for soaks: a fixed number of client slots, each connecting, publishing presence, sending a message, leaving, and connecting again, for as long as asked.
 import type { Identity } from '../../shared/identity'
-import { REJECTED_UPDATE } from '../../shared/protocol'
+import { parseRefusal } from '../../shared/protocol'
 import type { RunningServer } from '../servers'
 import { PresenceState } from './presence-wire'
 import { sleep } from './soak-health'
@@ -104,7 +104,7 @@ export const runChurn = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, 
         }
       }, (error: Error) => fail(error.message))
       await sleep(closeAt - performance.now())
-      if (client.refusals.some(reason => reason.startsWith(REJECTED_UPDATE))) {
+      if (client.refusals.some(reason => parseRefusal(reason)?.scope === 'update')) {
         stats.refused += 1
         // As Parley's client does, the slot gives up the refused update's Yjs client: anything more from it would build on what the relay never kept.
         dropWriter(writerKey(slot, target.room))

@@ -3,8 +3,7 @@ import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import { connectProtocols, createConnectToken } from '../../shared/connect-token'
 import type { Identity } from '../../shared/identity'
-import { MUX_PATH, MuxFrame } from '../../shared/protocol'
-import { encodeMuxFrame } from '../../shared/wire'
+import { MUX_PATH, encodeMuxFrame, MUX_FRAME_CODES, encodeRawMuxFrame } from '../../shared/protocol'
 import type { RunningServer, ServerSystem } from '../servers'
 import { EMPTY_SYNC_STEP_2, MESSAGE_AUTH, MESSAGE_SYNC, SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE, readVarString, readVarUint, yMessage } from './thin-client'
 
@@ -41,15 +40,15 @@ export const prepareJoin = async (server: Pick<RunningServer, 'system' | 'wsUrl'
     case 'parley': {
       if (!identity) throw new Error('a Parley join needs an identity')
       const url = `${wsUrl}/${MUX_PATH}`
-      const header = encodeMuxFrame(MuxFrame.message, room)
+      const header = encodeRawMuxFrame(MUX_FRAME_CODES.message, room)
       return {
         system, room, url,
         protocols: connectProtocols(await createConnectToken(identity, url)),
-        preamble: [encodeMuxFrame(MuxFrame.join, room)],
+        preamble: [encodeMuxFrame({ kind: 'join', room })],
         wrap: message => concat(header, message),
         unwrap: frame => {
           const [kind, afterKind] = readVarUint(frame, 0)
-          if (kind !== MuxFrame.message) return -1
+          if (kind !== MUX_FRAME_CODES.message) return -1
           const [name, start] = readVarString(frame, afterKind)
           return name === room ? start : -1
         }

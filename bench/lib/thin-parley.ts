@@ -1,8 +1,7 @@
 // Thin Parley client: the multiplexed socket (/mux) with a fresh signed token, joined to one room.
 import { connectProtocols, createConnectToken } from '../../shared/connect-token'
 import type { Identity } from '../../shared/identity'
-import { MUX_PATH, MuxFrame, REJECTED_PRESENCE, REJECTED_UPDATE } from '../../shared/protocol'
-import { encodeMuxFrame } from '../../shared/wire'
+import { MUX_FRAME_CODES, MUX_PATH, encodeMuxFrame, encodeRawMuxFrame, parseRefusal } from '../../shared/protocol'
 import { EMPTY_SYNC_STEP_1, MESSAGE_AUTH, ThinSocket, readVarString, readVarUint, type RoomMessage } from './thin-client'
 
 export class ParleyThinClient extends ThinSocket {
@@ -11,7 +10,7 @@ export class ParleyThinClient extends ThinSocket {
   private constructor (room: string, url: string, protocols: string[], readonly identity: Identity) {
     super('parley', room, url, protocols, true)
     // [kind = message][room]: the start of every frame this client sends.
-    this.header = encodeMuxFrame(MuxFrame.message, room)
+    this.header = encodeRawMuxFrame(MUX_FRAME_CODES.message, room)
   }
 
   /** Connects as `identity` (a token per connection, as the app does) and joins `room`, which must be a Parley room name. */
@@ -22,13 +21,13 @@ export class ParleyThinClient extends ThinSocket {
   }
 
   protected opened (): void {
-    this.sendFrame(encodeMuxFrame(MuxFrame.join, this.room))
+    this.sendFrame(encodeMuxFrame({ kind: 'join', room: this.room }))
     this.sendMessage(EMPTY_SYNC_STEP_1)
   }
 
   protected messageStart (frame: Buffer): number {
     const [kind, afterKind] = readVarUint(frame, 0)
-    if (kind !== MuxFrame.message) return -1
+    if (kind !== MUX_FRAME_CODES.message) return -1
     const [room, start] = readVarString(frame, afterKind)
     return room === this.room ? start : -1
   }
@@ -44,7 +43,8 @@ export class ParleyThinClient extends ThinSocket {
     if (message.type === MESSAGE_AUTH) {
       // y-protocols' permission denied: varUint 0, then the reason.
       const reason = readVarString(message.bytes, 2)[0]
-      this.refused(reason, !reason.startsWith(REJECTED_UPDATE) && !reason.startsWith(REJECTED_PRESENCE))
+      const scope = parseRefusal(reason)?.scope
+      this.refused(reason, scope !== 'update' && scope !== 'presence')
       return
     }
     super.handshake(message)

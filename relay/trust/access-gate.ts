@@ -3,7 +3,7 @@ import { DIRECTORY_ROOM, type RoomRef } from '../../shared/protocol'
 import type { Peer } from '../room'
 import type { RoomRegistry } from '../rooms'
 import type { DirectoryView } from './directory-view'
-import { roomRefusal, type RoomRefusal } from './room-access'
+import { roomRefusal, type AccessRefusal } from './room-access'
 
 /**
  * How long a join to an unknown group, or by someone not (yet) a member, waits for the
@@ -23,12 +23,12 @@ export class AccessGate {
   ) {}
 
   /** The refusal as the directory stands now (it must be loaded for group rooms: see admit). */
-  check (user_id: string, room: RoomRef): RoomRefusal | null {
+  check (user_id: string, room: RoomRef): AccessRefusal | null {
     return roomRefusal(user_id, room, this.directory)
   }
 
   /** Null when the user may join, else why not; for a group, waits up to the grace period for the directory to agree. */
-  async admit (user_id: string, room: RoomRef): Promise<RoomRefusal | null> {
+  async admit (user_id: string, room: RoomRef): Promise<AccessRefusal | null> {
     if (room.kind !== 'conversation' && room.kind !== 'bucket') return this.check(user_id, room)
     if (room.conversation.kind !== 'group') return this.check(user_id, room)
     const { group_id } = room.conversation
@@ -37,7 +37,7 @@ export class AccessGate {
     try {
       const now = this.check(user_id, room)
       if (now !== 'no-such-group' && now !== 'not-a-member') return now
-      return await new Promise<RoomRefusal | null>(resolve => {
+      return await new Promise<AccessRefusal | null>(resolve => {
         const finish = () => {
           clearTimeout(timer)
           unsubscribe()

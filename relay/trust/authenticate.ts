@@ -6,6 +6,10 @@ import { checkInvite } from './invites'
 import { ReplayGuard } from './replay-guard'
 import { verifyTokenSignature } from './token-signature'
 
+/** The subprotocols an upgrade request offers, in its order. */
+export const offeredProtocols = (request: IncomingMessage): string[] =>
+  String(request.headers['sec-websocket-protocol'] ?? '').split(',').map(protocol => protocol.trim())
+
 export type AccessMode =
   | { mode: 'open' }
   | { mode: 'invite-only'; secret: Uint8Array; admissions: Admissions }
@@ -35,8 +39,7 @@ export class Authenticator {
 
   /** Checks the token offered with an upgrade request for `path` (mux or a room name). */
   async authenticate (request: IncomingMessage, path: string, now = Date.now()): Promise<Authentication> {
-    const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map(protocol => protocol.trim())
-    const token = tokenOfProtocols(offered)
+    const token = tokenOfProtocols(offeredProtocols(request))
     if (token === null) return { ok: false, reason: 'no-credentials' }
     const read = await readConnectToken(token, verifyTokenSignature)
     if (!read.ok) return read

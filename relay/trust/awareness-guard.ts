@@ -1,7 +1,9 @@
 // Presence from a connection: only its own user's states, under client ids nobody else holds, a few per room.
 import * as decoding from 'lib0/decoding'
+import type { PresenceRefusal } from '../../shared/protocol'
 
-export type PresenceRefusal = 'malformed' | 'not-your-presence' | 'taken-client-id' | 'too-many-presence-entries' | 'presence-too-large'
+export type { PresenceRefusal }
+
 
 /** A presence state is a small JSON object ({ user_id } or { user_id, typing }). */
 const MAX_STATE_LENGTH = 1024

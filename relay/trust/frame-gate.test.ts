@@ -15,7 +15,7 @@ const gateOf = (cpuMsPerSecond: number, maxHeldBytes = 10_000_000) => {
     messagesPerSecond: 1000,
     maxHeldBytes,
     handle: frame => handled.push(frame[0]!),
-    fail: (_code, reason) => failures.push(reason),
+    fail: reason => failures.push(reason),
     throttled: () => {}
   })
   return { gate, handled, failures, socket }

@@ -1,6 +1,6 @@
 // A connection's incoming frames, each handled only once its user's CPU budget and the relay's can cover it; the rest wait unread.
 import type WebSocket from 'ws'
-import { CloseCode } from '../../shared/protocol'
+import type { CloseReason } from '../../shared/protocol'
 import { estimateCostMs, type UserCpu, type WaitReason } from './cpu-budgets'
 import { TokenBucket } from './token-bucket'
 
@@ -18,7 +18,7 @@ export interface FrameGateOptions {
   maxHeldBytes: number
   /** Does the work a frame asks for. */
   handle (frame: Uint8Array): void
-  fail (code: number, reason: string): void
+  fail (reason: CloseReason): void
   /** Told when this connection is slowed down: by its own message rate, or by CPU (its user's or the relay's). */
   throttled (reason: WaitReason | 'message-rate', waitMs: number): void
 }
@@ -45,7 +45,7 @@ export class FrameGate {
       return
     }
     // NOTE: after socket.pause(), ws still hands over the frames of what it has read already.
-    if (this.heldBytes + frame.byteLength > this.options.maxHeldBytes) return this.fail(CloseCode.rateLimited, 'too many frames while paused')
+    if (this.heldBytes + frame.byteLength > this.options.maxHeldBytes) return this.fail('too many frames while paused')
     this.held.push(frame)
     this.heldBytes += frame.byteLength
   }
@@ -70,7 +70,7 @@ export class FrameGate {
     const estimate = estimateCostMs(frame.byteLength)
     const admission = cpu.admit(estimate, performance.now())
     if (admission === 'too-costly') {
-      this.fail(CloseCode.rateLimited, 'too-costly')
+      this.fail('too-costly')
       return true
     }
     if (admission !== null) {
@@ -87,7 +87,7 @@ export class FrameGate {
     // NOTE: at least the estimate: frames sent before their room has loaded cost nothing here and
     // are handled later, out of this gate's sight (membership.ts); charged so, they stay within budget.
     if (cpu.charge(Math.max(now - started, estimate), now) < -MAX_CPU_DEBT_MS) {
-      this.fail(CloseCode.rateLimited, 'too-costly')
+      this.fail('too-costly')
       return true
     }
     const wait = this.messageBudget.waitMs(now)
@@ -99,9 +99,9 @@ export class FrameGate {
   }
 
   /** Ends the connection; nothing held is handled any more. */
-  private fail (code: number, reason: string): void {
+  private fail (reason: CloseReason): void {
     this.close()
-    this.options.fail(code, reason)
+    this.options.fail(reason)
   }
 
   /** Stops reading (frames wait in the kernel, not in the relay) for `waitMs`. */

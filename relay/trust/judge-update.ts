@@ -1,6 +1,6 @@
 // One verdict per incoming update: what it would cost Yjs, then what it does (as Yjs applies it to the room), and whether every change is the writer's to make.
 import * as Y from 'yjs'
-import { BUCKET_CAPACITY, type RoomRef } from '../../shared/protocol'
+import { BUCKET_CAPACITY, type RoomRef, type UpdateRefusal as NamedUpdateRefusal } from '../../shared/protocol'
 import { ROOTS_OF } from '../../shared/schema'
 import { entryItems } from '../../shared/yjs-internals'
 import { inferOwner } from './client-owners'
@@ -20,6 +20,13 @@ export type UpdateRefusal =
   | 'over-quota'
   | 'bucket-full'
   | 'too-many-refusals'
+
+/**
+ * NOTE: the relay's refusals are exactly those the protocol names (shared/protocol/refusals.ts),
+ * which clients read: a new reason here fails to compile until it is named there too.
+ */
+type Same<A extends B, B extends C, C = A> = [A, B]
+export type _UpdateRefusalsNamed = Same<UpdateRefusal, NamedUpdateRefusal>
 
 /**
  * New Yjs client ids one user may bring into a room at once, and how often one more is allowed

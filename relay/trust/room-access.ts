@@ -1,7 +1,8 @@
 // Who may be in which room: a direct conversation's two people, a group's members, one's own room, and everyone in the directory.
-import type { RoomRef } from '../../shared/protocol'
+import type { RoomRef, RoomRefusal } from '../../shared/protocol'
 
-export type RoomRefusal = 'not-the-owner' | 'not-a-participant' | 'not-a-member' | 'no-such-group' | 'group-deleted'
+/** Why a user may not be in a room ('too-many-rooms' is the connection's to say, not the room's). */
+export type AccessRefusal = Exclude<RoomRefusal, 'too-many-rooms'>
 
 /** What the relay knows of groups, from its copy of the directory. */
 export interface GroupMembership {
@@ -10,7 +11,7 @@ export interface GroupMembership {
 }
 
 /** Null when `user_id` may join `room`, else why not. */
-export const roomRefusal = (user_id: string, room: RoomRef, groups: GroupMembership): RoomRefusal | null => {
+export const roomRefusal = (user_id: string, room: RoomRef, groups: GroupMembership): AccessRefusal | null => {
   switch (room.kind) {
     case 'directory': return null
     case 'user': return room.user_id === user_id ? null : 'not-the-owner'

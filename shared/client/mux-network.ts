@@ -6,9 +6,10 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { connectProtocols, createConnectToken } from '../connect-token'
 import type { Identity } from '../identity'
-import { decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../wire'
-import { CloseCode, MUX_PATH, MessageType, MuxFrame, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
-import { readRefusal } from './refusal'
+import {
+  MUX_PATH, MessageType, SyncStep, decodeMuxFrame, encodeAwarenessMessage, encodeMuxFrame, encodeSyncMessage, encodeSyncStep,
+  readClose, readRefusal, type PresenceRefusal, type UpdateRefusal
+} from '../protocol'
 import { holdRemoteStates } from './relay-presence'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -34,7 +35,7 @@ class MuxRoomLink implements RoomLink {
   /** Whether this room's sync step 2 has gone out on the current connection (see onDocUpdate). */
   private answered = false
   private denied: string | null = null
-  private lastRejection: string | null = null
+  private lastRejection: UpdateRefusal | PresenceRefusal | null = null
   private rejectionCount = 0
   /**
    * Yjs client ids whose changes from a clock on the relay refused, and which this replica
@@ -65,7 +66,7 @@ class MuxRoomLink implements RoomLink {
   }
 
   /** Why the relay last refused one of this replica's updates (e.g. 'not-yours'), or null. */
-  get rejection (): string | null { return this.lastRejection }
+  get rejection (): UpdateRefusal | PresenceRefusal | null { return this.lastRejection }
 
   /** How many of this replica's updates the relay has refused. */
   get rejections (): number { return this.rejectionCount }
@@ -93,11 +94,10 @@ class MuxRoomLink implements RoomLink {
   /** The socket is open and the room joined: start the sync handshake. */
   start (): void {
     this.denied = null
-    this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
+    this.send(encodeSyncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.awareness) this.releaseRemoteStates ??= holdRemoteStates(this.awareness)
     if (this.awareness?.getLocalState()) {
-      this.send(encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder,
-        awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [this.doc.clientID]))))
+      this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])))
     }
   }
 
@@ -136,24 +136,23 @@ class MuxRoomLink implements RoomLink {
         return
       case MessageType.auth: {
         const refusal = readRefusal(decoder)
-        if (refusal?.startsWith(REJECTED_UPDATE)) {
-          this.abandonRejected(refusal.slice(REJECTED_UPDATE.length))
-        } else if (refusal?.startsWith(REJECTED_PRESENCE)) {
-          this.lastRejection = refusal.slice(REJECTED_PRESENCE.length)
-          this.rejectionCount += 1
-          this.notify()
-        } else if (refusal !== null) {
-          this.denied = refusal
-          this.isSynced = false
-          this.notify()
+        switch (refusal?.scope) {
+          case 'update': return this.abandonRejected(refusal.reason)
+          case 'presence':
+            this.lastRejection = refusal.reason
+            this.rejectionCount += 1
+            return this.notify()
+          case 'room':
+            this.denied = refusal.reason
+            this.isSynced = false
+            return this.notify()
         }
         return
       }
       case MessageType.queryAwareness:
         if (this.awareness) {
           const clients = [...this.awareness.getStates().keys()]
-          this.send(encodeMessage(MessageType.awareness, encoder =>
-            encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, clients))))
+          this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
         }
     }
   }
@@ -162,10 +161,7 @@ class MuxRoomLink implements RoomLink {
   private answerSyncStep1 (relayStateVector: Map<number, number>): void {
     for (const [client, clock] of this.abandoned) relayStateVector.set(client, Math.max(relayStateVector.get(client) ?? 0, clock))
     const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(relayStateVector))
-    this.send(encodeMessage(MessageType.sync, encoder => {
-      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
-      encoding.writeVarUint8Array(encoder, update)
-    }))
+    this.send(encodeSyncStep(SyncStep.step2, update))
     this.answered = true
   }
 
@@ -176,7 +172,7 @@ class MuxRoomLink implements RoomLink {
    * like Yjs itself does when it finds its client id taken. The refused changes stay in this
    * device's copy only.
    */
-  private abandonRejected (reason: string): void {
+  private abandonRejected (reason: UpdateRefusal): void {
     this.lastRejection = reason
     this.rejectionCount += 1
     const client = this.doc.clientID
@@ -192,7 +188,7 @@ class MuxRoomLink implements RoomLink {
    * anyway, and a change sent ahead of it could depend on changes the relay has not seen yet.
    */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== this && this.answered) this.send(encodeMessage(MessageType.sync, encoder => syncProtocol.writeUpdate(encoder, update)))
+    if (origin !== this && this.answered) this.send(encodeSyncStep(SyncStep.update, update))
   }
 
   /**
@@ -208,8 +204,7 @@ class MuxRoomLink implements RoomLink {
     const own = this.awareness!.clientID
     const timedOut = origin === this && removed.includes(own) && this.awareness!.getLocalState() !== null
     if ((origin === this && !timedOut) || ![...added, ...updated, ...removed].includes(own)) return
-    this.send(encodeMessage(MessageType.awareness, encoder =>
-      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [own]))))
+    this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness!, [own])))
   }
 
   destroy (): void {
@@ -254,7 +249,7 @@ class MuxNetwork implements Network {
     const first = links.size === 0
     this.rooms.set(room, links.add(link))
     if (this.open) {
-      if (first) this.sendFrame(encodeMuxFrame(MuxFrame.join, room))
+      if (first) this.sendFrame(encodeMuxFrame({ kind: 'join', room }))
       link.start()
     } else {
       this.ensureSocket()
@@ -267,7 +262,7 @@ class MuxNetwork implements Network {
     if (!links?.delete(link)) return
     if (links.size > 0) return
     this.rooms.delete(link.room)
-    if (this.open) this.sendFrame(encodeMuxFrame(MuxFrame.leave, link.room))
+    if (this.open) this.sendFrame(encodeMuxFrame({ kind: 'leave', room: link.room }))
     if (this.rooms.size === 0) this.closeSocket()
   }
 
@@ -293,7 +288,7 @@ class MuxNetwork implements Network {
   }
 
   sendToRoom (room: string, payload: Uint8Array): void {
-    if (this.open) this.sendFrame(encodeMuxFrame(MuxFrame.message, room, payload))
+    if (this.open) this.sendFrame(encodeMuxFrame({ kind: 'message', room, payload }))
   }
 
   private sendFrame (bytes: Uint8Array): void { this.socket?.send(bytes as Uint8Array<ArrayBuffer>) }
@@ -319,7 +314,7 @@ class MuxNetwork implements Network {
     socket.onopen = () => {
       this.open = true
       for (const [room, links] of this.rooms) {
-        this.sendFrame(encodeMuxFrame(MuxFrame.join, room))
+        this.sendFrame(encodeMuxFrame({ kind: 'join', room }))
         for (const link of links) link.start()
       }
       this.notifyAll()
@@ -331,9 +326,10 @@ class MuxNetwork implements Network {
 
   private receive (bytes: Uint8Array): void {
     try {
-      const { kind, room, payload } = decodeMuxFrame(bytes)
-      if (kind !== MuxFrame.message) return
-      for (const link of this.rooms.get(room) ?? []) link.receive(decoding.createDecoder(payload))
+      const frame = decodeMuxFrame(bytes)
+      if (typeof frame === 'string') throw new Error(`a ${frame} frame`)
+      if (frame.kind !== 'message') return
+      for (const link of this.rooms.get(frame.room) ?? []) link.receive(decoding.createDecoder(frame.payload))
     } catch (error) {
       console.error('parley: a message from the relay could not be read', error)
     }
@@ -341,8 +337,10 @@ class MuxNetwork implements Network {
 
   private onSocketClosed (socket: WebSocket, event: CloseEvent): void {
     if (socket !== this.socket) return
-    // Refused credentials stay refused until something changes (an invitation, going online again).
-    if (event.code === CloseCode.unauthorized) this.refused = event.reason || 'refused'
+    // Refused credentials, or another protocol version, stay refused until something changes
+    // (an invitation, going online again, a reload): never a reconnection loop.
+    const close = readClose(event.code, event.reason)
+    if (close.final) this.refused = close.reason ?? (event.reason || 'refused')
     // A connection that opened and then closed counts as a fresh start; one that never opened as a failure.
     this.failures = this.open ? 1 : this.failures + 1
     this.socket = null

@@ -4,9 +4,8 @@ import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { connectProtocols, createConnectToken } from '../connect-token'
 import type { Identity } from '../identity'
-import { CloseCode, MessageType, REJECTED_PRESENCE, REJECTED_UPDATE } from '../protocol'
+import { MessageType, readClose, readRefusal, type PresenceRefusal, type UpdateRefusal } from '../protocol'
 import { RelayState } from './relay-state'
-import { readRefusal } from './refusal'
 import { holdRemoteStates } from './relay-presence'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
 
@@ -77,7 +76,7 @@ class WebsocketRoomLink implements RoomLink {
   private readonly listeners = new Set<() => void>()
   private readonly relayState = new RelayState()
   private refused: string | null = null
-  private lastRejection: string | null = null
+  private lastRejection: UpdateRefusal | PresenceRefusal | null = null
   private rejectionCount = 0
   private destroyed = false
   /** Stops holding others' presence (see holdRemoteStates); set while the socket is open. */
@@ -103,8 +102,10 @@ class WebsocketRoomLink implements RoomLink {
     })
     this.provider.on('status', this.notify)
     this.provider.on('sync', this.notify)
+    // The provider stops on 4400–4499; a close the table calls final is shown as a refusal.
     this.provider.on('closed', ({ code, reason }) => {
-      if (code === CloseCode.unauthorized || code === CloseCode.forbidden) this.refused = reason || 'refused'
+      const close = readClose(code, reason)
+      if (close.final) this.refused = close.reason ?? (reason || 'refused')
       this.notify()
     })
     if (awareness) this.holdPresenceWhileConnected(awareness)
@@ -144,13 +145,12 @@ class WebsocketRoomLink implements RoomLink {
     this.provider.messageHandlers[MessageType.auth] = (_encoder, decoder) => {
       const refusal = readRefusal(decoder)
       if (refusal === null) return
-      // One refused update or presence message is not a refused room (see REJECTED_UPDATE).
-      const rejected = [REJECTED_UPDATE, REJECTED_PRESENCE].find(prefix => refusal.startsWith(prefix))
-      if (rejected !== undefined) {
-        this.lastRejection = refusal.slice(rejected.length)
-        this.rejectionCount += 1
+      // One refused update or presence message is not a refused room.
+      if (refusal.scope === 'room') {
+        this.refused = refusal.reason
       } else {
-        this.refused = refusal
+        this.lastRejection = refusal.reason
+        this.rejectionCount += 1
       }
       this.notify()
     }
@@ -159,7 +159,7 @@ class WebsocketRoomLink implements RoomLink {
   acknowledged (client: number): number { return this.relayState.acknowledged(client) }
 
   get refusal (): string | null { return this.refused }
-  get rejection (): string | null { return this.lastRejection }
+  get rejection (): UpdateRefusal | PresenceRefusal | null { return this.lastRejection }
   get rejections (): number { return this.rejectionCount }
 
   get status (): ConnectionStatus {

@@ -80,7 +80,7 @@ export class BrowserFixture {
    * The real relay serving the web app built for this run: storing in memory, or in LevelDB at
    * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's).
    */
-  async relay (options: { dataDir?: string; port?: number; access?: AccessMode } = {}): Promise<TestRelay> {
+  async relay (options: { dataDir?: string; port?: number; access?: AccessMode; protocolVersion?: number } = {}): Promise<TestRelay> {
     const log = memoryLogger()
     const dataDir = options.dataDir ?? null
     const store = dataDir === null ? new MemoryStore() : await LeveldbStore.open(dataDir)
@@ -90,6 +90,7 @@ export class BrowserFixture {
       staticDir: inject('parleyAppDir'),
       idleUnloadMs: 1000,
       access: options.access,
+      protocolVersion: options.protocolVersion,
       log
     })
     this.defer(() => relay.close())

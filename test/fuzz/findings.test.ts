@@ -5,7 +5,7 @@ import * as encoding from 'lib0/encoding'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
 import { createIdentity } from '../../shared/identity'
-import { DIRECTORY_ROOM, MessageType } from '../../shared/protocol'
+import { DIRECTORY_ROOM, MessageType, SyncStep, formatRefusal, readRefusal } from '../../shared/protocol'
 import { Fixture, authenticatedSocket, waitFor } from '../helpers'
 import { updateMessage } from './frames'
 import { copyOverWire, relayCopy } from './run-fuzz'
@@ -39,9 +39,9 @@ const directorySocket = async (wsUrl: string): Promise<{ socket: WebSocket; answ
   socket.on('message', (data: Buffer) => {
     const decoder = decoding.createDecoder(new Uint8Array(data))
     const type = decoding.readVarUint(decoder)
-    const detail = decoding.readVarUint(decoder)
-    if (type === MessageType.auth && detail === 0) answers.push(decoding.readVarString(decoder))
-    if (type === MessageType.sync && detail === 2) answers.push('update applied')
+    const refusal = type === MessageType.auth ? readRefusal(decoder) : null
+    if (refusal !== null) answers.push(formatRefusal(refusal))
+    if (type === MessageType.sync && decoding.readVarUint(decoder) === SyncStep.update) answers.push('update applied')
   })
   await new Promise(resolve => socket.once('open', resolve))
   return { socket, answers }

@@ -9,8 +9,10 @@
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { toBase64Url } from '../../shared/ids'
-import { MessageType, MuxFrame, parseRoom } from '../../shared/protocol'
-import { encodeAwarenessMessage, encodeMessage, encodeMuxFrame, type AwarenessWireEntry } from '../../shared/wire'
+import {
+  MUX_FRAME_CODES, MessageType, encodeAwarenessEntries, encodeMessage, encodeMuxFrame, encodePermissionDenied, encodeRawMuxFrame, parseRoom,
+  type AwarenessWireEntry
+} from '../../shared/protocol'
 import { after, before, craft, deletedEntry, deleting, mapEntry, run } from '../hand-updates'
 
 // --- seeded randomness ---------------------------------------------------------------------
@@ -90,7 +92,7 @@ export interface FrameTarget {
 const syncMessage = (step: number, payload: Uint8Array): Uint8Array =>
   encodeMessage(MessageType.sync, encoder => { encoding.writeVarUint(encoder, step); encoding.writeVarUint8Array(encoder, payload) })
 export const updateMessage = (update: Uint8Array, step = 2): Uint8Array => syncMessage(step, update)
-const awarenessMessage = (entries: AwarenessWireEntry[]): Uint8Array => encodeAwarenessMessage(MessageType.awareness, entries)
+const awarenessMessage = (entries: AwarenessWireEntry[]): Uint8Array => encodeAwarenessEntries(entries)
 
 // --- hand-written v1 updates (test/hand-updates.ts) -----------------------------------------
 
@@ -479,7 +481,7 @@ export class HostileFrames {
   /** Wraps a room's message for a mux socket, unless `room` is null (raw bytes go as they are). */
   private frame (kind: FrameKind, label: string, message: Uint8Array | string, target: FrameTarget, room: string | null): Frame {
     if (typeof message === 'string' || !target.mux || room === null) return { kind, label, data: message }
-    return { kind, label, data: encodeMuxFrame(MuxFrame.message, room, message) }
+    return { kind, label, data: encodeMuxFrame({ kind: 'message', room, payload: message }) }
   }
 
   private pickRoom (target: FrameTarget): string {
@@ -517,8 +519,8 @@ export class HostileFrames {
     if (target.mux && random.chance(0.3)) {
       // The mux frame itself: a join or leave (of a room it may join), or a room's message.
       const muxRoom = random.pick([...this.world.playground, ...this.world.honest])
-      const kind = random.pick([MuxFrame.join, MuxFrame.leave, MuxFrame.message])
-      base = encodeMuxFrame(kind, muxRoom, kind === MuxFrame.message ? this.valid(muxRoom).message : undefined)
+      const kind = random.pick([MUX_FRAME_CODES.join, MUX_FRAME_CODES.leave, MUX_FRAME_CODES.message])
+      base = encodeRawMuxFrame(kind, muxRoom, kind === MUX_FRAME_CODES.message ? this.valid(muxRoom).message : undefined)
       label = ['mux-message', 'mux-join', 'mux-leave'][kind]!
       wrapped = true
     } else {
@@ -545,19 +547,19 @@ export class HostileFrames {
     switch (choice) {
       case 'unknown-type': return as(concat(encoding.encode(e => uint(e, random.pick([4, 5, 127, 128, 255, 2 ** 20, 2 ** 32]))), random.bytes(random.int(8))))
       case 'unknown-sync-step': return as(syncMessage(random.between(3, 300), random.bytes(random.int(8))))
-      case 'client-auth': return as(encodeMessage(MessageType.auth, e => { uint(e, 0); text(e, 'let me in') }))
+      case 'client-auth': return as(encodePermissionDenied('let me in'))
       case 'empty': return as(new Uint8Array())
       case 'text': return as(random.pick(['hello?', '{"type":"sync"}', '\u0000']), null)
       case 'bad-state-vector': return as(syncMessage(0, random.bytes(random.between(1, 12))))
       case 'bad-awareness': return as(awarenessMessage([{ client: random.clientId(), clock: 1, state: random.pick(['{', '[1]', '42', '"x"', '{"user_id":1}']) }]))
       case 'others-presence': return as(awarenessMessage([{ client: random.clientId(), clock: random.pick([1, 2 ** 40]), state: JSON.stringify({ user_id: this.world.victim }) }]))
-      case 'unknown-mux-kind': return as(encodeMuxFrame(random.between(3, 300), room), null)
-      case 'bad-room-name': return as(encodeMuxFrame(MuxFrame.join, random.pick(BAD_ROOM_NAMES)), null)
-      case 'not-joined': return as(encodeMuxFrame(MuxFrame.message, random.pick(this.world.forbidden), this.valid(room).message), null)
-      case 'leave-unjoined': return as(encodeMuxFrame(MuxFrame.leave, random.pick(this.world.forbidden)), null)
+      case 'unknown-mux-kind': return as(encodeRawMuxFrame(random.between(3, 300), room), null)
+      case 'bad-room-name': return as(encodeMuxFrame({ kind: 'join', room: random.pick(BAD_ROOM_NAMES) }), null)
+      case 'not-joined': return as(encodeMuxFrame({ kind: 'message', room: random.pick(this.world.forbidden), payload: this.valid(room).message }), null)
+      case 'leave-unjoined': return as(encodeMuxFrame({ kind: 'leave', room: random.pick(this.world.forbidden) }), null)
       default: { // forbidden-room: a join the relay refuses, and a message after it (which it drops)
         const forbidden = random.pick(this.world.forbidden)
-        return as(random.chance(0.5) ? encodeMuxFrame(MuxFrame.join, forbidden) : encodeMuxFrame(MuxFrame.message, forbidden, this.valid(room).message), null)
+        return as(random.chance(0.5) ? encodeMuxFrame({ kind: 'join', room: forbidden }) : encodeMuxFrame({ kind: 'message', room: forbidden, payload: this.valid(room).message }), null)
       }
     }
   }
@@ -567,7 +569,7 @@ export class HostileFrames {
     const random = this.random
     const over = random.chance(0.8)
     const size = over ? this.world.maxFrameBytes + random.between(1, 4096) : this.world.maxFrameBytes - random.between(0, 64)
-    const header = target.mux ? encodeMuxFrame(MuxFrame.message, room, updateMessage(new Uint8Array())) : updateMessage(new Uint8Array())
+    const header = target.mux ? encodeMuxFrame({ kind: 'message', room, payload: updateMessage(new Uint8Array()) }) : updateMessage(new Uint8Array())
     const bytes = new Uint8Array(size)
     bytes.set(header.subarray(0, Math.min(header.length, size)))
     bytes.set(random.bytes(Math.min(256, size - header.length)), header.length)

@@ -9,10 +9,7 @@ import type { Conversation } from '../../shared/client/conversation'
 import type { ParleyClient } from '../../shared/client/parley'
 import { PARLEY_PROTOCOL, TOKEN_PROTOCOL_PREFIX, connectProtocols, createConnectToken } from '../../shared/connect-token'
 import { createIdentity, type Identity } from '../../shared/identity'
-import {
-  DIRECTORY_ROOM, MUX_PATH, MessageType, MuxFrame, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom
-} from '../../shared/protocol'
-import { decodeMuxFrame, encodeMuxFrame } from '../../shared/wire'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom, decodeMuxFrame, encodeMuxFrame } from '../../shared/protocol'
 import type { Relay } from '../../relay/server'
 import { authenticatedSocket, contents, waitFor } from '../helpers'
 import { HostileFrames, Random, updateMessage, type FrameTarget, type HostileWorld } from './frames'
@@ -219,8 +216,8 @@ const hostileWorker = async (
       const bytes = new Uint8Array(data)
       if (!mux) return learn(known, path, bytes)
       try {
-        const { kind, room, payload } = decodeMuxFrame(bytes)
-        if (kind === MuxFrame.message) learn(known, room, payload)
+        const frame = decodeMuxFrame(bytes)
+        if (typeof frame !== 'string' && frame.kind === 'message') learn(known, frame.room, frame.payload)
       } catch {}
     })
     const opened = await Promise.race([new Promise<boolean>(resolve => socket.once('open', () => resolve(true))), ended.then(() => false), sleep(5000, false)])
@@ -229,8 +226,8 @@ const hostileWorker = async (
     const rooms = mux ? [...world.playground, ...world.honest].filter(() => random.chance(0.8)) : [path]
     const target: FrameTarget = { mux, joined: new Set(rooms) }
     for (const room of rooms) {
-      if (mux) socket.send(encodeMuxFrame(MuxFrame.join, room))
-      socket.send(mux ? encodeMuxFrame(MuxFrame.message, room, syncStep1()) : syncStep1())
+      if (mux) socket.send(encodeMuxFrame({ kind: 'join', room }))
+      socket.send(mux ? encodeMuxFrame({ kind: 'message', room, payload: syncStep1() }) : syncStep1())
       count(tally.sent, 'setup')
     }
     while (socket.readyState === WebSocket.OPEN && budget.take()) {

@@ -1,7 +1,7 @@
 // <parley-chat relay="wss://…" conversation="user:<id>|group:<id>" name="…">: one Parley
 // conversation on any page, with the app's model and storage, in one ES module (Lit bundled in).
 import { LitElement, html, nothing, type PropertyValues } from 'lit'
-import { LIMITS, type ConnectionStatus, type Message } from '../../shared'
+import { LIMITS, closeText, type ConnectionStatus, type Message } from '../../shared'
 import { describeUnverified, formatTime } from '../format'
 import { parleyChatStyles } from './parley-chat-styles'
 import { WidgetChat, describeError } from './widget-chat'
@@ -126,6 +126,9 @@ export class ParleyChat extends LitElement {
         <h2 part="title">${chat.phase === 'ready' ? chat.title : 'Parley'}</h2>
         <p role="status" part="status" class=${chat.status}><span class="dot" aria-hidden="true"></span>${STATUS_WORDS[chat.status]}</p>
       </header>
+      ${chat.status === 'refused' && chat.refusal !== null
+        ? html`<p class="notice" role="alert" part="problem">${closeText(chat.refusal)}</p>`
+        : nothing}
       <div class="body">${this.#renderBody(chat)}</div>
     `
   }

@@ -62,6 +62,8 @@ export class WidgetChat {
   /** Why the chosen conversation is not shown. */
   get problem (): string | null { return this.#problem }
   get status (): ConnectionStatus { return this.#client?.status ?? 'connecting' }
+  /** Why the relay refused this person or this page ('invite-required', 'relay-newer', …), or null. */
+  get refusal (): string | null { return this.#client?.refusal ?? null }
   get me (): string | null { return this.#client?.me.user_id ?? null }
   get title (): string { return this.#client && this.#target ? targetTitle(this.#client, this.#target) : '' }
   /** The open conversation's newest messages, oldest first. */

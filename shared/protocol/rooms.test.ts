@@ -1,10 +1,10 @@
 // Room names: formatRoom and parseRoom are inverses, and parseRoom accepts only canonical names.
 import { describe, expect, it } from 'vitest'
-import { randomId } from './ids'
+import { randomId } from '../ids'
 import {
   DIRECTORY_ROOM, MAX_BUCKET, bucketRoom, conversationRoom, directConversation, formatRoom, groupConversation, parseRoom,
   type RoomRef
-} from './protocol'
+} from './rooms'
 
 /** Two distinct user ids in canonical (sorted) order. */
 const sortedPair = (): [string, string] => {
