@@ -1,7 +1,7 @@
 // Relay configuration: defaults, environment, flags over environment, and clear errors.
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseConfig, USAGE } from './config'
-import { DEFAULT_LIMITS } from './trust/limits'
+import { DEFAULT_LIMITS } from './limits/limits'
 
 describe('parseConfig', () => {
   it('has working defaults', () => {

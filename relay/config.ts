@@ -1,7 +1,7 @@
 // Relay configuration from the environment and matching command-line flags (flags win).
 import { parseArgs } from 'node:util'
-import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from './trust/limits'
-import { parsePublicUrl, requirePublicUrl, RelayAddressError } from './trust/relay-address'
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from './limits/limits'
+import { parsePublicUrl, requirePublicUrl, RelayAddressError } from './auth/relay-address'
 
 export interface RelayConfig {
   port: number

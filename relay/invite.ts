@@ -1,7 +1,7 @@
 // `npm run invite`: makes an invitation for an invite-only relay, sealed with that relay's secret.
 import { parseArgs } from 'node:util'
-import { loadInviteSecret } from './trust/invite-secret'
-import { createInvite } from './trust/invites'
+import { loadInviteSecret } from './auth/invite-secret'
+import { createInvite } from './auth/invites'
 
 const USAGE = `Usage: npm run invite -- [--data-dir DIR] [--days N] [--url URL]
 

@@ -5,10 +5,10 @@ import { startRelay } from './server'
 import { LeveldbStore } from './storage/leveldb-store'
 import { MemoryStore } from './storage/memory-store'
 import { StorageError, type RoomStore } from './storage/store'
-import { Admissions } from './trust/admissions'
-import type { AccessMode } from './trust/authenticate'
-import { loadInviteSecret } from './trust/invite-secret'
-import { createInvite } from './trust/invites'
+import { Admissions } from './auth/admissions'
+import type { AccessMode } from './auth/authenticate'
+import { loadInviteSecret } from './auth/invite-secret'
+import { createInvite } from './auth/invites'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 

@@ -3,7 +3,7 @@ import { parseRoom, type CloseReason, type Refusal, type RoomRef, type RoomRefus
 import type { Logger } from './log'
 import { ProtocolViolation, Room, type Peer } from './room'
 import type { RoomRegistry } from './rooms'
-import type { AccessGate } from './trust/access-gate'
+import type { AccessGate } from './access/access-gate'
 
 /** A client sends a handful of frames before its room is ready (sync step 1, awareness); a flood is not a client. */
 const MAX_EARLY_FRAMES = 256

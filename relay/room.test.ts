@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { MessageType, encodeMessage, formatRefusal, type Refusal } from '../shared/protocol'
 import { Room, type Peer } from './room'
-import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS } from './trust/judge-update'
+import { MAX_NEW_CLIENTS_PER_USER, NEW_CLIENT_REFILL_MS } from './writes/judge-update'
 import { MemoryStore } from './storage/memory-store'
 
 const EVE = 'E'.repeat(22)

@@ -5,14 +5,14 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN, isOrigin, peerOrigin } from '../shared/origin'
 import { MessageType, encodeRefusalMessage, encodeSyncMessage, parseRoom, type CloseReason, type Refusal, type RoomRef, type RoomRefusal } from '../shared/protocol'
-import { RoomPresence } from './presence'
+import { RoomPresence } from './presence/room-presence'
 import { applyStored, leftPending } from './storage/apply-stored'
 import type { RoomStore } from './storage/store'
-import { judgePresence, readAwarenessUpdate } from './trust/awareness-guard'
-import { ClientOwners } from './trust/client-owners'
-import type { UpdateRefusal } from './trust/judge-update'
-import type { UsageLedger } from './trust/usage-ledger'
-import { WriteGate } from './trust/write-gate'
+import { judgePresence, readAwarenessUpdate } from './presence/awareness-guard'
+import { ClientOwners } from './writes/client-owners'
+import type { UpdateRefusal } from './writes/judge-update'
+import type { UsageLedger } from './writes/usage-ledger'
+import { WriteGate } from './writes/write-gate'
 
 /** What a room is told to do by the registry that holds it. */
 export interface RoomOptions {
@@ -97,7 +97,7 @@ export class Room {
   private destroyed = false
   /** performance.now() of the last write or sync here: the registry puts rooms idle for long to rest. */
   lastUsed = performance.now()
-  /** Who is online here: the relay forwards presence changes, not renewals (presence.ts). */
+  /** Who is online here: the relay forwards presence changes, not renewals (presence/room-presence.ts). */
   readonly presence: RoomPresence<Peer>
   readonly peers = new Set<Peer>()
   readonly ref: RoomRef

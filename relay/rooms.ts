@@ -2,9 +2,9 @@
 import type { Logger } from './log'
 import { Room, type Peer, type RoomOptions } from './room'
 import type { RoomStore } from './storage/store'
-import { clientOwnersKey } from './trust/client-owners'
-import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
-import type { UsageLedger } from './trust/usage-ledger'
+import { clientOwnersKey } from './writes/client-owners'
+import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
+import type { UsageLedger } from './writes/usage-ledger'
 
 export interface RoomRegistryOptions {
   store: RoomStore

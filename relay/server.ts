@@ -15,16 +15,16 @@ import { consoleLogger, type Logger } from './log'
 import { RoomRegistry } from './rooms'
 import { prepareCompaction } from './storage/compaction'
 import type { RoomStore } from './storage/store'
-import { AccessGate } from './trust/access-gate'
-import { Authenticator, offeredProtocols, type AccessMode } from './trust/authenticate'
-import { ConnectionCounts } from './trust/connection-counts'
-import { CpuBudgets } from './trust/cpu-budgets'
-import { DirectAnnouncer } from './trust/direct-announcer'
-import { DirectoryView } from './trust/directory-view'
-import { DEFAULT_LIMITS, type RelayLimits } from './trust/limits'
-import { parsePublicUrl, relayHosts, requirePublicUrl } from './trust/relay-address'
-import { SocketAdmission } from './trust/socket-admission'
-import { UsageLedger } from './trust/usage-ledger'
+import { AccessGate } from './access/access-gate'
+import { Authenticator, offeredProtocols, type AccessMode } from './auth/authenticate'
+import { ConnectionCounts } from './limits/connection-counts'
+import { CpuBudgets } from './limits/cpu-budgets'
+import { DirectAnnouncer } from './writes/direct-announcer'
+import { DirectoryView } from './access/directory-view'
+import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
+import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-address'
+import { SocketAdmission } from './limits/socket-admission'
+import { UsageLedger } from './writes/usage-ledger'
 
 export interface RelayOptions {
   store: RoomStore
@@ -196,7 +196,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     // and is told why it is refused.
     handleProtocols: protocols => parleyProtocolOf(protocols)?.protocol ?? false
   })
-  // Every socket is counted from the moment it is accepted (trust/socket-admission.ts).
+  // Every socket is counted from the moment it is accepted (limits/socket-admission.ts).
   server.on('connection', (socket: Socket) => admission.accept(socket))
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (admission.wasRefused(socket)) return

@@ -6,8 +6,8 @@ import { createIdentity, type Identity } from '../shared/identity'
 import { fromBase64Url, toBase64Url } from '../shared/ids'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, encodeMuxFrame } from '../shared/protocol'
 import { MemoryStore } from '../relay/storage/memory-store'
-import { Admissions } from '../relay/trust/admissions'
-import { createInvite, createInviteSecret } from '../relay/trust/invites'
+import { Admissions } from '../relay/auth/admissions'
+import { createInvite, createInviteSecret } from '../relay/auth/invites'
 import { Fixture, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')

@@ -15,8 +15,8 @@ import { CLOSE_REASONS } from '../shared/protocol'
 import { createIdentity, sign, verify } from '../shared/identity'
 import type { Message } from '../shared/model'
 import { MemoryStore } from '../relay/storage/memory-store'
-import { Admissions } from '../relay/trust/admissions'
-import { createInvite, createInviteSecret } from '../relay/trust/invites'
+import { Admissions } from '../relay/auth/admissions'
+import { createInvite, createInviteSecret } from '../relay/auth/invites'
 import { Fixture, contents, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')

@@ -1,7 +1,7 @@
 // Baseline (the relay before da2278b): one verdict per incoming update, from what its encoding says it writes.
 import * as Y from 'yjs'
 import type { RoomRef } from '../../shared/protocol'
-import { checkUpdateCost, type UpdateCostReason } from '../../relay/trust/update-cost'
+import { checkUpdateCost, type UpdateCostReason } from '../../relay/writes/update-cost'
 import { inspectUpdate, type InspectionFailure } from './encoding-inspection'
 import { judgeWrite, type WriteRefusal } from './encoding-write-rules'
 

@@ -1,8 +1,8 @@
 // The hostile workload's frames are what they claim: refused by today's judge, the room unchanged, and within the frame limit.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
-import { RestorePoint } from '../../relay/trust/restore-point'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/writes/judge-update'
+import { RestorePoint } from '../../relay/writes/restore-point'
 import { gcFlood, othersProfileWrite } from './hostile-frames'
 import { JUDGE_DEFAULTS, directory } from './judge-rooms'
 

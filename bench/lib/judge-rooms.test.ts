@@ -1,7 +1,7 @@
 // The judge benchmark's rooms: every update is one both judges accept, from a Yjs client id already bound to its writer.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/writes/judge-update'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
 import { JUDGE_DEFAULTS, directory, groupBucket, type JudgedRoom } from './judge-rooms'
 import { cpuClockOverhead, timeRound } from './judge-timing'

@@ -4,8 +4,8 @@ import { randomId, toBase64Url, userIdFromPublicKey } from '../../shared/ids'
 import type { Message, User } from '../../shared/model'
 import { DIRECTORY_ROOM, bucketRoom, groupConversation, parseRoom, type RoomRef } from '../../shared/protocol'
 import { bucketMessages, directoryUsers } from '../../shared/schema'
-import { DEFAULT_LIMITS } from '../../relay/trust/limits'
-import type { UpdateJudgement } from '../../relay/trust/judge-update'
+import { DEFAULT_LIMITS } from '../../relay/limits/limits'
+import type { UpdateJudgement } from '../../relay/writes/judge-update'
 import { contentOf } from './client-seed'
 
 /**

@@ -1,7 +1,7 @@
 // The relay's CPU per honest update in each way of receiving it (judged where it lands today, judged from its encoding before, not judged at all), in this process.
 import * as Y from 'yjs'
-import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/trust/judge-update'
-import { RestorePoint } from '../../relay/trust/restore-point'
+import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/writes/judge-update'
+import { RestorePoint } from '../../relay/writes/restore-point'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
 import { JUDGE_DEFAULTS, type JudgedRoom } from './judge-rooms'
 

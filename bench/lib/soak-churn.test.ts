@@ -1,7 +1,7 @@
 // The soak's churn against a real Parley relay: each slot keeps one Yjs client per room, and the relay's refusals are counted.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createIdentity } from '../../shared/identity'
-import { MAX_NEW_CLIENTS_PER_USER } from '../../relay/trust/judge-update'
+import { MAX_NEW_CLIENTS_PER_USER } from '../../relay/writes/judge-update'
 import { Fixture } from '../../test/helpers'
 import { planGroups, prepareGroupWrites, publishGroups } from './presence-groups'
 import { runChurn, type ChurnOptions } from './soak-churn'

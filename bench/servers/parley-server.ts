@@ -2,7 +2,7 @@
 import { consoleLogger } from '../../relay/log'
 import { startRelay } from '../../relay/server'
 import { MemoryStore } from '../../relay/storage/memory-store'
-import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from '../../relay/trust/limits'
+import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from '../../relay/limits/limits'
 import { DIRECTORY_ROOM } from '../../shared/protocol'
 import { DIRECTORY_PROFILES_ENV, seedDirectory } from '../lib/judge-rooms'
 import { announcePort } from './announce'

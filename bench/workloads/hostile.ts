@@ -1,5 +1,5 @@
 // Workload `hostile`: honest round trips through Parley's relay without and with a hostile client sending its most expensive frames as fast as the relay takes them.
-import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../../relay/trust/limits'
+import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../../relay/limits/limits'
 import type { Identity } from '../../shared/identity'
 import type { User } from '../../shared/model'
 import { DIRECTORY_ROOM } from '../../shared/protocol'

@@ -6,7 +6,7 @@ const REFRESH_MS = outdatedTimeout / 3
 
 /**
  * Keeps every remote state in `awareness` from timing out until the returned function is
- * called. NOTE: Parley's relay forwards presence changes but not renewals (relay/presence.ts),
+ * called. NOTE: Parley's relay forwards presence changes but not renewals (relay/presence/room-presence.ts),
  * and itself sends the removal when someone's connection closes or their state times out there.
  * Left to y-protocols, this Awareness would drop a remote state 30 s after its last change,
  * and everyone idle would look offline. The link removes remote states itself when it drops.

@@ -1,27 +1,27 @@
 // Why the relay refused something, as typed values: one update, one presence message, a room, or the connection itself.
 
-/** Why the relay refused one update (relay/trust/judge-update.ts); the writer stays in the room. */
+/** Why the relay refused one update (relay/writes/judge-update.ts); the writer stays in the room. */
 export const UPDATE_REFUSALS = [
-  // The write rules (relay/trust/write-rules.ts).
+  // The write rules (relay/writes/write-rules.ts).
   'unknown-entry', 'invalid-value', 'unknown-field', 'not-yours', 'not-an-admin', 'wrong-conversation', 'too-long', 'deleted-for-good',
-  // What the update does, as Yjs applies it (relay/trust/update-effect.ts).
+  // What the update does, as Yjs applies it (relay/writes/update-effect.ts).
   'not-a-map-entry', 'nested-type', 'unsupported-content', 'gc-struct', 'missing-dependencies',
-  // What it would cost Yjs (relay/trust/update-cost.ts).
+  // What it would cost Yjs (relay/writes/update-cost.ts).
   'skip', 'dependency-cycle', 'clock-overflow', 'subdocument', 'merge-cost', 'too-many-structs', 'unknown-root',
-  // The writer's allowances and quotas (relay/trust/write-gate.ts).
+  // The writer's allowances and quotas (relay/writes/write-gate.ts).
   'depends-on-refused-update', 'too-many-client-ids', 'not-your-client-id', 'over-quota', 'bucket-full', 'too-many-refusals'
 ] as const
 export type UpdateRefusal = typeof UPDATE_REFUSALS[number]
 
-/** Why the relay refused one presence (awareness) message (relay/trust/awareness-guard.ts). */
+/** Why the relay refused one presence (awareness) message (relay/presence/awareness-guard.ts). */
 export const PRESENCE_REFUSALS = ['malformed', 'not-your-presence', 'taken-client-id', 'too-many-presence-entries', 'presence-too-large'] as const
 export type PresenceRefusal = typeof PRESENCE_REFUSALS[number]
 
-/** Why the relay refused a room (relay/trust/room-access.ts), or would not carry one more ('too-many-rooms'). */
+/** Why the relay refused a room (relay/access/room-access.ts), or would not carry one more ('too-many-rooms'). */
 export const ROOM_REFUSALS = ['not-the-owner', 'not-a-participant', 'not-a-member', 'no-such-group', 'group-deleted', 'too-many-rooms'] as const
 export type RoomRefusal = typeof ROOM_REFUSALS[number]
 
-/** Why the relay refused a connection's credentials (relay/trust/authenticate.ts): the reason of a 4401 close. */
+/** Why the relay refused a connection's credentials (relay/auth/authenticate.ts): the reason of a 4401 close. */
 export const AUTH_FAILURES = [
   'no-credentials', 'malformed-token', 'bad-signature', 'wrong-relay', 'wrong-path', 'expired', 'not-yet-valid', 'replayed',
   'invite-required', 'bad-invite', 'expired-invite', 'busy'

@@ -1,8 +1,8 @@
 // An invite-only relay: a newcomer is told why they are not connected, enters an invitation once (or follows an invitation link), and is in.
 import { expect, test } from 'vitest'
 import { MemoryStore } from '../../relay/storage/memory-store'
-import { Admissions } from '../../relay/trust/admissions'
-import { createInvite, createInviteSecret } from '../../relay/trust/invites'
+import { Admissions } from '../../relay/auth/admissions'
+import { createInvite, createInviteSecret } from '../../relay/auth/invites'
 import { expectPresence, expectStatus, join, useBrowserFixture } from './harness'
 
 const browsers = useBrowserFixture()

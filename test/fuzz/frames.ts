@@ -4,7 +4,7 @@
  * a room are y-websocket messages; on a mux socket they are wrapped in mux frames, which are
  * mutated too. Yjs updates are built with real Y.Docs where the point is realism (gaps, forged
  * entries) and by hand where it is a shape no Y.Doc would write (the bombs of
- * relay/trust/update-cost.test.ts, sized to the relay's largest frame).
+ * relay/writes/update-cost.test.ts, sized to the relay's largest frame).
  */
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
@@ -283,7 +283,7 @@ const gaps: Record<string, (random: Random, world: HostileWorld, room: string) =
   }
 }
 
-// --- CPU-heavy updates: tiny for the wire, costly for Yjs (see relay/trust/update-cost.test.ts) --
+// --- CPU-heavy updates: tiny for the wire, costly for Yjs (see relay/writes/update-cost.test.ts) --
 
 const HUGE = [2 ** 50, 2 ** 40 - 1, 2 ** 32, 1_000_000]
 

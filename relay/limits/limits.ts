@@ -1,5 +1,5 @@
 // The caps that keep one connection, address or user from costing everyone else: defaults and their names.
-import { DEFAULT_UPDATE_COST_LIMITS } from './update-cost'
+import { DEFAULT_UPDATE_COST_LIMITS } from '../writes/update-cost'
 
 export interface RelayLimits {
   /** Largest WebSocket frame, and so largest update; bigger closes the socket with 1009. */

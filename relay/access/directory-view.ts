@@ -2,7 +2,7 @@
 import type * as Y from 'yjs'
 import { parseGroup } from '../../shared/model'
 import { directoryGroups } from '../../shared/schema'
-import { wasRefused } from './judged-apply'
+import { wasRefused } from '../writes/judged-apply'
 import type { GroupMembership } from './room-access'
 
 /**

@@ -1,7 +1,7 @@
 // Who is online in a room, as the relay knows it: renewals keep a state alive without going to anyone else, changes go to everyone, and the relay itself says who left.
-import { encodeAwarenessEntries, type AwarenessWireEntry } from '../shared/protocol'
+import { encodeAwarenessEntries, type AwarenessWireEntry } from '../../shared/protocol'
 import { DepartedHolders } from './departed-holders'
-import type { AwarenessEntry } from './trust/awareness-guard'
+import type { AwarenessEntry } from './awareness-guard'
 
 /** A connection that publishes presence in the room. */
 export interface PresenceHolder {

@@ -1,8 +1,8 @@
 // RoomPresence: renewals stay with their sender, changes and removals go to everyone, silent states time out.
 import * as decoding from 'lib0/decoding'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MessageType } from '../shared/protocol'
-import { MAX_DEPARTED_CLOCKS, RoomPresence, type PresenceHolder } from './presence'
+import { MessageType } from '../../shared/protocol'
+import { MAX_DEPARTED_CLOCKS, RoomPresence, type PresenceHolder } from './room-presence'
 
 interface Entry { client: number; clock: number; state: Record<string, unknown> | null }
 

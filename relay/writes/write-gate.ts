@@ -7,7 +7,7 @@ import {
 } from './judge-update'
 import { RestorePoint } from './restore-point'
 import { RoomUsage } from './storage-quota'
-import { TokenBucket } from './token-bucket'
+import { TokenBucket } from '../limits/token-bucket'
 import type { UsageLedger } from './usage-ledger'
 
 export interface WriteGateOptions {
