@@ -1,7 +1,7 @@
-// Two test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb; the web
-// app's view models under happy-dom) and
-// `e2e` (the built web app in headless Chromium against the real relay). `vitest run` runs both;
-// `--project unit` or `--project e2e` picks one.
+// Three test projects: `unit` (model, relay and integration tests in Node with fake-indexeddb; the web
+// app's view models under happy-dom), `bench` (the benchmarks' instruments) and `e2e` (the built
+// web app in headless Chromium against the real relay). `vitest run` runs all three;
+// `--project <name>` picks one.
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { configDefaults, defineConfig } from 'vitest/config'
 
@@ -18,8 +18,19 @@ export default defineConfig({
         resolve: { conditions: ['browser'] },
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/e2e/**'],
+          setupFiles: ['fake-indexeddb/auto'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+          sequence: { groupOrder: 0 }
+        }
+      },
+      {
+        // The benchmarks' own instruments (their workspace: bench/package.json), checked in Node as the unit tests are.
+        test: {
+          name: 'bench',
+          include: ['bench/**/*.test.ts'],
           setupFiles: ['fake-indexeddb/auto'],
           testTimeout: 20_000,
           hookTimeout: 20_000,

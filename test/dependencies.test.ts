@@ -15,10 +15,11 @@ const DEVELOPMENT_ONLY: Record<string, string> = {
   'web/offline/vite-plugin.ts': 'vite' // the service-worker plugin, which only Vite's build runs
 }
 
-const sourceFiles = (dir: string): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap(entry => {
+/** The source files under `dir`, tests left out unless asked for. */
+const sourceFiles = (dir: string, { tests = false } = {}): string[] => readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap(entry => {
   const path = join(dir, entry.name)
-  if (entry.isDirectory()) return sourceFiles(path)
-  return /\.(ts|js|mjs|svelte)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) ? [path] : []
+  if (entry.isDirectory()) return sourceFiles(path, { tests })
+  return /\.(ts|js|mjs|svelte)$/.test(entry.name) && (tests || !/\.test\.ts$/.test(entry.name)) ? [path] : []
 })
 
 /** The packages a module imports for its values (`import type` left out): `lib0/encoding` → `lib0`, `@scope/name/x` → `@scope/name`. */
@@ -37,7 +38,7 @@ const importedPackages = (source: string): string[] => {
 describe('dependencies', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   const importers = new Map<string, string[]>()
-  for (const file of RUNNING_CODE.flatMap(sourceFiles)) {
+  for (const file of RUNNING_CODE.flatMap(dir => sourceFiles(dir))) {
     const path = relative(ROOT, join(ROOT, file))
     for (const name of importedPackages(readFileSync(join(ROOT, file), 'utf8'))) {
       if (DEVELOPMENT_ONLY[path] === name) continue
@@ -53,6 +54,16 @@ describe('dependencies', () => {
   it('lists as dependencies only what the running code imports', () => {
     const unused = Object.keys(manifest.dependencies).filter(name => !importers.has(name))
     expect(unused).toEqual([])
+  })
+
+  it('keeps the benchmarks\' own packages in their workspace: nothing else imports them', () => {
+    const bench = JSON.parse(readFileSync(join(ROOT, 'bench', 'package.json'), 'utf8'))
+    const benchOnly = Object.keys(bench.devDependencies)
+    const outside = ['web', 'shared', 'relay', 'cli', 'test', 'scripts'].flatMap(dir => sourceFiles(dir, { tests: true }))
+      .flatMap(file => importedPackages(readFileSync(join(ROOT, file), 'utf8')).filter(name => benchOnly.includes(name)).map(name => `${name} (${file})`))
+    expect(outside).toEqual([])
+    expect(benchOnly.filter(name => name in (manifest.devDependencies ?? {}) || name in manifest.dependencies)).toEqual([])
+    expect(manifest.workspaces).toContain('bench')
   })
 
   it('lists every package the running code imports as a dependency', () => {

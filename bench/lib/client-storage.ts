@@ -73,20 +73,20 @@ export const countIndexeddbWrites = (prefix: string): { readonly bytes: number; 
 export type IndexeddbKeeper = 'parley' | 'y-indexeddb'
 
 interface OpenCopy {
-  readonly db: IDBDatabase | null
+  /** Its database's name. */
+  readonly name: string
   readonly loaded: Promise<void>
   destroy(): Promise<void>
 }
 
 const keep = (keeper: IndexeddbKeeper, name: string, doc: Y.Doc, delayMs: number | undefined): OpenCopy => {
-  if (keeper === 'parley') return new IndexeddbCopy(name, doc, delayMs)
+  if (keeper === 'parley') {
+    const copy = new IndexeddbCopy(name, doc, delayMs)
+    return { name, loaded: copy.loaded, destroy: () => copy.destroy() }
+  }
   const persistence = new IndexeddbPersistence(name, doc)
   if (delayMs !== undefined) (persistence as unknown as { _storeTimeout: number })._storeTimeout = delayMs
-  return {
-    get db () { return persistence.db },
-    loaded: persistence.whenSynced.then(() => {}),
-    destroy: () => persistence.destroy()
-  }
+  return { name, loaded: persistence.whenSynced.then(() => {}), destroy: () => persistence.destroy() }
 }
 
 /**
@@ -119,17 +119,23 @@ export class WatchedIndexeddbStorage implements Storage {
 
   /**
    * Resolves once every write issued so far to an open database is committed, with the number
-   * of entries each then holds. NOTE: IndexedDB runs transactions on overlapping stores in the
-   * order they were created, so a read-only one created now ends after every write before it;
-   * and its count re-reads the store, which tests use to check that the writes are there.
+   * of entries each then holds. NOTE: IndexedDB runs a database's transactions on overlapping
+   * stores in the order they were created, over all its connections, so a read-only one created
+   * now, on a connection of its own, ends after every write before it; and its count re-reads
+   * the store, which tests use to check that the writes are there. Only once a copy is loaded:
+   * opening its database first would create it without its stores.
    */
   async committed (): Promise<number[]> {
-    return Promise.all([...this.open].map(persistence => persistence.db === null ? 0 : new Promise<number>((resolve, reject) => {
-      const transaction = persistence.db!.transaction([UPDATES], 'readonly')
-      const request = transaction.objectStore(UPDATES).count()
-      transaction.oncomplete = () => resolve(request.result)
-      transaction.onerror = () => reject(transaction.error)
-    })))
+    return Promise.all([...this.open].map(async copy => {
+      await copy.loaded
+      const db = await idb.openDB(copy.name, () => {})
+      try {
+        const [updates] = idb.transact(db, [UPDATES], 'readonly')
+        return await idb.count(updates!)
+      } finally {
+        db.close()
+      }
+    }))
   }
 }
 

@@ -33,7 +33,6 @@ export class MemoryStore implements RoomStore {
     // Updates appended meanwhile (into the same array) stay; a compaction that finished meanwhile wins.
     if (!compacted || this.rooms.get(room) !== updates) return
     this.rooms.set(room, [compacted, ...updates.slice(compacting)])
-    this.stored(compacted)
   }
 
   async readRecords (prefix: string): Promise<ReadonlyMap<string, Uint8Array>> {
@@ -48,9 +47,6 @@ export class MemoryStore implements RoomStore {
       else this.records.set(key, value.slice())
     }
   }
-
-  /** Told of each update a compaction stored in place of others (for measuring: bench/lib/client-relay.ts). */
-  protected stored (_compacted: Uint8Array): void {}
 
   async close (): Promise<void> { this.closed = true }
 

@@ -58,9 +58,6 @@ export class IndexeddbCopy {
     this.loaded = openStores(name).then(database => this.load(database))
   }
 
-  /** The open database (null before it is open): for tools that wait on its transactions. */
-  get db (): IDBDatabase | null { return this.database }
-
   private async load (database: IDBDatabase): Promise<void> {
     if (this.destroyed) {
       database.close()
