@@ -68,9 +68,14 @@ describe('RestorePoint', () => {
     write(0, 8)
     const point = RestorePoint.of(room)
     for (let refusal = 1; refusal <= 4; refusal++) {
-      // Overwrites that stay just under the snapshot's size (so it is not taken again), then a refusal's rebuild.
-      const limit = point.bytes
-      for (let round = 1; point.bytes + 15_000 < 2 * limit; round++) point.record(write(refusal * 100 + round, 7), room)
+      // Overwrites of a little less than the room's size (so the snapshot is not taken again for them), then a refusal's rebuild.
+      const size = Y.encodeStateAsUpdate(room).byteLength
+      let written = 0
+      for (let round = 1; round <= 20 && written + 15_000 < size; round++) {
+        const update = write(refusal * 100 + round, 7)
+        point.record(update, room)
+        written += update.byteLength
+      }
       point.restore()
     }
     // Bounded by the room, whose values were overwritten all along: the snapshot, and less than as much since.
