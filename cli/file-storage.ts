@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN } from '../shared/origin'
-import type { LocalCopy, Storage } from '../shared/client/transport'
+import { LocalCopyError, type LocalCopy, type Storage } from '../shared/client/transport'
 
 /**
  * Keeps each room in `<directory>/<room, URI-encoded>.yjs`: length-prefixed updates, appended
@@ -30,7 +30,7 @@ export const fileStorage = ({ directory }: { directory: string }): Storage => ({
       const updates = bytes === null ? [] : readUpdates(new Uint8Array(bytes))
       if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates), STORAGE_ORIGIN)
       readable = true
-    })()
+    })().catch(error => { throw new LocalCopyError(room, { cause: error }) })
     // Every write waits for the load and for the write before it, so the file stays in order.
     // NOTE: a failed append is not fatal: closing writes the whole state. A file that could not
     // be read is never written to, so that nothing it holds is overwritten.

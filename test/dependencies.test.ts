@@ -12,6 +12,7 @@ const RUNNING_CODE = ['web', 'shared', 'relay', 'cli']
 /** Modules of the running folders that only tests or the build load, with the development package each imports. */
 const DEVELOPMENT_ONLY: Record<string, string> = {
   'relay/storage/conformance.ts': 'vitest', // the storage conformance suite, run by each store's test
+  'shared/client/storage-conformance.ts': 'vitest', // the local storage conformance suite, run by each storage's test
   'web/offline/vite-plugin.ts': 'vite' // the service-worker plugin, which only Vite's build runs
 }
 

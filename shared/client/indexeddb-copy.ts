@@ -64,13 +64,22 @@ export class IndexeddbCopy {
       return
     }
     this.database = database
-    const [updates] = idb.transact(database, [UPDATES])
-    // What the document held before the database opened was not appended (see `append`).
-    const before = holdsAnything(this.doc) ? Y.encodeStateAsUpdate(this.doc) : null
-    if (before) await addUpdate(updates!, before)
-    const entries = await this.readEntries(updates!)
-    this.applyUnheard(entries)
-    this.noteRead(entries)
+    try {
+      const [updates] = idb.transact(database, [UPDATES])
+      // What the document held before the database opened was not appended (see `append`).
+      const before = holdsAnything(this.doc) ? Y.encodeStateAsUpdate(this.doc) : null
+      if (before) await addUpdate(updates!, before)
+      const entries = await this.readEntries(updates!)
+      this.applyUnheard(entries)
+      this.noteRead(entries)
+    } catch (error) {
+      // NOTE: a database that could not be read is left as it is: nothing more is appended to it
+      // or rewritten in it, so that what it holds stays for a repair.
+      this.doc.off('update', this.append)
+      this.database = null
+      database.close()
+      throw error
+    }
   }
 
   /** Reads into the document what was stored from `nextKey` on (by this copy, or another tab's). */

@@ -1,7 +1,7 @@
 // Storage in IndexedDB: one database per room (y-indexeddb's layout), under a per-identity prefix.
 import type * as Y from 'yjs'
 import { IndexeddbCopy } from './indexeddb-copy'
-import type { Storage } from './transport'
+import { LocalCopyError, type Storage } from './transport'
 
 /**
  * `prefix` keeps apart what different identities (or relays) store in one browser,
@@ -11,7 +11,7 @@ export const indexeddbStorage = ({ prefix }: { prefix: string }): Storage => ({
   persist: (room: string, doc: Y.Doc) => {
     const copy = new IndexeddbCopy(prefix + room, doc)
     return {
-      loaded: copy.loaded,
+      loaded: copy.loaded.catch(error => { throw new LocalCopyError(room, { cause: error }) }),
       destroy: () => copy.destroy()
     }
   }

@@ -10,6 +10,7 @@ import {
   MUX_PATH, MessageType, SyncStep, decodeMuxFrame, encodeAwarenessMessage, encodeMuxFrame, encodeSyncMessage, encodeSyncStep,
   readClose, readRefusal, type PresenceRefusal, type UpdateRefusal
 } from '../protocol'
+import { RefusedChanges } from './refused-changes'
 import { holdRemoteStates } from './relay-presence'
 import { RelayState } from './relay-state'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -37,11 +38,8 @@ class MuxRoomLink implements RoomLink {
   private denied: string | null = null
   private lastRejection: UpdateRefusal | PresenceRefusal | null = null
   private rejectionCount = 0
-  /**
-   * Yjs client ids whose changes from a clock on the relay refused, and which this replica
-   * therefore no longer offers it (see abandonRejected).
-   */
-  private readonly abandoned = new Map<number, number>()
+  /** What of this replica's changes the relay refused, no longer offered it (see RefusedChanges). */
+  private readonly refused = new RefusedChanges()
   private readonly relayState = new RelayState()
   private readonly listeners = new Set<() => void>()
   /** Stops holding others' presence (see holdRemoteStates); set while the room is joined. */
@@ -62,7 +60,7 @@ class MuxRoomLink implements RoomLink {
   get synced (): boolean { return this.isSynced }
   acknowledged (client: number): number {
     // What the relay refused is settled too: it will never hold it.
-    return Math.max(this.relayState.acknowledged(client), this.abandoned.get(client) ?? 0)
+    return this.refused.settled(client, this.relayState.acknowledged(client))
   }
 
   /** Why the relay last refused one of this replica's updates (e.g. 'not-yours'), or null. */
@@ -97,7 +95,7 @@ class MuxRoomLink implements RoomLink {
     this.send(encodeSyncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.awareness) this.releaseRemoteStates ??= holdRemoteStates(this.awareness)
     if (this.awareness?.getLocalState()) {
-      this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])))
+      this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID])))
     }
   }
 
@@ -159,25 +157,16 @@ class MuxRoomLink implements RoomLink {
 
   /** Sends the relay what it lacks, except what it has refused. */
   private answerSyncStep1 (relayStateVector: Map<number, number>): void {
-    for (const [client, clock] of this.abandoned) relayStateVector.set(client, Math.max(relayStateVector.get(client) ?? 0, clock))
-    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(relayStateVector))
+    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.refused.withheld(relayStateVector)))
     this.send(encodeSyncStep(SyncStep.step2, update))
     this.answered = true
   }
 
-  /**
-   * The relay refused an update of ours: it will never take it, nor anything after it from the
-   * same Yjs client id (that would depend on it). NOTE: so this replica stops offering that
-   * client id's changes from where the relay's copy ends, and writes on under a fresh client id,
-   * like Yjs itself does when it finds its client id taken. The refused changes stay in this
-   * device's copy only.
-   */
+  /** The relay refused an update of ours: its client id is given up (see RefusedChanges). */
   private abandonRejected (reason: UpdateRefusal): void {
     this.lastRejection = reason
     this.rejectionCount += 1
-    const client = this.doc.clientID
-    this.abandoned.set(client, Y.getState(this.doc.store, client))
-    this.doc.clientID = Math.floor(Math.random() * 0x100000000) >>> 0
+    this.refused.abandon(this.doc, this.awareness)
     this.notify()
   }
 

@@ -49,6 +49,18 @@ export interface Storage {
   persist(room: string, doc: Y.Doc): LocalCopy
 }
 
+/**
+ * What a LocalCopy's `loaded` rejects with when the room's stored bytes cannot be read: nothing
+ * was loaded, and nothing stored is overwritten (the bytes stay for a repair or a report).
+ */
+export class LocalCopyError extends Error {
+  readonly reason = 'unreadable'
+  constructor (readonly room: string, options?: { cause?: unknown }) {
+    super(`the copy of ${room} stored on this device could not be read`, options)
+    this.name = 'LocalCopyError'
+  }
+}
+
 /** A network that never connects: for offline use and for tests of the local layer. */
 export const offlineNetwork: Network = {
   connect: () => ({

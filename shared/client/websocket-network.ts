@@ -1,10 +1,14 @@
 // Network over the upstream y-websocket WebsocketProvider: one provider (and socket) per room.
-import type * as Y from 'yjs'
-import type { Awareness } from 'y-protocols/awareness'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
 import { WebsocketProvider } from 'y-websocket'
 import { connectProtocols, createConnectToken } from '../connect-token'
 import type { Identity } from '../identity'
 import { MessageType, readClose, readRefusal, type PresenceRefusal, type UpdateRefusal } from '../protocol'
+import { RefusedChanges } from './refused-changes'
 import { RelayState } from './relay-state'
 import { holdRemoteStates } from './relay-presence'
 import type { ConnectionStatus, Network, RoomLink } from './transport'
@@ -67,6 +71,8 @@ class TokenSupply {
   destroy (): void { clearInterval(this.timer) }
 }
 
+type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
+
 const statusOf = (provider: WebsocketProvider): ConnectionStatus =>
   provider.wsconnected ? 'connected' : provider.wsconnecting || provider.shouldConnect ? 'connecting' : 'offline'
 
@@ -75,6 +81,10 @@ class WebsocketRoomLink implements RoomLink {
   private readonly tokens: TokenSupply
   private readonly listeners = new Set<() => void>()
   private readonly relayState = new RelayState()
+  /** What of this replica's changes the relay refused, no longer offered it (see RefusedChanges). */
+  private readonly refusedChanges = new RefusedChanges()
+  /** A presence of the link's own, that stays empty, for a room that carries none. */
+  private readonly silentAwareness: awarenessProtocol.Awareness | null = null
   private refused: string | null = null
   private lastRejection: UpdateRefusal | PresenceRefusal | null = null
   private rejectionCount = 0
@@ -83,7 +93,7 @@ class WebsocketRoomLink implements RoomLink {
   private releaseRemoteStates: (() => void) | null = null
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
-  constructor (room: string, doc: Y.Doc, awareness: Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
+  constructor (room: string, doc: Y.Doc, awareness: awarenessProtocol.Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
     private readonly onDestroy: (link: WebsocketRoomLink) => void) {
     const url = `${options.url.replace(/\/+$/, '')}/${room}`
     const tokens = new TokenSupply(options.identity, url, options.invite ?? '')
@@ -93,9 +103,15 @@ class WebsocketRoomLink implements RoomLink {
       constructor (address: string | URL) { super(address, connectProtocols(tokens.take())) }
     }
     this.tokens = tokens
+    // NOTE: left to itself the provider makes a presence of `{}` for a room given none, which
+    // the relay refuses (it carries no user): such a room gets one that says nothing.
+    if (!awareness) {
+      this.silentAwareness = new awarenessProtocol.Awareness(doc)
+      this.silentAwareness.setLocalState(null)
+    }
     this.provider = new WebsocketProvider(options.url, room, doc, {
       connect: false,
-      awareness,
+      awareness: awareness ?? this.silentAwareness!,
       WebSocketPolyfill: WebSocketWithToken,
       disableBc: options.broadcastChannel === false,
       maxBackoffTime: options.maxBackoffMs ?? 2500
@@ -109,6 +125,7 @@ class WebsocketRoomLink implements RoomLink {
       this.notify()
     })
     if (awareness) this.holdPresenceWhileConnected(awareness)
+    this.sendOwnPresenceOnly()
     this.watchRelayState()
     this.watchRefusals()
     if (online) void this.connect()
@@ -120,7 +137,7 @@ class WebsocketRoomLink implements RoomLink {
   }
 
   /** Others' presence stays while the socket is open; the provider removes it when the socket closes. */
-  private holdPresenceWhileConnected (awareness: Awareness): void {
+  private holdPresenceWhileConnected (awareness: awarenessProtocol.Awareness): void {
     this.provider.on('status', ({ status }) => {
       if (status === 'connected') {
         this.releaseRemoteStates ??= holdRemoteStates(awareness)
@@ -131,12 +148,42 @@ class WebsocketRoomLink implements RoomLink {
     })
   }
 
-  /** Notes what the relay holds from each of its sync messages, then lets the provider handle it. */
+  /**
+   * Sends the relay our own presence only. NOTE: the provider re-sends every presence change it
+   * sees, others' included, and answers a query with everyone's; the relay keeps everyone
+   * else's itself and refuses them from us ('taken-client-id'), and enough refusals close the
+   * connection. Changes are cut down to our own client id before the provider's handler sends them.
+   */
+  private sendOwnPresenceOnly (): void {
+    const awareness = this.provider.awareness
+    const upstream = (this.provider as unknown as { _awarenessUpdateHandler?: (changes: AwarenessChanges, origin: unknown) => void })._awarenessUpdateHandler
+    if (typeof upstream !== 'function') throw new Error('y-websocket no longer has _awarenessUpdateHandler: see sendOwnPresenceOnly')
+    awareness.off('update', upstream)
+    awareness.on('update', ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
+      const own = (clients: number[]) => clients.filter(client => client === awareness.clientID)
+      const changes = { added: own(added), updated: own(updated), removed: own(removed) }
+      if (changes.added.length + changes.updated.length + changes.removed.length > 0) upstream(changes, origin)
+    })
+    this.provider.messageHandlers[MessageType.queryAwareness] = encoder => {
+      encoding.writeVarUint(encoder, MessageType.awareness)
+      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [awareness.clientID]))
+    }
+  }
+
+  /**
+   * Notes what the relay holds from each of its sync messages, then lets the provider handle it;
+   * answers the relay's sync step 1 itself, leaving out what the relay refused (the provider
+   * would offer everything the relay lacks, refused changes included, on every connection).
+   */
   private watchRelayState (): void {
     const handleSync = this.provider.messageHandlers[MessageType.sync]!
     this.provider.messageHandlers[MessageType.sync] = (encoder, decoder, provider, emitSynced, messageType) => {
       if (this.relayState.note(decoder)) this.notify()
-      handleSync(encoder, decoder, provider, emitSynced, messageType)
+      if (decoding.peekVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) return handleSync(encoder, decoder, provider, emitSynced, messageType)
+      decoding.readVarUint(decoder)
+      const relayStateVector = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+      encoding.writeVarUint(encoder, MessageType.sync)
+      syncProtocol.writeSyncStep2(encoder, provider.doc, Y.encodeStateVector(this.refusedChanges.withheld(relayStateVector)))
     }
   }
 
@@ -151,12 +198,16 @@ class WebsocketRoomLink implements RoomLink {
       } else {
         this.lastRejection = refusal.reason
         this.rejectionCount += 1
+        if (refusal.scope === 'update') this.refusedChanges.abandon(this.provider.doc, this.provider.awareness)
       }
       this.notify()
     }
   }
 
-  acknowledged (client: number): number { return this.relayState.acknowledged(client) }
+  acknowledged (client: number): number {
+    // What the relay refused is settled too: it will never hold it.
+    return this.refusedChanges.settled(client, this.relayState.acknowledged(client))
+  }
 
   get refusal (): string | null { return this.refused }
   get rejection (): UpdateRefusal | PresenceRefusal | null { return this.lastRejection }
@@ -213,6 +264,7 @@ class WebsocketRoomLink implements RoomLink {
     this.listeners.clear()
     this.tokens.destroy()
     this.provider.destroy()
+    this.silentAwareness?.destroy()
     this.onDestroy(this)
   }
 }
