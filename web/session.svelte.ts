@@ -11,6 +11,7 @@ import {
   type User
 } from '../shared'
 import { ConversationView } from './conversation-view.svelte'
+import { describeError, describeRejection } from './core/errors'
 import { saveInvite } from './invite'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
 
@@ -24,20 +25,6 @@ const SUMMARY_DELAY_MS = 50
 
 /** With no local profile (storage cleared), it may still be on the relay: wait this long for it before asking for a name. */
 const FIRST_SYNC_WAIT_MS = 2000
-
-export const describeError = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error)
-
-/** What a person is told when the relay refused one of their changes. */
-export const describeRejection = (reason: string | null): string => {
-  const why = reason === 'not-an-admin'
-    ? 'only the group\'s admins may make that change'
-    : reason === 'not-yours' ? 'it was not yours to change'
-      : reason === 'deleted-for-good' ? 'it was deleted, and deleted things stay deleted'
-        : reason === 'over-quota' ? 'you have stored as much as this relay allows in that place'
-          : `the relay said "${reason ?? 'refused'}"`
-  return `The relay refused your change (${why}); others do not see it.`
-}
 
 export const selectionKey = (selection: Selection): string =>
   selection.kind === 'direct' ? `direct:${selection.user_id}` : `group:${selection.group_id}`

@@ -9,6 +9,7 @@ import {
   type DirectoryChange,
   type Message
 } from '../../shared'
+import { describeError } from '../core/errors'
 import { loadIdentity } from '../identity-store'
 import { parseTarget, targetKey, targetProblem, targetTitle, type ConversationTarget } from './conversation-target'
 
@@ -26,8 +27,6 @@ export interface WidgetListener {
   /** A message from someone else arrived while its conversation was open. */
   received(message: Message): void
 }
-
-export const describeError = (error: unknown): string => error instanceof Error ? error.message : String(error)
 
 export class WidgetChat {
   #phase: WidgetPhase = 'starting'
