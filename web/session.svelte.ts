@@ -1,16 +1,7 @@
 // The app's view model: one person's ParleyClient, the sidebar's lists and the open conversation, as Svelte state.
-import {
-  ParleyClient,
-  indexeddbStorage,
-  muxNetwork,
-  type ConnectionStatus,
-  type ConversationSummary,
-  type DirectoryChange,
-  type Group,
-  type Identity,
-  type User
-} from '../shared'
+import type { ConnectionStatus, ConversationSummary, DirectoryChange, Group, Identity, ParleyClient, User } from '../shared'
 import { ConversationView } from './conversation-view.svelte'
+import { awaitProfile, openBrowserClient } from './core/client-start'
 import { describeError, describeRejection } from './core/errors'
 import { saveInvite } from './invite'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
@@ -22,9 +13,6 @@ export type Selection =
 
 /** Longest delay before the conversation list shows a change. */
 const SUMMARY_DELAY_MS = 50
-
-/** With no local profile (storage cleared), it may still be on the relay: wait this long for it before asking for a name. */
-const FIRST_SYNC_WAIT_MS = 2000
 
 export const selectionKey = (selection: Selection): string =>
   selection.kind === 'direct' ? `direct:${selection.user_id}` : `group:${selection.group_id}`
@@ -70,12 +58,8 @@ export class Session {
    * documents kept in IndexedDB. `created` says the identity is brand new: no profile to wait for.
    */
   static async open ({ identity, url, created = false, invite = '' }: { identity: Identity; url: string; created?: boolean; invite?: string }): Promise<Session> {
-    const client = await ParleyClient.open({
-      identity,
-      network: muxNetwork({ url, identity, invite }),
-      storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
-    })
-    if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
+    const client = await openBrowserClient({ identity, url, invite })
+    await awaitProfile(client, created)
     return new Session(client)
   }
 

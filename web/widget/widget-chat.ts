@@ -1,23 +1,13 @@
 // The widget's model, without rendering: one person's ParleyClient over a relay, the chosen
 // conversation, its newest messages and the connection status. The element renders it.
-import {
-  ParleyClient,
-  indexeddbStorage,
-  muxNetwork,
-  type ConnectionStatus,
-  type Conversation,
-  type DirectoryChange,
-  type Message
-} from '../../shared'
+import type { ConnectionStatus, Conversation, DirectoryChange, Message, ParleyClient } from '../../shared'
+import { awaitProfile, openBrowserClient } from '../core/client-start'
 import { describeError } from '../core/errors'
 import { loadIdentity } from '../identity-store'
 import { parseTarget, targetKey, targetProblem, targetTitle, type ConversationTarget } from './conversation-target'
 
 /** Messages shown: the newest of the conversation (the widget has no scroll-back). */
 export const SHOWN_MESSAGES = 100
-
-/** With no local profile (storage cleared), it may still be on the relay: wait this long for it. */
-const FIRST_SYNC_WAIT_MS = 2000
 
 export type WidgetPhase = 'starting' | 'join' | 'ready' | 'failed'
 
@@ -81,17 +71,13 @@ export class WidgetChat {
   async start (url: string, name: string | null): Promise<void> {
     try {
       const { identity, created } = await loadIdentity()
-      const client = await ParleyClient.open({
-        identity,
-        network: muxNetwork({ url, identity }),
-        storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
-      })
+      const client = await openBrowserClient({ identity, url })
       if (this.#closed) return void await client.close()
       this.#client = client
       this.#unsubscribeClient = client.subscribe(change => this.#clientChanged(change))
       if (!this.#networkUp) client.setOnline(false)
       this.#watchSync()
-      if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
+      await awaitProfile(client, created)
       if (this.#closed) return
       if (client.profile() === null && name?.trim()) client.setProfile({ name })
       this.#phase = client.profile() === null ? 'join' : 'ready'
