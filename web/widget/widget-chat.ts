@@ -2,9 +2,11 @@
 // conversation, its newest messages and the connection status. The element renders it.
 import type { ConnectionStatus, Conversation, DirectoryChange, Message, ParleyClient } from '../../shared'
 import { awaitProfile, openBrowserClient } from '../core/client-start'
+import { choiceKey, openChoice, type ConversationChoice } from '../core/conversation-choice'
 import { describeError } from '../core/errors'
+import { LatestOpen } from '../core/latest-open'
 import { loadIdentity } from '../identity-store'
-import { parseTarget, targetKey, targetProblem, targetTitle, type ConversationTarget } from './conversation-target'
+import { parseTarget, targetProblem, targetTitle } from './conversation-target'
 
 /** Messages shown: the newest of the conversation (the widget has no scroll-back). */
 export const SHOWN_MESSAGES = 100
@@ -27,13 +29,13 @@ export class WidgetChat {
   #synced = false
   #networkUp = true
   #targetValue: string | null = null
-  #target: ConversationTarget | null = null
+  #target: ConversationChoice | null = null
   #problem: string | null = null
   #conversation: Conversation | null = null
   #conversationKey: string | null = null
   #unsubscribeConversation: (() => void) | null = null
-  /** Counts openings, so that a slow open overtaken by a newer one is dropped. */
-  #opening = 0
+  /** A slow open overtaken by a newer one (or by choosing none) is dropped. */
+  readonly #opening = new LatestOpen()
   #messages: Message[] = []
   #pending: ReadonlySet<string> = new Set()
   #unverified = 0
@@ -151,22 +153,21 @@ export class WidgetChat {
     const problem = parsed.ok ? targetProblem(client, parsed.target, this.#synced) : parsed.problem
     this.#target = parsed.ok ? parsed.target : null
     this.#problem = problem
-    const key = parsed.ok && problem === null ? targetKey(parsed.target) : null
+    const key = parsed.ok && problem === null ? choiceKey(parsed.target) : null
     if (key === this.#conversationKey) return
     this.#conversationKey = key
+    // NOTE: an open still under way is for the conversation chosen before: it must not show up.
+    this.#opening.cancel()
     this.#replaceConversation(null)
     if (key === null || !parsed.ok) return
-    const attempt = ++this.#opening
     const target = parsed.target
-    const opening = target.kind === 'direct' ? client.openDirect(target.user_id) : client.openGroup(target.group_id)
-    opening.then(conversation => {
-      if (attempt !== this.#opening || this.#closed) return void conversation.close()
-      this.#replaceConversation(conversation)
-    }, error => {
-      if (attempt !== this.#opening) return
-      this.#conversationKey = null
-      this.#problem = describeError(error)
-      this.listener.changed()
+    void this.#opening.open(() => openChoice(client, target), {
+      opened: conversation => this.#replaceConversation(conversation),
+      failed: error => {
+        this.#conversationKey = null
+        this.#problem = describeError(error)
+        this.listener.changed()
+      }
     })
   }
 
@@ -224,7 +225,7 @@ export class WidgetChat {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#opening++
+    this.#opening.cancel()
     this.#unsubscribeConversation?.()
     this.#unsubscribeClient?.()
     await this.#conversation?.close()
