@@ -5,6 +5,7 @@ import { awaitProfile, openBrowserClient } from '../core/client-start'
 import { choiceKey, openChoice, type ConversationChoice } from '../core/conversation-choice'
 import { describeError } from '../core/errors'
 import { LatestOpen } from '../core/latest-open'
+import { ReadQueue } from '../core/read-queue'
 import { loadIdentity } from '../identity-store'
 import { parseTarget, targetProblem, targetTitle } from './conversation-target'
 
@@ -41,8 +42,7 @@ export class WidgetChat {
   #unverified = 0
   #seen = new Set<string>()
   #firstRead = true
-  #reads: Promise<void> = Promise.resolve()
-  #readQueued = false
+  readonly #reads = new ReadQueue(error => console.error('parley-chat: reading the conversation failed', error))
   #closed = false
 
   constructor (private readonly listener: WidgetListener) {}
@@ -188,16 +188,9 @@ export class WidgetChat {
     this.listener.changed()
   }
 
-  /** NOTE: changes come in bursts (a bucket syncing): at most one read waits at a time. */
+  /** Changes come in bursts: at most one read waits at a time. */
   #scheduleRead (): void {
-    if (this.#readQueued) return
-    this.#readQueued = true
-    this.#reads = this.#reads.then(() => {
-      this.#readQueued = false
-      return this.#read()
-    }).catch(error => {
-      if (!this.#closed) console.error('parley-chat: reading the conversation failed', error)
-    })
+    this.#reads.schedule(() => this.#read())
   }
 
   async #read (): Promise<void> {
@@ -226,6 +219,7 @@ export class WidgetChat {
     if (this.#closed) return
     this.#closed = true
     this.#opening.cancel()
+    this.#reads.close()
     this.#unsubscribeConversation?.()
     this.#unsubscribeClient?.()
     await this.#conversation?.close()
