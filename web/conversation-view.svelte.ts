@@ -1,5 +1,6 @@
 // The open conversation as Svelte state: the messages on screen, who is typing, and what one can do.
 import type { Conversation, Message } from '../shared'
+import { pendingIds } from './core/message-marks'
 import { ReadQueue } from './core/read-queue'
 import { MAX_KEPT, MessageWindow } from './message-window'
 
@@ -17,7 +18,7 @@ export class ConversationView {
   #loadingNewer = $state(false)
   readonly #window: MessageWindow
   /** Every read of history runs in turn, so that pages never interleave. */
-  readonly #reads = new ReadQueue(error => console.error('parley: reading the conversation failed', error))
+  readonly #reads = new ReadQueue()
   #closed = false
   readonly #unsubscribe: () => void
 
@@ -67,12 +68,8 @@ export class ConversationView {
 
   #publish (): void {
     const messages = this.#window.ascending()
-    const pending = new Set<string>()
-    for (const message of messages) {
-      if (this.conversation.isPending(message.message_id)) pending.add(message.message_id)
-    }
     this.#messages = messages
-    this.#pending = pending
+    this.#pending = pendingIds(this.conversation, messages)
     this.#live = this.#window.live
     this.#hasOlder = this.#window.hasOlder
     this.#unverified = this.conversation.unverified

@@ -1,6 +1,8 @@
 // Reads of a conversation's history, one after another so that pages never interleave; a burst of
 // changes waits as one read, not one per change.
 
+const logFailure = (error: unknown): void => console.error('parley: reading the conversation failed', error)
+
 export class ReadQueue {
   #tail: Promise<void> = Promise.resolve()
   /** A scheduled read is waiting its turn (later schedule() calls join it). */
@@ -8,9 +10,7 @@ export class ReadQueue {
   #closed = false
 
   /** `onError` hears of a read that failed before close(). */
-  constructor (private readonly onError: (error: unknown) => void) {}
-
-  get closed (): boolean { return this.#closed }
+  constructor (private readonly onError: (error: unknown) => void = logFailure) {}
 
   /** Runs `read` once every read queued before it has finished; skipped once closed. */
   run (read: () => unknown): Promise<void> {

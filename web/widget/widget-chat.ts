@@ -5,6 +5,7 @@ import { awaitProfile, openBrowserClient } from '../core/client-start'
 import { choiceKey, openChoice, type ConversationChoice } from '../core/conversation-choice'
 import { describeError } from '../core/errors'
 import { LatestOpen } from '../core/latest-open'
+import { Arrivals, pendingIds } from '../core/message-marks'
 import { ReadQueue } from '../core/read-queue'
 import { loadIdentity } from '../identity-store'
 import { parseTarget, targetProblem, targetTitle } from './conversation-target'
@@ -40,9 +41,8 @@ export class WidgetChat {
   #messages: Message[] = []
   #pending: ReadonlySet<string> = new Set()
   #unverified = 0
-  #seen = new Set<string>()
-  #firstRead = true
-  readonly #reads = new ReadQueue(error => console.error('parley-chat: reading the conversation failed', error))
+  #arrivals = new Arrivals(null)
+  readonly #reads = new ReadQueue()
   #closed = false
 
   constructor (private readonly listener: WidgetListener) {}
@@ -179,8 +179,7 @@ export class WidgetChat {
     this.#messages = []
     this.#pending = new Set()
     this.#unverified = 0
-    this.#seen = new Set()
-    this.#firstRead = true
+    this.#arrivals = new Arrivals(this.me)
     if (conversation) {
       this.#unsubscribeConversation = conversation.subscribe(() => this.#scheduleRead())
       this.#scheduleRead()
@@ -199,16 +198,9 @@ export class WidgetChat {
     const page = await conversation.history({ limit: SHOWN_MESSAGES })
     if (conversation !== this.#conversation) return
     const messages = page.messages.slice().reverse()
-    const me = this.me
-    for (const message of messages) {
-      if (this.#seen.has(message.message_id)) continue
-      this.#seen.add(message.message_id)
-      // The history shown on opening was not "received" now; what arrives afterwards was.
-      if (!this.#firstRead && message.sender_id !== me) this.listener.received(message)
-    }
-    this.#firstRead = false
+    for (const message of this.#arrivals.sift(messages)) this.listener.received(message)
     this.#messages = messages
-    this.#pending = new Set(messages.filter(message => conversation.isPending(message.message_id)).map(message => message.message_id))
+    this.#pending = pendingIds(conversation, messages)
     this.#unverified = conversation.unverified
     // Read marks keep the unread counts right in the app, for this person on every device.
     if (typeof document === 'undefined' || document.visibilityState === 'visible') conversation.markRead()
