@@ -59,6 +59,7 @@ export class ConversationView {
     this.#reads.schedule(this.#publishing(() => this.#window.reload()))
   }
 
+  /** `task`, then what the window holds shown (unless closed meanwhile). */
   #publishing (task: () => Promise<unknown>): () => Promise<void> {
     return async () => {
       await task()
