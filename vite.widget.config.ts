@@ -65,7 +65,7 @@ export default defineConfig({
       // NOTE: library mode leaves an ES module's whitespace and /* @__PURE__ */ comments for the
       // page's bundler to finish the job; this file goes to browsers as it is (~10% of its size).
       output: { minify: true, comments: { annotation: false } },
-      // Formatters web/format.ts makes for the app and the widget never reads.
+      // Formatters web/core/format.ts makes for the app and the widget never reads.
       treeshake: { manualPureFunctions: ['Intl.DateTimeFormat'] },
       onLog (level, log, handler) {
         // A name missing from a replaced lib0 module would be `undefined` at run time: fail instead.

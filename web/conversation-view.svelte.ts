@@ -1,5 +1,7 @@
 // The open conversation as Svelte state: the messages on screen, who is typing, and what one can do.
 import type { Conversation, Message } from '../shared'
+import { pendingIds } from './core/message-marks'
+import { ReadQueue } from './core/read-queue'
 import { MAX_KEPT, MessageWindow } from './message-window'
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((value, i) => value === b[i])
@@ -16,8 +18,7 @@ export class ConversationView {
   #loadingNewer = $state(false)
   readonly #window: MessageWindow
   /** Every read of history runs in turn, so that pages never interleave. */
-  #queue: Promise<void> = Promise.resolve()
-  #reloadQueued = false
+  readonly #reads = new ReadQueue()
   #closed = false
   readonly #unsubscribe: () => void
 
@@ -50,35 +51,26 @@ export class ConversationView {
   isPending (message_id: string): boolean { return this.#pending.has(message_id) }
 
   #run (task: () => Promise<unknown>): Promise<void> {
-    const run = this.#queue.then(async () => {
-      if (this.#closed) return
-      await task()
-      if (!this.#closed) this.#publish()
-    }).catch(error => {
-      if (!this.#closed) console.error('parley: reading the conversation failed', error)
-    })
-    this.#queue = run
-    return run
+    return this.#reads.run(this.#publishing(task))
   }
 
-  /** NOTE: changes come in bursts (a bucket syncing): at most one reload waits at a time. */
+  /** Changes come in bursts: at most one reload waits at a time. */
   #scheduleReload (): void {
-    if (this.#reloadQueued) return
-    this.#reloadQueued = true
-    void this.#run(() => {
-      this.#reloadQueued = false
-      return this.#window.reload()
-    })
+    this.#reads.schedule(this.#publishing(() => this.#window.reload()))
+  }
+
+  /** `task`, then what the window holds shown (unless closed meanwhile). */
+  #publishing (task: () => Promise<unknown>): () => Promise<void> {
+    return async () => {
+      await task()
+      if (!this.#closed) this.#publish()
+    }
   }
 
   #publish (): void {
     const messages = this.#window.ascending()
-    const pending = new Set<string>()
-    for (const message of messages) {
-      if (this.conversation.isPending(message.message_id)) pending.add(message.message_id)
-    }
     this.#messages = messages
-    this.#pending = pending
+    this.#pending = pendingIds(this.conversation, messages)
     this.#live = this.#window.live
     this.#hasOlder = this.#window.hasOlder
     this.#unverified = this.conversation.unverified
@@ -142,6 +134,7 @@ export class ConversationView {
     if (this.#closed) return
     this.#unsubscribe()
     this.#closed = true
+    this.#reads.close()
     await this.conversation.close()
   }
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { DIRECTORY_ROOM, type ParleyClient } from '../shared'
 import { openOfflineClient } from '../shared/client/offline-testing'
-import { Session, describeRejection, selectionKey } from './session.svelte'
+import { Session } from './session.svelte'
 
 const sessions: Session[] = []
 const others: ParleyClient[] = []
@@ -148,20 +148,5 @@ describe('Session', () => {
     await session.close()
     await session.open({ kind: 'direct', user_id: bob.me.user_id })
     expect(session.selection).toBeNull()
-  })
-})
-
-describe('describeRejection', () => {
-  it('explains the relay\'s known reasons in words and quotes an unknown one', () => {
-    expect(describeRejection('not-an-admin')).toBe('The relay refused your change (only the group\'s admins may make that change); others do not see it.')
-    expect(describeRejection('not-yours')).toContain('it was not yours to change')
-    expect(describeRejection('something-new')).toContain('the relay said "something-new"')
-    expect(describeRejection(null)).toContain('the relay said "refused"')
-  })
-})
-
-describe('selectionKey', () => {
-  it('tells a person and a group with the same id apart', () => {
-    expect(selectionKey({ kind: 'direct', user_id: 'x' })).not.toBe(selectionKey({ kind: 'group', group_id: 'x' }))
   })
 })

@@ -1,46 +1,18 @@
 // The app's view model: one person's ParleyClient, the sidebar's lists and the open conversation, as Svelte state.
-import {
-  ParleyClient,
-  indexeddbStorage,
-  muxNetwork,
-  type ConnectionStatus,
-  type ConversationSummary,
-  type DirectoryChange,
-  type Group,
-  type Identity,
-  type User
-} from '../shared'
+import type { ConnectionStatus, ConversationSummary, DirectoryChange, Group, Identity, ParleyClient, User } from '../shared'
 import { ConversationView } from './conversation-view.svelte'
+import { awaitProfile, openBrowserClient } from './core/client-start'
+import { choiceKey, openChoice, type ConversationChoice } from './core/conversation-choice'
+import { describeError, describeRejection } from './core/errors'
+import { LatestOpen } from './core/latest-open'
 import { saveInvite } from './invite'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
 
 /** What the conversation pane shows: a direct conversation with someone, or a group. */
-export type Selection =
-  | { kind: 'direct'; user_id: string }
-  | { kind: 'group'; group_id: string }
+export type Selection = ConversationChoice
 
 /** Longest delay before the conversation list shows a change. */
 const SUMMARY_DELAY_MS = 50
-
-/** With no local profile (storage cleared), it may still be on the relay: wait this long for it before asking for a name. */
-const FIRST_SYNC_WAIT_MS = 2000
-
-export const describeError = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error)
-
-/** What a person is told when the relay refused one of their changes. */
-export const describeRejection = (reason: string | null): string => {
-  const why = reason === 'not-an-admin'
-    ? 'only the group\'s admins may make that change'
-    : reason === 'not-yours' ? 'it was not yours to change'
-      : reason === 'deleted-for-good' ? 'it was deleted, and deleted things stay deleted'
-        : reason === 'over-quota' ? 'you have stored as much as this relay allows in that place'
-          : `the relay said "${reason ?? 'refused'}"`
-  return `The relay refused your change (${why}); others do not see it.`
-}
-
-export const selectionKey = (selection: Selection): string =>
-  selection.kind === 'direct' ? `direct:${selection.user_id}` : `group:${selection.group_id}`
 
 export class Session {
   #profile = $state.raw<User | null>(null)
@@ -65,8 +37,8 @@ export class Session {
   #userEntries = $derived(userEntries(this.#users, this.me, this.#online, this.#summaries))
   #groupEntries = $derived(groupEntries(this.#groups, this.#summaries))
   #summaryTimer: ReturnType<typeof setTimeout> | null = null
-  /** Counts open() calls, so that a slow open overtaken by a newer one is dropped. */
-  #opening = 0
+  /** A slow open overtaken by a newer one (or by closing) is dropped. */
+  readonly #opening = new LatestOpen()
   #closed = false
   readonly client: ParleyClient
   readonly #unsubscribe: () => void
@@ -83,12 +55,8 @@ export class Session {
    * documents kept in IndexedDB. `created` says the identity is brand new: no profile to wait for.
    */
   static async open ({ identity, url, created = false, invite = '' }: { identity: Identity; url: string; created?: boolean; invite?: string }): Promise<Session> {
-    const client = await ParleyClient.open({
-      identity,
-      network: muxNetwork({ url, identity, invite }),
-      storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
-    })
-    if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
+    const client = await openBrowserClient({ identity, url, invite })
+    await awaitProfile(client, created)
     return new Session(client)
   }
 
@@ -248,29 +216,20 @@ export class Session {
   /** Switches the pane to `selection`, closing the conversation shown before. */
   async open (selection: Selection): Promise<void> {
     if (this.#closed) return
-    if (this.#selection !== null && selectionKey(this.#selection) === selectionKey(selection)) return
-    const attempt = ++this.#opening
+    if (this.#selection !== null && choiceKey(this.#selection) === choiceKey(selection)) return
     this.#replaceView(null)
     this.#selection = selection
     this.#problem = null
     this.#notice = null
-    try {
-      const conversation = selection.kind === 'direct'
-        ? await this.client.openDirect(selection.user_id)
-        : await this.client.openGroup(selection.group_id)
-      if (attempt !== this.#opening || this.#closed) {
-        await conversation.close()
-        return
-      }
-      this.#view = new ConversationView(conversation)
-    } catch (error) {
-      if (attempt === this.#opening) this.#problem = describeError(error)
-    }
+    await this.#opening.open(() => openChoice(this.client, selection), {
+      opened: conversation => { this.#view = new ConversationView(conversation) },
+      failed: error => { this.#problem = describeError(error) }
+    })
   }
 
   /** Back to no conversation (the list, on a phone). */
   closeConversation (): void {
-    this.#opening++
+    this.#opening.cancel()
     this.#replaceView(null)
     this.#selection = null
     this.#problem = null
@@ -285,6 +244,7 @@ export class Session {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#opening.cancel()
     this.#unsubscribe()
     if (this.#summaryTimer !== null) clearTimeout(this.#summaryTimer)
     await this.#view?.close()

@@ -1,12 +1,9 @@
 // The widget's `conversation` attribute: `user:<user_id>` (a direct conversation) or `group:<group_id>`.
 import { isId, type ParleyClient } from '../../shared'
+import type { ConversationChoice } from '../core/conversation-choice'
 
-export type ConversationTarget =
-  | { kind: 'direct'; user_id: string }
-  | { kind: 'group'; group_id: string }
-
-/** The target named by `value`, or a sentence saying what is wrong with it. */
-export type ParsedTarget = { ok: true; target: ConversationTarget } | { ok: false; problem: string }
+/** The conversation named by `value`, or a sentence saying what is wrong with it. */
+export type ParsedTarget = { ok: true; target: ConversationChoice } | { ok: false; problem: string }
 
 export const parseTarget = (value: string | null | undefined): ParsedTarget => {
   const given = (value ?? '').trim()
@@ -17,14 +14,11 @@ export const parseTarget = (value: string | null | undefined): ParsedTarget => {
   return { ok: false, problem: `"${given}" is not a conversation: use user:<user id> or group:<group id> (ids are 22 characters).` }
 }
 
-export const targetKey = (target: ConversationTarget): string =>
-  target.kind === 'direct' ? `user:${target.user_id}` : `group:${target.group_id}`
-
 /**
  * Why `client` cannot open `target` now, or null when it can. `synced` says the directory has
  * reached the relay: until then a missing person or group may simply not have arrived yet.
  */
-export const targetProblem = (client: ParleyClient, target: ConversationTarget, synced: boolean): string | null => {
+export const targetProblem = (client: ParleyClient, target: ConversationChoice, synced: boolean): string | null => {
   if (target.kind === 'direct') {
     if (target.user_id === client.me.user_id) return 'This conversation is with yourself: choose another person.'
     if (client.user(target.user_id) === null && synced) return 'There is no Parley user with this id.'
@@ -37,7 +31,7 @@ export const targetProblem = (client: ParleyClient, target: ConversationTarget, 
 }
 
 /** The conversation's title: the other person's name or the group's. */
-export const targetTitle = (client: ParleyClient, target: ConversationTarget): string =>
+export const targetTitle = (client: ParleyClient, target: ConversationChoice): string =>
   target.kind === 'direct'
     ? client.user(target.user_id)?.name ?? 'Unknown person'
     : client.group(target.group_id)?.name ?? 'Group'

@@ -1,10 +1,11 @@
 // <parley-chat relay="wss://…" conversation="user:<id>|group:<id>" name="…">: one Parley
 // conversation on any page, with the app's model and storage, in one ES module (Lit bundled in).
 import { LitElement, html, nothing, type PropertyValues } from 'lit'
-import { LIMITS, closeText, type ConnectionStatus, type Message } from '../../shared'
-import { describeUnverified, formatTime } from '../format'
+import { LIMITS, closeText, type Message } from '../../shared'
+import { describeError } from '../core/errors'
+import { describeStatus, describeUnverified, formatTime } from '../core/format'
 import { parleyChatStyles } from './parley-chat-styles'
-import { WidgetChat, describeError } from './widget-chat'
+import { WidgetChat } from './widget-chat'
 import { widgetRelay } from './widget-relay'
 
 export const MESSAGE_SENT = 'parley-message-sent'
@@ -12,13 +13,6 @@ export const MESSAGE_RECEIVED = 'parley-message-received'
 
 export interface ParleyMessageDetail {
   message: Message
-}
-
-const STATUS_WORDS: Record<ConnectionStatus, string> = {
-  connected: 'Connected',
-  connecting: 'Connecting',
-  offline: 'Offline',
-  refused: 'Refused by the relay'
 }
 
 export class ParleyChat extends LitElement {
@@ -124,7 +118,7 @@ export class ParleyChat extends LitElement {
     return html`
       <header part="header">
         <h2 part="title">${chat.phase === 'ready' ? chat.title : 'Parley'}</h2>
-        <p role="status" part="status" class=${chat.status}><span class="dot" aria-hidden="true"></span>${STATUS_WORDS[chat.status]}</p>
+        <p role="status" part="status" class=${chat.status}><span class="dot" aria-hidden="true"></span>${describeStatus(chat.status)}</p>
       </header>
       ${chat.status === 'refused' && chat.refusal !== null
         ? html`<p class="notice" role="alert" part="problem">${closeText(chat.refusal)}</p>`

@@ -1,22 +1,17 @@
 // The widget's model, without rendering: one person's ParleyClient over a relay, the chosen
 // conversation, its newest messages and the connection status. The element renders it.
-import {
-  ParleyClient,
-  indexeddbStorage,
-  muxNetwork,
-  type ConnectionStatus,
-  type Conversation,
-  type DirectoryChange,
-  type Message
-} from '../../shared'
+import type { ConnectionStatus, Conversation, DirectoryChange, Message, ParleyClient } from '../../shared'
+import { awaitProfile, openBrowserClient } from '../core/client-start'
+import { choiceKey, openChoice, type ConversationChoice } from '../core/conversation-choice'
+import { describeError } from '../core/errors'
+import { LatestOpen } from '../core/latest-open'
+import { Arrivals, pendingIds } from '../core/message-marks'
+import { ReadQueue } from '../core/read-queue'
 import { loadIdentity } from '../identity-store'
-import { parseTarget, targetKey, targetProblem, targetTitle, type ConversationTarget } from './conversation-target'
+import { parseTarget, targetProblem, targetTitle } from './conversation-target'
 
 /** Messages shown: the newest of the conversation (the widget has no scroll-back). */
 export const SHOWN_MESSAGES = 100
-
-/** With no local profile (storage cleared), it may still be on the relay: wait this long for it. */
-const FIRST_SYNC_WAIT_MS = 2000
 
 export type WidgetPhase = 'starting' | 'join' | 'ready' | 'failed'
 
@@ -27,8 +22,6 @@ export interface WidgetListener {
   received(message: Message): void
 }
 
-export const describeError = (error: unknown): string => error instanceof Error ? error.message : String(error)
-
 export class WidgetChat {
   #phase: WidgetPhase = 'starting'
   #failure: string | null = null
@@ -38,20 +31,18 @@ export class WidgetChat {
   #synced = false
   #networkUp = true
   #targetValue: string | null = null
-  #target: ConversationTarget | null = null
+  #target: ConversationChoice | null = null
   #problem: string | null = null
   #conversation: Conversation | null = null
   #conversationKey: string | null = null
   #unsubscribeConversation: (() => void) | null = null
-  /** Counts openings, so that a slow open overtaken by a newer one is dropped. */
-  #opening = 0
+  /** A slow open overtaken by a newer one (or by choosing none) is dropped. */
+  readonly #opening = new LatestOpen()
   #messages: Message[] = []
   #pending: ReadonlySet<string> = new Set()
   #unverified = 0
-  #seen = new Set<string>()
-  #firstRead = true
-  #reads: Promise<void> = Promise.resolve()
-  #readQueued = false
+  #arrivals = new Arrivals(null)
+  readonly #reads = new ReadQueue()
   #closed = false
 
   constructor (private readonly listener: WidgetListener) {}
@@ -82,17 +73,13 @@ export class WidgetChat {
   async start (url: string, name: string | null): Promise<void> {
     try {
       const { identity, created } = await loadIdentity()
-      const client = await ParleyClient.open({
-        identity,
-        network: muxNetwork({ url, identity }),
-        storage: indexeddbStorage({ prefix: `parley/${identity.user_id}/` })
-      })
+      const client = await openBrowserClient({ identity, url })
       if (this.#closed) return void await client.close()
       this.#client = client
       this.#unsubscribeClient = client.subscribe(change => this.#clientChanged(change))
       if (!this.#networkUp) client.setOnline(false)
       this.#watchSync()
-      if (!created && client.profile() === null) await client.whenSynced(FIRST_SYNC_WAIT_MS)
+      await awaitProfile(client, created)
       if (this.#closed) return
       if (client.profile() === null && name?.trim()) client.setProfile({ name })
       this.#phase = client.profile() === null ? 'join' : 'ready'
@@ -166,22 +153,21 @@ export class WidgetChat {
     const problem = parsed.ok ? targetProblem(client, parsed.target, this.#synced) : parsed.problem
     this.#target = parsed.ok ? parsed.target : null
     this.#problem = problem
-    const key = parsed.ok && problem === null ? targetKey(parsed.target) : null
+    const key = parsed.ok && problem === null ? choiceKey(parsed.target) : null
     if (key === this.#conversationKey) return
     this.#conversationKey = key
+    // NOTE: an open still under way is for the conversation chosen before: it must not show up.
+    this.#opening.cancel()
     this.#replaceConversation(null)
     if (key === null || !parsed.ok) return
-    const attempt = ++this.#opening
     const target = parsed.target
-    const opening = target.kind === 'direct' ? client.openDirect(target.user_id) : client.openGroup(target.group_id)
-    opening.then(conversation => {
-      if (attempt !== this.#opening || this.#closed) return void conversation.close()
-      this.#replaceConversation(conversation)
-    }, error => {
-      if (attempt !== this.#opening) return
-      this.#conversationKey = null
-      this.#problem = describeError(error)
-      this.listener.changed()
+    void this.#opening.open(() => openChoice(client, target), {
+      opened: conversation => this.#replaceConversation(conversation),
+      failed: error => {
+        this.#conversationKey = null
+        this.#problem = describeError(error)
+        this.listener.changed()
+      }
     })
   }
 
@@ -193,8 +179,7 @@ export class WidgetChat {
     this.#messages = []
     this.#pending = new Set()
     this.#unverified = 0
-    this.#seen = new Set()
-    this.#firstRead = true
+    this.#arrivals = new Arrivals(this.me)
     if (conversation) {
       this.#unsubscribeConversation = conversation.subscribe(() => this.#scheduleRead())
       this.#scheduleRead()
@@ -202,16 +187,9 @@ export class WidgetChat {
     this.listener.changed()
   }
 
-  /** NOTE: changes come in bursts (a bucket syncing): at most one read waits at a time. */
+  /** Changes come in bursts: at most one read waits at a time. */
   #scheduleRead (): void {
-    if (this.#readQueued) return
-    this.#readQueued = true
-    this.#reads = this.#reads.then(() => {
-      this.#readQueued = false
-      return this.#read()
-    }).catch(error => {
-      if (!this.#closed) console.error('parley-chat: reading the conversation failed', error)
-    })
+    this.#reads.schedule(() => this.#read())
   }
 
   async #read (): Promise<void> {
@@ -220,16 +198,9 @@ export class WidgetChat {
     const page = await conversation.history({ limit: SHOWN_MESSAGES })
     if (conversation !== this.#conversation) return
     const messages = page.messages.slice().reverse()
-    const me = this.me
-    for (const message of messages) {
-      if (this.#seen.has(message.message_id)) continue
-      this.#seen.add(message.message_id)
-      // The history shown on opening was not "received" now; what arrives afterwards was.
-      if (!this.#firstRead && message.sender_id !== me) this.listener.received(message)
-    }
-    this.#firstRead = false
+    for (const message of this.#arrivals.sift(messages)) this.listener.received(message)
     this.#messages = messages
-    this.#pending = new Set(messages.filter(message => conversation.isPending(message.message_id)).map(message => message.message_id))
+    this.#pending = pendingIds(conversation, messages)
     this.#unverified = conversation.unverified
     // Read marks keep the unread counts right in the app, for this person on every device.
     if (typeof document === 'undefined' || document.visibilityState === 'visible') conversation.markRead()
@@ -239,7 +210,8 @@ export class WidgetChat {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#opening++
+    this.#opening.cancel()
+    this.#reads.close()
     this.#unsubscribeConversation?.()
     this.#unsubscribeClient?.()
     await this.#conversation?.close()

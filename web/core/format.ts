@@ -1,4 +1,5 @@
-// How times, days and "who is typing" read on screen.
+// How times, days, "who is typing" and the connection read on screen, in the app and the widget alike.
+import type { ConnectionStatus } from '../../shared'
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' })
@@ -47,3 +48,13 @@ export const describeTyping = (names: readonly string[]): string => {
 /** The notice for messages hidden because their signature does not verify (their content is never shown). */
 export const describeUnverified = (count: number): string =>
   count === 1 ? '1 message could not be verified and is hidden.' : `${count} messages could not be verified and are hidden.`
+
+const STATUS_WORDS: Readonly<Record<ConnectionStatus, string>> = {
+  connected: 'Connected',
+  connecting: 'Connecting',
+  offline: 'Offline',
+  refused: 'Refused by the relay'
+}
+
+/** The connection to the relay, in a word or two. */
+export const describeStatus = (status: ConnectionStatus): string => STATUS_WORDS[status]

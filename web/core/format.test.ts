@@ -1,6 +1,6 @@
 // How times, days and "who is typing" read: the branch each date takes, in whatever locale the runner has.
 import { describe, expect, it } from 'vitest'
-import { dayKey, describeTyping, describeUnverified, formatDay, formatRecent } from './format'
+import { dayKey, describeStatus, describeTyping, describeUnverified, formatDay, formatRecent } from './format'
 
 /** A local time as the ISO string messages carry. */
 const at = (year: number, month: number, day: number, hour = 12, minute = 0): string =>
@@ -57,5 +57,14 @@ describe('describeUnverified', () => {
   it('agrees in number', () => {
     expect(describeUnverified(1)).toBe('1 message could not be verified and is hidden.')
     expect(describeUnverified(2)).toBe('2 messages could not be verified and are hidden.')
+  })
+})
+
+describe('describeStatus', () => {
+  it('names each connection status, a refusal as the relay\'s doing', () => {
+    expect(describeStatus('connected')).toBe('Connected')
+    expect(describeStatus('connecting')).toBe('Connecting')
+    expect(describeStatus('offline')).toBe('Offline')
+    expect(describeStatus('refused')).toBe('Refused by the relay')
   })
 })

@@ -1,0 +1,25 @@
+// The words a failure is shown in: thrown values of any kind, and the relay's refusals.
+import { describe, expect, it } from 'vitest'
+import { ParleyError } from '../../shared'
+import { describeError, describeRejection } from './errors'
+
+describe('describeError', () => {
+  it('shows an error\'s message, not its class or stack', () => {
+    expect(describeError(new ParleyError('invalid-input', 'a name needs a letter'))).toBe('a name needs a letter')
+    expect(describeError(new RangeError('not a relay address'))).toBe('not a relay address')
+  })
+
+  it('shows anything else thrown as text', () => {
+    expect(describeError('offline')).toBe('offline')
+    expect(describeError(undefined)).toBe('undefined')
+  })
+})
+
+describe('describeRejection', () => {
+  it('explains the relay\'s known reasons in words and quotes an unknown one', () => {
+    expect(describeRejection('not-an-admin')).toBe('The relay refused your change (only the group\'s admins may make that change); others do not see it.')
+    expect(describeRejection('not-yours')).toContain('it was not yours to change')
+    expect(describeRejection('something-new')).toContain('the relay said "something-new"')
+    expect(describeRejection(null)).toContain('the relay said "refused"')
+  })
+})
