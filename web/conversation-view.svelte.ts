@@ -1,5 +1,5 @@
 // The open conversation as Svelte state: the messages on screen, who is typing, and what one can do.
-import type { Conversation, Message } from '../shared'
+import type { Conversation, ConversationChange, Message } from '../shared'
 import { MAX_KEPT, MessageWindow } from './message-window'
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((value, i) => value === b[i])
@@ -17,15 +17,18 @@ export class ConversationView {
   readonly #window: MessageWindow
   /** Every read of history runs in turn, so that pages never interleave. */
   #queue: Promise<void> = Promise.resolve()
-  #reloadQueued = false
+  /** Message ids told changed and not applied yet, by bucket; and those whose pending state changed. */
+  #changed = new Map<number, Set<string>>()
+  #pendingChanged = new Set<string>()
+  #applyQueued = false
   #closed = false
   readonly #unsubscribe: () => void
 
   constructor (readonly conversation: Conversation) {
     this.#window = new MessageWindow(conversation)
-    this.#unsubscribe = conversation.subscribe(() => {
+    this.#unsubscribe = conversation.subscribe(change => {
       this.#readTyping()
-      this.#scheduleReload()
+      this.#noteChange(change)
     })
     this.#readTyping()
     void this.#run(() => this.#window.latest())
@@ -49,11 +52,11 @@ export class ConversationView {
   /** True until the relay has written the message (own messages only). */
   isPending (message_id: string): boolean { return this.#pending.has(message_id) }
 
-  #run (task: () => Promise<unknown>): Promise<void> {
+  #run (task: () => Promise<unknown>, publish: () => void = () => this.#publish()): Promise<void> {
     const run = this.#queue.then(async () => {
       if (this.#closed) return
       await task()
-      if (!this.#closed) this.#publish()
+      if (!this.#closed) publish()
     }).catch(error => {
       if (!this.#closed) console.error('parley: reading the conversation failed', error)
     })
@@ -61,14 +64,29 @@ export class ConversationView {
     return run
   }
 
-  /** NOTE: changes come in bursts (a bucket syncing): at most one reload waits at a time. */
-  #scheduleReload (): void {
-    if (this.#reloadQueued) return
-    this.#reloadQueued = true
-    void this.#run(() => {
-      this.#reloadQueued = false
-      return this.#window.reload()
-    })
+  /**
+   * Takes note of what changed, to apply it to the window in turn with reads of history.
+   * NOTE: changes come in bursts (a bucket syncing): they gather while at most one apply waits.
+   */
+  #noteChange ({ messages, pending }: ConversationChange): void {
+    for (const { bucket, added, changed, removed } of messages) {
+      let ids = this.#changed.get(bucket)
+      if (!ids) this.#changed.set(bucket, ids = new Set())
+      for (const list of [added, changed, removed]) for (const id of list) ids.add(id)
+    }
+    for (const id of pending) this.#pendingChanged.add(id)
+    if (this.#applyQueued || (messages.length === 0 && pending.length === 0)) return
+    this.#applyQueued = true
+    let moved = false
+    let told: Array<Set<string>> = []
+    void this.#run(async () => {
+      this.#applyQueued = false
+      const changed = this.#changed
+      told = [this.#pendingChanged, ...changed.values()]
+      this.#changed = new Map()
+      this.#pendingChanged = new Set()
+      for (const [bucket, ids] of changed) if (await this.#window.apply(bucket, ids)) moved = true
+    }, () => this.#publishApplied(moved, told))
   }
 
   #publish (): void {
@@ -83,6 +101,23 @@ export class ConversationView {
     this.#hasOlder = this.#window.hasOlder
     this.#unverified = this.conversation.unverified
     this.#loaded = true
+  }
+
+  /** After applying changes: the messages if any moved, and the pending state of those told. */
+  #publishApplied (moved: boolean, told: ReadonlyArray<ReadonlySet<string>>): void {
+    if (moved) this.#messages = this.#window.ascending()
+    let pending: Set<string> | null = null
+    for (const ids of told) {
+      for (const id of ids) {
+        const now = this.conversation.isPending(id)
+        if (now === (pending ?? this.#pending).has(id)) continue
+        pending ??= new Set(this.#pending)
+        if (now) pending.add(id)
+        else pending.delete(id)
+      }
+    }
+    if (pending) this.#pending = pending
+    this.#unverified = this.conversation.unverified
   }
 
   #readTyping (): void {
