@@ -11,7 +11,10 @@ export type System =
   | 'hocuspocus'
   /** A client-side baseline: the whole log in one document (one Y.Array), the layout Parley avoids. */
   | 'naive'
-  /** The relay's judge before commit da2278b, which read an update's encoding (bench/baselines/): the judge workload's baseline. */
+  /**
+   * Parley before a change, kept in bench/baselines/: the relay's judge before commit da2278b,
+   * which read an update's encoding (`judge`); the view re-reading its pages on every change (`receive`).
+   */
   | 'parley-before'
 
 export interface BenchContext {

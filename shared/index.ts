@@ -7,7 +7,7 @@ export { signMessage, verifyMessage, messageSigningBytes, type UnsignedMessage }
 export * from './ids'
 export * from './time'
 export { ParleyClient, type ParleyOptions, type DirectoryChange } from './client/parley'
-export { Conversation, type HistoryPage } from './client/conversation'
+export { Conversation, type ConversationChange, type HistoryPage, type MessageChanges } from './client/conversation'
 export type { Cursor } from './client/history'
 export * from './client/transport'
 export { websocketNetwork, type WebsocketNetworkOptions } from './client/websocket-network'

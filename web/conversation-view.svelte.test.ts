@@ -2,8 +2,11 @@
 // The open conversation as the log shows it, over a real offline client: what appears, when, and where sending takes one.
 import { flushSync } from 'svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createIdentity, type Conversation, type ParleyClient } from '../shared'
+import { ParleyClient, createIdentity, type Conversation } from '../shared'
+import { Hub, type HubNetwork } from '../shared/client/hub-testing'
 import { openOfflineClient } from '../shared/client/offline-testing'
+import { memoryStorage } from '../shared/client/transport'
+import { bucketRoom } from '../shared/protocol'
 import { ConversationView } from './conversation-view.svelte'
 import { MAX_KEPT, PAGE_SIZE } from './message-window'
 
@@ -18,6 +21,27 @@ const openChat = async (): Promise<Conversation> => {
   const { client } = await openOfflineClient()
   clients.push(client)
   return client.openDirect((await createIdentity()).user_id)
+}
+
+/** Ada and Bob over an in-memory relay, each with their side of their conversation. */
+const openPair = async () => {
+  const hub = new Hub()
+  const open = async () => {
+    const network = hub.network()
+    const client = await ParleyClient.open({ identity: await createIdentity(), network, storage: memoryStorage })
+    clients.push(client)
+    client.setProfile({ name: 'Someone' })
+    return { client, network }
+  }
+  const [ada, bob] = [await open(), await open()]
+  const adaSide = await ada.client.openDirect(bob.client.me.user_id)
+  const bobSide = await bob.client.openDirect(ada.client.me.user_id)
+  return { adaSide, bobSide, adaNetwork: ada.network }
+}
+
+/** The relay confirms everything Ada's bucket holds. */
+const acknowledge = (network: HubNetwork, chat: Conversation): void => {
+  for (const link of network.links) if (link.room === bucketRoom(chat.ref, 0)) link.acknowledgeAll()
 }
 
 const sendMany = async (chat: Conversation, count: number): Promise<void> => {
@@ -99,6 +123,58 @@ describe('ConversationView', () => {
 
     while (!view.live) await view.loadNewer()
     expect(contents(view).at(-1)).toBe(`message ${MAX_KEPT + 2 * PAGE_SIZE - 1}`)
+  })
+
+  it('applies received messages, edits and deletions without reading its pages again', async () => {
+    const { adaSide, bobSide } = await openPair()
+    await adaSide.send('first')
+    const view = new ConversationView(bobSide)
+    await vi.waitFor(() => expect(contents(view)).toEqual(['first']))
+    const reads = vi.spyOn(bobSide, 'history')
+    const shown = renders(() => contents(view))
+
+    const hello = await adaSide.send('hello')
+    await vi.waitFor(() => expect(contents(view)).toEqual(['first', 'hello']))
+    await adaSide.edit(hello.message_id, 'hello, Bob')
+    await vi.waitFor(() => expect(contents(view)).toEqual(['first', 'hello, Bob']))
+    await adaSide.delete(hello.message_id)
+    await vi.waitFor(() => expect(view.messages[1]!.deleted_at).not.toBeNull())
+    expect(shown).toContainEqual(['first', 'hello, Bob'])
+    expect(view.isPending(hello.message_id)).toBe(false)
+    expect(reads).not.toHaveBeenCalled()
+  })
+
+  it('shows a received message at the newest end of a full window, and keeps the window bounded', async () => {
+    const { adaSide, bobSide } = await openPair()
+    await sendMany(adaSide, MAX_KEPT)
+    const view = new ConversationView(bobSide)
+    await vi.waitFor(() => expect(view.loaded).toBe(true))
+    while (view.hasOlder) await view.loadOlder()
+    expect(view.messages).toHaveLength(MAX_KEPT)
+
+    await sendMany(adaSide, 2 * PAGE_SIZE)
+    await vi.waitFor(() => expect(contents(view).at(-1)).toBe(`message ${2 * PAGE_SIZE - 1}`))
+    expect(view.messages).toHaveLength(MAX_KEPT + 2 * PAGE_SIZE)
+    view.keepNewest()
+    await vi.waitFor(() => expect(view.messages.length).toBeLessThanOrEqual(MAX_KEPT))
+    expect(view.live).toBe(true)
+    expect(view.hasOlder).toBe(true)
+  })
+
+  it('marks one\'s message pending until the relay confirms it, then re-renders it confirmed', async () => {
+    const { adaSide, adaNetwork } = await openPair()
+    const view = new ConversationView(adaSide)
+    await vi.waitFor(() => expect(view.loaded).toBe(true))
+    await view.send('hello')
+    await vi.waitFor(() => expect(contents(view)).toEqual(['hello']))
+    const id = view.messages[0]!.message_id
+    await vi.waitFor(() => expect(adaSide.isPending(id)).toBe(true))
+    const pending = renders(() => view.isPending(id))
+    expect(pending).toEqual([true])
+
+    acknowledge(adaNetwork, adaSide)
+    await vi.waitFor(() => expect(pending).toEqual([true, false]))
+    expect(adaSide.isPending(id)).toBe(false)
   })
 
   it('ignores read marks and typing once closed (a click racing a switch of conversation)', async () => {

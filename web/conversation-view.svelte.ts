@@ -1,5 +1,5 @@
 // The open conversation as Svelte state: the messages on screen, who is typing, and what one can do.
-import type { Conversation, Message } from '../shared'
+import type { Conversation, ConversationChange, Message } from '../shared'
 import { pendingIds } from './core/message-marks'
 import { ReadQueue } from './core/read-queue'
 import { MAX_KEPT, MessageWindow } from './message-window'
@@ -19,14 +19,17 @@ export class ConversationView {
   readonly #window: MessageWindow
   /** Every read of history runs in turn, so that pages never interleave. */
   readonly #reads = new ReadQueue()
+  /** Message ids told changed and not applied yet, by bucket; and those whose pending state changed. */
+  #changed = new Map<number, Set<string>>()
+  #pendingChanged = new Set<string>()
   #closed = false
   readonly #unsubscribe: () => void
 
   constructor (readonly conversation: Conversation) {
     this.#window = new MessageWindow(conversation)
-    this.#unsubscribe = conversation.subscribe(() => {
+    this.#unsubscribe = conversation.subscribe(change => {
       this.#readTyping()
-      this.#scheduleReload()
+      this.#noteChange(change)
     })
     this.#readTyping()
     void this.#run(() => this.#window.latest())
@@ -50,21 +53,35 @@ export class ConversationView {
   /** True until the relay has written the message (own messages only). */
   isPending (message_id: string): boolean { return this.#pending.has(message_id) }
 
-  #run (task: () => Promise<unknown>): Promise<void> {
-    return this.#reads.run(this.#publishing(task))
-  }
-
-  /** Changes come in bursts: at most one reload waits at a time. */
-  #scheduleReload (): void {
-    this.#reads.schedule(this.#publishing(() => this.#window.reload()))
-  }
-
-  /** `task`, then what the window holds shown (unless closed meanwhile). */
-  #publishing (task: () => Promise<unknown>): () => Promise<void> {
-    return async () => {
+  /** `task` in turn with every other read of history, then what it changed shown (unless closed meanwhile). */
+  #run (task: () => Promise<unknown>, publish: () => void = () => this.#publish()): Promise<void> {
+    return this.#reads.run(async () => {
       await task()
-      if (!this.#closed) this.#publish()
+      if (!this.#closed) publish()
+    })
+  }
+
+  /**
+   * Takes note of what changed, to apply it to the window in turn with reads of history.
+   * NOTE: changes come in bursts (a bucket syncing): they gather while at most one apply waits.
+   */
+  #noteChange ({ messages, pending }: ConversationChange): void {
+    for (const { bucket, added, changed, removed } of messages) {
+      let ids = this.#changed.get(bucket)
+      if (!ids) this.#changed.set(bucket, ids = new Set())
+      for (const list of [added, changed, removed]) for (const id of list) ids.add(id)
     }
+    for (const id of pending) this.#pendingChanged.add(id)
+    if (messages.length === 0 && pending.length === 0) return
+    this.#reads.schedule(async () => {
+      const changed = this.#changed
+      const told = [this.#pendingChanged, ...changed.values()]
+      this.#changed = new Map()
+      this.#pendingChanged = new Set()
+      let moved = false
+      for (const [bucket, ids] of changed) if (await this.#window.apply(bucket, ids)) moved = true
+      if (!this.#closed) this.#publishApplied(moved, told)
+    })
   }
 
   #publish (): void {
@@ -75,6 +92,23 @@ export class ConversationView {
     this.#hasOlder = this.#window.hasOlder
     this.#unverified = this.conversation.unverified
     this.#loaded = true
+  }
+
+  /** After applying changes: the messages if any moved, and the pending state of those told. */
+  #publishApplied (moved: boolean, told: ReadonlyArray<ReadonlySet<string>>): void {
+    if (moved) this.#messages = this.#window.ascending()
+    let pending: Set<string> | null = null
+    for (const ids of told) {
+      for (const id of ids) {
+        const now = this.conversation.isPending(id)
+        if (now === (pending ?? this.#pending).has(id)) continue
+        pending ??= new Set(this.#pending)
+        if (now) pending.add(id)
+        else pending.delete(id)
+      }
+    }
+    if (pending) this.#pending = pending
+    this.#unverified = this.conversation.unverified
   }
 
   #readTyping (): void {

@@ -1,5 +1,5 @@
 // The slice of history on screen, over a real conversation: whole and in order however far one scrolls, and bounded.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createIdentity, type Conversation, type Message, type ParleyClient } from '../shared'
 import { openOfflineClient } from '../shared/client/offline-testing'
 import { MAX_KEPT, MessageWindow, PAGE_SIZE } from './message-window'
@@ -106,5 +106,58 @@ describe('MessageWindow', () => {
     const shown = window.ascending()
     expect(contents(shown)).toEqual(run(numberOf(shown[0]), SENT + 2 * PAGE_SIZE - 1))
     expect(window.hasOlder).toBe(true)
+  })
+
+  it('applies a new message, an edit and a delete in place, as reading the same range again would show them, reading no page', async () => {
+    const { chat, window } = await openWindow()
+    await window.older()
+    const [edited, deleted] = window.ascending().slice(10, 12)
+    const reads = vi.spyOn(chat, 'history')
+
+    await chat.edit(edited!.message_id, 'edited')
+    await chat.delete(deleted!.message_id)
+    const newest = await chat.send('newest')
+    expect(await window.apply(0, [edited!.message_id, deleted!.message_id, newest.message_id])).toBe(true)
+    expect(reads).not.toHaveBeenCalled()
+
+    const applied = window.ascending()
+    expect(applied.find(message => message.message_id === edited!.message_id)?.content).toBe('edited')
+    expect(applied.find(message => message.message_id === deleted!.message_id)?.deleted_at).not.toBeNull()
+    expect(applied.at(-1)!.content).toBe('newest')
+    await window.reload()
+    expect(window.ascending()).toEqual(applied)
+    // Told again, nothing moves.
+    expect(await window.apply(0, [newest.message_id])).toBe(false)
+  })
+
+  it('leaves out what is outside its range: a new message while scrolled up, a change below it', async () => {
+    const { chat, window } = await openWindow()
+    while (window.live) await window.older()
+    const before = window.ascending()
+    const newest = await chat.send('newest')
+    const [below] = (await chat.history({ limit: 1, before: window.pages.at(-1)!.lower! })).messages
+    await chat.edit(below!.message_id, 'edited below')
+    expect(await window.apply(0, [newest.message_id, below!.message_id])).toBe(false)
+    expect(window.ascending()).toEqual(before)
+  })
+
+  it('cuts the newest page into pages as messages arrive, so that keepNewest bounds a window opened on one page', async () => {
+    const { chat, window } = await openWindow()
+    const ids: string[] = []
+    // Within bucket 0 (SENT + this < BUCKET_CAPACITY).
+    for (let n = 0; n < MAX_KEPT + 2 * PAGE_SIZE; n += 20) ids.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => chat.send(`new ${n + i}`)))).map(message => message.message_id))
+    expect(await window.apply(0, ids)).toBe(true)
+    expect(window.count).toBe(MAX_KEPT + 3 * PAGE_SIZE)
+
+    expect(window.keepNewest()).toBe(true)
+    expect(window.count).toBeLessThanOrEqual(MAX_KEPT)
+    expect(window.ascending().at(-1)!.content).toBe(`new ${MAX_KEPT + 2 * PAGE_SIZE - 1}`)
+    // What was cut still continues below: the next older page joins without a gap.
+    const oldest = window.ascending()[0]!
+    await window.older()
+    const shown = window.ascending()
+    const at = shown.findIndex(message => message.message_id === oldest.message_id)
+    expect(at).toBeGreaterThan(0)
+    expect(shown.slice(at - 1, at + 1).map(message => message.content)).toEqual([`new ${Number(oldest.content.split(' ')[1]) - 1}`, oldest.content])
   })
 })

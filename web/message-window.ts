@@ -1,9 +1,11 @@
 // The slice of a conversation's history kept on screen: whole pages, bounded, movable up and down.
 import type { Cursor, HistoryPage, Message } from '../shared'
-import { compareCursors } from '../shared/client/history'
+import { compareCursors, cursorOf } from '../shared/client/history'
 
 export interface HistorySource {
   history(options: { limit: number; before?: Cursor }): Promise<HistoryPage>
+  /** What history shows now of these messages of `bucket` (null: none), for those whose place `wanted` accepts (see Conversation.versions). */
+  versions(bucket: number, message_ids: Iterable<string>, wanted: (cursor: Cursor) => boolean): Promise<ReadonlyMap<string, Message | null>>
 }
 
 /** A contiguous run of history. */
@@ -14,6 +16,8 @@ export interface Page {
   lower: Cursor | null
   /** Newest first. */
   messages: Message[]
+  /** The bucket of each message, in the same order. */
+  buckets: number[]
 }
 
 export const PAGE_SIZE = 50
@@ -40,11 +44,11 @@ export const readDown = async (
     if (stop !== null) {
       const at = page.messages.findIndex(message => message.message_id === stop.message_id)
       if (at !== -1) {
-        pages.push({ upper: before, lower: stop, messages: page.messages.slice(0, at + 1) })
+        pages.push({ upper: before, lower: stop, messages: page.messages.slice(0, at + 1), buckets: page.buckets.slice(0, at + 1) })
         return { pages, reached: true }
       }
     }
-    pages.push({ upper: before, lower: page.cursor, messages: page.messages })
+    pages.push({ upper: before, lower: page.cursor, messages: page.messages, buckets: page.buckets })
     if (page.cursor === null) return { pages, reached: stop === null }
     // NOTE: the stop message can vanish (overwritten by an invalid value): stop once past its place.
     if (stop !== null && compareCursors(page.cursor, stop) <= 0) return { pages, reached: true }
@@ -92,6 +96,77 @@ export class MessageWindow {
     this.pages = (await readDown(this.source, top, stop)).pages
   }
 
+  /**
+   * Applies a change to messages of `bucket` (see Conversation.subscribe): those on screen take
+   * their current version or leave, new ones within the window's range join in their place;
+   * the rest of the window is not read again. Returns whether anything shown changed.
+   * NOTE: reloading after every change re-read up to 12 pages per received message.
+   */
+  async apply (bucket: number, message_ids: Iterable<string>): Promise<boolean> {
+    if (this.pages.length === 0) return false
+    const versions = await this.source.versions(bucket, message_ids, cursor => this.#covers(cursor) || this.#find(bucket, cursor.message_id) !== null)
+    let changed = false
+    for (const [id, message] of versions) {
+      const at = this.#find(bucket, id)
+      if (at !== null && at.page.messages[at.index] === message) continue
+      if (at !== null) {
+        at.page.messages.splice(at.index, 1)
+        at.page.buckets.splice(at.index, 1)
+        changed = true
+      }
+      if (message !== null && this.#covers(cursorOf({ bucket, message }))) {
+        this.#insert(bucket, message)
+        changed = true
+      }
+    }
+    if (changed) this.#splitLongPages()
+    return changed
+  }
+
+  /** Whether a message at `cursor` falls within the window's range (from the newest message when live). */
+  #covers (cursor: Cursor): boolean {
+    const upper = this.pages[0]!.upper
+    const lower = this.pages.at(-1)!.lower
+    return (upper === undefined || compareCursors(cursor, upper) < 0) && (lower === null || compareCursors(cursor, lower) >= 0)
+  }
+
+  #find (bucket: number, message_id: string): { page: Page; index: number } | null {
+    for (const page of this.pages) {
+      for (let index = 0; index < page.messages.length; index++) {
+        if (page.messages[index]!.message_id === message_id && page.buckets[index] === bucket) return { page, index }
+      }
+    }
+    return null
+  }
+
+  /** Puts a message within the window's range into its page, in history order. */
+  #insert (bucket: number, message: Message): void {
+    const cursor = cursorOf({ bucket, message })
+    const page = this.pages.find(page => page.lower === null || compareCursors(cursor, page.lower) >= 0)!
+    let index = 0
+    while (index < page.messages.length && compareCursors(cursorOf({ bucket: page.buckets[index]!, message: page.messages[index]! }), cursor) > 0) index++
+    page.messages.splice(index, 0, message)
+    page.buckets.splice(index, 0, bucket)
+  }
+
+  /** Cuts pages grown past two pages' worth (new messages at the newest end) into pages, so that keepNewest can drop the oldest. */
+  #splitLongPages (): void {
+    if (!this.pages.some(page => page.messages.length > 2 * PAGE_SIZE)) return
+    this.pages = this.pages.flatMap(page => {
+      if (page.messages.length <= 2 * PAGE_SIZE) return [page]
+      const cut: Page[] = []
+      let upper = page.upper
+      for (let start = 0; start < page.messages.length; start += PAGE_SIZE) {
+        const end = Math.min(start + PAGE_SIZE, page.messages.length)
+        const oldest = end - 1
+        const lower = end === page.messages.length ? page.lower : cursorOf({ bucket: page.buckets[oldest]!, message: page.messages[oldest]! })
+        cut.push({ upper, lower, messages: page.messages.slice(start, end), buckets: page.buckets.slice(start, end) })
+        upper = lower ?? undefined
+      }
+      return cut
+    })
+  }
+
   /** Back to the newest page, forgetting everything else. */
   async latest (): Promise<void> {
     const { pages } = await readDown(this.source, undefined, null, 1)
@@ -104,7 +179,7 @@ export class MessageWindow {
     const last = this.pages.at(-1)
     if (!last || last.lower === null) return false
     const page = await this.source.history({ limit: PAGE_SIZE, before: last.lower })
-    this.pages = [...this.pages, { upper: last.lower, lower: page.cursor, messages: page.messages }]
+    this.pages = [...this.pages, { upper: last.lower, lower: page.cursor, messages: page.messages, buckets: page.buckets }]
     while (this.count > MAX_KEPT && this.pages.length > 1) {
       this.#above.push(this.pages[0]!.upper)
       this.pages = this.pages.slice(1)

@@ -4,6 +4,7 @@ import { fanout } from './fanout'
 import { transport } from './transport'
 import { historyWorkload } from './client-history'
 import { writeWorkload } from './client-write'
+import { receiveWorkload } from './client-receive'
 import { storageWorkload } from './client-storage'
 import { manyGroups } from './many-groups'
 import { storms } from './storms'
@@ -15,4 +16,4 @@ import { hostile } from './hostile'
 
 // NOTE: the short, fixed-size workloads come first: the time they leave goes to those after
 // them (bench/run.ts), and the history's long cases need it most.
-export const WORKLOADS: Workload[] = [transport, writeWorkload, storageWorkload, bundleWorkload, judgeWorkload, hostile, fanout, historyWorkload, manyGroups, storms, presence, soak]
+export const WORKLOADS: Workload[] = [transport, writeWorkload, receiveWorkload, storageWorkload, bundleWorkload, judgeWorkload, hostile, fanout, historyWorkload, manyGroups, storms, presence, soak]

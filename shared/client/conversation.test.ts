@@ -10,107 +10,12 @@ import { peerOrigin } from '../origin'
 import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, userRoom } from '../protocol'
 import { bucketMessages, conversationBuckets, directoryUsers } from '../schema'
 import type { Clock } from '../time'
-import type { Conversation } from './conversation'
+import type { Conversation, ConversationChange } from './conversation'
 import { compareMessages, type Cursor } from './history'
 import { ParleyClient, type ParleyOptions } from './parley'
-import { memoryStorage, offlineNetwork, type ConnectionStatus, type Network, type RoomLink, type Storage } from './transport'
-
-// --- an in-memory relay -------------------------------------------------------
-
-const HUB_ORIGIN = peerOrigin('hub')
-
-/**
- * Stands in for the relay: keeps the docs of one room in sync across the networks that are
- * online. NOTE: every doc talks to every other directly, so an update the hub applies is
- * never forwarded again. Awareness is not relayed.
- */
-class Hub {
-  private readonly rooms = new Map<string, Set<HubLink>>()
-
-  network (): HubNetwork { return new HubNetwork(this) }
-
-  join (link: HubLink): void {
-    const room = this.rooms.get(link.room) ?? new Set()
-    this.rooms.set(link.room, room.add(link))
-    this.exchange(link)
-  }
-
-  leave (link: HubLink): void { this.rooms.get(link.room)?.delete(link) }
-
-  /** Sends an update to every other online doc of its room. */
-  relay (from: HubLink, update: Uint8Array): void {
-    for (const peer of this.peersOf(from)) Y.applyUpdate(peer.doc, update, HUB_ORIGIN)
-  }
-
-  /** Brings a doc and its online peers up to date with each other, both ways. */
-  exchange (link: HubLink): void {
-    if (!link.network.online) return
-    for (const peer of this.peersOf(link)) {
-      Y.applyUpdate(peer.doc, Y.encodeStateAsUpdate(link.doc), HUB_ORIGIN)
-      Y.applyUpdate(link.doc, Y.encodeStateAsUpdate(peer.doc), HUB_ORIGIN)
-    }
-  }
-
-  private peersOf (link: HubLink): HubLink[] {
-    return [...this.rooms.get(link.room) ?? []].filter(peer => peer !== link && peer.network.online)
-  }
-}
-
-class HubNetwork implements Network {
-  online = true
-  readonly links = new Set<HubLink>()
-
-  constructor (private readonly hub: Hub) {}
-
-  connect (room: string, doc: Y.Doc): RoomLink {
-    const link = new HubLink(this.hub, this, room, doc)
-    this.links.add(link)
-    this.hub.join(link)
-    return link
-  }
-
-  setOnline (online: boolean): void {
-    if (online === this.online) return
-    this.online = online
-    for (const link of this.links) this.hub.exchange(link)
-    for (const link of this.links) link.notify()
-  }
-
-  setInvite (): void {}
-}
-
-class HubLink implements RoomLink {
-  private readonly listeners = new Set<() => void>()
-
-  constructor (private readonly hub: Hub, readonly network: HubNetwork, readonly room: string, readonly doc: Y.Doc) {
-    doc.on('update', this.onUpdate)
-  }
-
-  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== HUB_ORIGIN && this.network.online) this.hub.relay(this, update)
-  }
-
-  get status (): ConnectionStatus { return this.network.online ? 'connected' : 'offline' }
-  readonly refusal = null
-  readonly rejection = null
-  readonly rejections = 0
-  get synced (): boolean { return this.network.online }
-  async whenSynced (): Promise<boolean> { return this.synced }
-  acknowledged (): number { return 0 }
-
-  onChange (listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  notify (): void { for (const listener of this.listeners) listener() }
-
-  destroy (): void {
-    this.doc.off('update', this.onUpdate)
-    this.hub.leave(this)
-    this.network.links.delete(this)
-  }
-}
+import { openOfflineClient } from './offline-testing'
+import { memoryStorage, offlineNetwork, type Storage } from './transport'
+import { Hub } from './hub-testing'
 
 // --- fixtures -----------------------------------------------------------------
 
@@ -181,7 +86,7 @@ describe('one client, offline', () => {
     const bob: Identity = await createIdentity()
     const ada = await openClient()
     const chat = await ada.openDirect(bob.user_id)
-    expect(await chat.history()).toEqual({ messages: [], cursor: null })
+    expect(await chat.history()).toEqual({ messages: [], buckets: [], cursor: null })
 
     const hello = await chat.send('hello')
     expect(hello).toMatchObject({ sender_id: ada.me.user_id, receiver_id: bob.user_id, group_id: null, content: 'hello', deleted_at: null })
@@ -452,5 +357,79 @@ describe('several clients over the hub', () => {
     tick()
     await cySide!.send('back')
     for (const side of [adaSide!, bobSide!, cySide!]) expect((await side.history({ limit: 1 })).messages[0]?.content).toBe('back')
+  })
+})
+
+describe('what subscribers are told', () => {
+  /** Every change told to a conversation's subscribers, from now on. */
+  const record = (conversation: Conversation): ConversationChange[] => {
+    const told: ConversationChange[] = []
+    conversation.subscribe(change => { told.push(change) })
+    return told
+  }
+  const ids = (told: readonly ConversationChange[], kind: 'added' | 'changed' | 'removed', bucket = 0): string[] =>
+    told.flatMap(change => change.messages.filter(changes => changes.bucket === bucket).flatMap(changes => changes[kind]))
+
+  it('names a received message as added to its bucket, an edit and a delete as changed, and hands out their shown versions', async () => {
+    const hub = new Hub()
+    const ada = await openClient({ network: hub.network() })
+    const bob = await openClient({ network: hub.network() })
+    const adaSide = await ada.openDirect(bob.me.user_id)
+    const bobSide = await bob.openDirect(ada.me.user_id)
+    await adaSide.send('first')
+    await settle()
+    const told = record(bobSide)
+
+    const hello = await adaSide.send('hello')
+    expect(ids(told, 'added')).toContain(hello.message_id)
+    expect((await bobSide.versions(0, [hello.message_id])).get(hello.message_id)).toEqual(hello)
+
+    const edited = await adaSide.edit(hello.message_id, 'hello, Bob')
+    expect(ids(told, 'changed')).toContain(hello.message_id)
+    expect((await bobSide.versions(0, [hello.message_id])).get(hello.message_id)).toEqual(edited)
+
+    const deleted = await adaSide.delete(hello.message_id)
+    expect((await bobSide.versions(0, [hello.message_id])).get(hello.message_id)).toEqual(deleted)
+    expect(ids(told, 'removed')).toEqual([])
+    // Others' messages are never pending: nothing about them is told as such.
+    expect(told.flatMap(change => change.pending)).not.toContain(hello.message_id)
+  })
+
+  it('leaves out what `wanted` does not place, and gives null for a message gone from the history', async () => {
+    const { client: ada, doc } = await openOfflineClient()
+    clients.push(ada)
+    const bob = await createIdentity()
+    const chat = await ada.openDirect(bob.user_id)
+    const [old, newer] = [await chat.send('old'), await chat.send('newer')]
+    const told = record(chat)
+    bucketMessages(doc(bucketRoom(chat.ref, 0))).set(old.message_id, { junk: true })
+    expect(ids(told, 'removed')).toEqual([old.message_id])
+
+    const versions = await chat.versions(0, [old.message_id, newer.message_id], cursor => cursor.message_id !== newer.message_id)
+    expect([...versions]).toEqual([[old.message_id, null]])
+  })
+
+  it('keeps pending as a set: told when sent, and when the link hears the relay has it', async () => {
+    const hub = new Hub()
+    const network = hub.network()
+    const ada = await openClient({ network })
+    const chat = await ada.openDirect((await createIdentity()).user_id)
+    await chat.send('first')
+    const told = record(chat)
+
+    const hello = await chat.send('hello')
+    expect(chat.isPending(hello.message_id)).toBe(true)
+    expect(told.flatMap(change => change.pending)).toContain(hello.message_id)
+
+    told.length = 0
+    const bucketLink = [...network.links].find(link => link.room === bucketRoom(chat.ref, 0))!
+    bucketLink.acknowledgeAll()
+    expect(chat.isPending(hello.message_id)).toBe(false)
+    expect(told.flatMap(change => change.pending)).toEqual(expect.arrayContaining([hello.message_id]))
+    // An edit is pending again until the relay has that version.
+    const edited = await chat.edit(hello.message_id, 'hello again')
+    expect(chat.isPending(edited.message_id)).toBe(true)
+    bucketLink.acknowledgeAll()
+    expect(chat.isPending(edited.message_id)).toBe(false)
   })
 })

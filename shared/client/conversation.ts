@@ -16,8 +16,10 @@ import { VerifiedMap, type PublicKeys } from './verified-map'
 import { ConversationBuckets } from './conversation/buckets'
 import { Timeline, type HistoryPage } from './conversation/timeline'
 import { ConversationWriter } from './conversation/writer'
+import { NO_CHANGE, type ConversationChange } from './conversation/changes'
 
 export type { HistoryPage } from './conversation/timeline'
+export type { ConversationChange, MessageChanges } from './conversation/changes'
 
 export interface ConversationContext {
   readonly me: Identity
@@ -49,7 +51,7 @@ const belongsTo = (ref: ConversationRef) => (value: unknown, key: string): Parse
 
 export class Conversation {
   readonly room: string
-  private readonly listeners = new Set<() => void>()
+  private readonly listeners = new Set<(change: ConversationChange) => void>()
   private readonly activity: VerifiedMap<ActivityEntry>
   private readonly buckets: ConversationBuckets
   private readonly timeline: Timeline
@@ -67,16 +69,17 @@ export class Conversation {
   ) {
     this.room = conversationRoom(ref)
     const assertOpen = () => this.assertOpen()
-    const onChange = () => this.notify()
+    const onChange = (change?: Partial<ConversationChange>) => this.notify(change)
     this.activity = new VerifiedMap(conversationActivity(index.doc), parseActivity, context.keys, {
       signerOf: entry => entry.sender_id,
       verify: (entry, publicKey) => verifyActivity(this.room, entry, publicKey)
     })
-    this.activity.onChange(onChange)
+    const onOtherChange = () => this.notify()
+    this.activity.onChange(onOtherChange)
     const awareness = index.awareness
     if (awareness) {
-      awareness.on('change', onChange)
-      this.unsubscribers.push(() => awareness.off('change', onChange))
+      awareness.on('change', onOtherChange)
+      this.unsubscribers.push(() => awareness.off('change', onOtherChange))
     }
     this.buckets = new ConversationBuckets({
       me: context.me.user_id,
@@ -86,7 +89,7 @@ export class Conversation {
       keys: context.keys,
       parseMessage: belongsTo(ref),
       onLoaded: bucket => this.timeline.addBucket(bucket),
-      onMessages: (bucket, keys) => this.timeline.update(bucket, keys),
+      onMessages: (bucket, keys, pending) => this.notify({ messages: [this.timeline.update(bucket, keys)], pending }),
       onChange,
       isClosed: () => this.closed
     }, ref, index, new ValidatedMap(conversationBuckets(index.doc), parseBucketEntry))
@@ -126,7 +129,7 @@ export class Conversation {
    * until the relay has written it, across reloads, since it is read off the document itself.
    */
   isPending (message_id: string): boolean {
-    return this.outgoing.has(message_id) || (this.buckets.isUnconfirmed(message_id) ?? false)
+    return this.outgoing.has(message_id) || this.buckets.isUnconfirmed(message_id)
   }
 
   /**
@@ -135,6 +138,16 @@ export class Conversation {
    */
   history (options: { limit?: number; before?: Cursor } = {}): Promise<HistoryPage> {
     return this.timeline.page(options)
+  }
+
+  /**
+   * What history shows now of these messages of `bucket` (named by a change): the version it
+   * shows, or null when it shows none; only for those whose place `wanted` accepts. Checks
+   * signatures not checked yet. For applying a change to messages on screen without reading
+   * their pages again.
+   */
+  versions (bucket: number, message_ids: Iterable<string>, wanted: (cursor: Cursor) => boolean = () => true): Promise<Map<string, Message | null>> {
+    return this.timeline.versions(bucket, message_ids, wanted)
   }
 
   /**
@@ -185,14 +198,20 @@ export class Conversation {
     return [...typing]
   }
 
-  /** Called on every change to the loaded history; returns the unsubscribe function. */
-  subscribe (listener: () => void): () => void {
+  /**
+   * Called on every change to the loaded history, typing or activity, with what changed: the
+   * messages (by bucket) and pending states, so that a view can apply it; returns the
+   * unsubscribe function.
+   */
+  subscribe (listener: (change: ConversationChange) => void): () => void {
     this.listeners.add(listener)
     return () => { this.listeners.delete(listener) }
   }
 
-  private notify (): void {
-    for (const listener of [...this.listeners]) listener()
+  private notify (change?: Partial<ConversationChange>): void {
+    if (this.listeners.size === 0) return
+    const full: ConversationChange = change ? { messages: change.messages ?? [], pending: change.pending ?? [] } : NO_CHANGE
+    for (const listener of [...this.listeners]) listener(full)
   }
 
   private assertOpen (): void {

@@ -102,6 +102,9 @@ export class HistoryOrder {
   /** Every placed message, oldest first. */
   get entries (): readonly Placed[] { return this.ascending }
 
+  /** Where a message of `bucket` is placed, if it is. */
+  get (bucket: number, message_id: string): Placed | undefined { return this.byBucket.get(bucket)?.get(message_id) }
+
   /** Places the current version of a message, or removes it (undefined). */
   set (bucket: number, message_id: string, message: Message | undefined): void {
     const placed = this.placedIn(bucket)

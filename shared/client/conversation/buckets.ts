@@ -5,12 +5,13 @@ import type { Message, Parsed } from '../../model'
 import { BUCKET_CAPACITY, MAX_BUCKET, bucketRoom, type ConversationRef } from '../../protocol'
 import { bucketMessages, conversationBuckets, type BucketEntry } from '../../schema'
 import { timestamp, type Clock } from '../../time'
-import { entryItem } from '../../yjs-internals'
 import type { Outbox } from '../outbox'
 import type { Replica } from '../replica'
 import type { ReplicaPool } from '../replica-pool'
 import type { ValidatedMap } from '../validated-map'
 import { VerifiedMap, type PublicKeys } from '../verified-map'
+import type { ConversationChange } from './changes'
+import { UnconfirmedMessages } from './unconfirmed'
 
 export interface LoadedBucket {
   readonly number: number
@@ -29,10 +30,10 @@ export interface BucketsContext {
   readonly parseMessage: (value: unknown, key: string) => Parsed<Message>
   /** A bucket was loaded, with the messages it holds. */
   onLoaded(bucket: LoadedBucket): void
-  /** Messages of a loaded bucket changed. */
-  onMessages(bucket: LoadedBucket, keys: Iterable<string>): void
-  /** Anything shown changed: the index, a bucket's link, a bucket loaded. */
-  onChange(): void
+  /** Messages of a loaded bucket changed (their keys), and which of them became pending or stopped being so. */
+  onMessages(bucket: LoadedBucket, keys: ReadonlySet<string>, pending: readonly string[]): void
+  /** Anything shown changed: the index, a bucket's link (with what it confirmed), a bucket loaded (with its messages). */
+  onChange(change?: Partial<ConversationChange>): void
   isClosed(): boolean
 }
 
@@ -44,6 +45,7 @@ export class ConversationBuckets {
   /** The newest bucket, kept as the index changes (see `head`). */
   private headBucket: number
   private readonly unsubscribers: Array<() => void> = []
+  private readonly unconfirmed: UnconfirmedMessages
 
   constructor (
     private readonly context: BucketsContext,
@@ -52,6 +54,7 @@ export class ConversationBuckets {
     private readonly index: Replica,
     private readonly bucketIndex: ValidatedMap<BucketEntry>
   ) {
+    this.unconfirmed = new UnconfirmedMessages(context.me, context.outbox)
     this.headBucket = this.findHead()
     bucketIndex.onChange(() => {
       this.headBucket = this.findHead()
@@ -103,13 +106,10 @@ export class ConversationBuckets {
         const messages = new VerifiedMap(bucketMessages(replica.doc), this.context.parseMessage, this.context.keys, signedMessages, { onDemand: true })
         const entry: LoadedBucket = { number: bucket, replica, messages }
         this.context.onLoaded(entry)
-        messages.onChange(keys => {
-          this.context.onMessages(entry, keys)
-          this.context.onChange()
-        })
-        this.unsubscribers.push(replica.link.onChange(() => this.context.onChange()))
+        messages.onChange(keys => this.context.onMessages(entry, keys, this.unconfirmed.update(entry, keys)))
+        this.unsubscribers.push(replica.link.onChange(() => this.context.onChange({ pending: this.unconfirmed.acknowledge(entry) })))
         this.loaded.set(bucket, entry)
-        this.context.onChange()
+        this.context.onChange({ messages: [{ bucket, added: [...messages.validKeys()], changed: [], removed: [] }] })
         return entry
       })
       this.loading.set(bucket, pending)
@@ -134,24 +134,10 @@ export class ConversationBuckets {
 
   /**
    * Whether the relay has yet to confirm this message (or its latest edit) as a loaded bucket
-   * holds it; undefined when no loaded bucket does. NOTE: read off the document itself, so it
-   * holds across reloads.
+   * shows it. NOTE: read off the document itself, so it holds across reloads; kept as a set
+   * (see UnconfirmedMessages), so asking costs nothing.
    */
-  isUnconfirmed (message_id: string): boolean | undefined {
-    for (const bucket of this.loaded.values()) {
-      const message = bucket.messages.get(message_id)
-      if (!message) continue
-      // Others' messages came from the relay; one's own are pending only while the outbox holds their room.
-      if (message.sender_id !== this.context.me) return false
-      const baseline = this.context.outbox.baseline(bucket.replica.room)
-      if (baseline === null) return false
-      const id = entryItem(bucketMessages(bucket.replica.doc), message_id)?.id
-      if (id === undefined) return true
-      if (id.clock < (baseline.get(id.client) ?? 0)) return false
-      return bucket.replica.link.acknowledged(id.client) <= id.clock
-    }
-    return undefined
-  }
+  isUnconfirmed (message_id: string): boolean { return this.unconfirmed.has(message_id) }
 
   /** Why the relay refuses a room of the conversation to this user, or null while it does not. */
   get refusal (): string | null {

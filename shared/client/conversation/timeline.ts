@@ -4,10 +4,13 @@ import type { Message } from '../../model'
 import { HistoryOrder, cursorOf, newestAdmitted, type Admission, type Cursor, type Placed } from '../history'
 import type { OutgoingMessages } from '../outgoing'
 import type { ConversationBuckets, LoadedBucket } from './buckets'
+import type { MessageChanges } from './changes'
 
 export interface HistoryPage {
   /** Newest first. */
   messages: Message[]
+  /** The bucket each message is stored in, in the same order (for placing later changes among them). */
+  buckets: number[]
   /** Pass as `before` for the next older page; null when there is nothing older. */
   cursor: Cursor | null
 }
@@ -30,9 +33,20 @@ export class Timeline {
     this.order.addAll(number, [...messages.validKeys()].map(key => messages.unchecked(key)!))
   }
 
-  /** Follows changes to a loaded bucket's messages. */
-  update ({ number, messages }: LoadedBucket, keys: Iterable<string>): void {
-    for (const key of keys) this.order.set(number, key, messages.unchecked(key))
+  /** Follows changes to a loaded bucket's messages; returns them as added, changed or removed. */
+  update ({ number, messages }: LoadedBucket, keys: Iterable<string>): MessageChanges {
+    const changes = { bucket: number, added: [] as string[], changed: [] as string[], removed: [] as string[] }
+    for (const key of keys) {
+      const placed = this.order.get(number, key) !== undefined
+      const message = messages.unchecked(key)
+      this.order.set(number, key, message)
+      if (message === undefined) {
+        if (placed) changes.removed.push(key)
+      } else {
+        (placed ? changes.changed : changes.added).push(key)
+      }
+    }
+    return changes
   }
 
   /** Places a message (one's own outgoing placeholder), or takes one out (undefined). */
@@ -60,10 +74,44 @@ export class Timeline {
       if (page.entries.length === limit || floor <= 0) {
         const last = page.entries[page.entries.length - 1]
         const more = page.olderRemain || floor > 0
-        return { messages: page.entries.map(entry => entry.message), cursor: more && last ? cursorOf(last) : null }
+        return {
+          messages: page.entries.map(entry => entry.message),
+          buckets: page.entries.map(entry => entry.bucket),
+          cursor: more && last ? cursorOf(last) : null
+        }
       }
       await this.buckets.load(floor - 1)
     }
+  }
+
+  /**
+   * What history shows now of these messages of `bucket`: the version it shows, or null when it
+   * shows none (gone, hidden, forged); only for those whose place `wanted` accepts (the others
+   * are left out). Checks the signatures of those not checked yet, together, as `page` does.
+   */
+  async versions (bucket: number, ids: Iterable<string>, wanted: (cursor: Cursor) => boolean): Promise<Map<string, Message | null>> {
+    this.assertOpen()
+    const versions = new Map<string, Message | null>()
+    let asked = [...ids]
+    while (asked.length > 0) {
+      const unchecked: Placed[] = []
+      for (const id of asked) {
+        const entry = this.order.get(bucket, id)
+        if (entry === undefined) {
+          versions.set(id, null)
+        } else if (wanted(cursorOf(entry))) {
+          const admission = this.admit(entry)
+          if (admission === 'unchecked') unchecked.push(entry)
+          else versions.set(id, admission === 'hidden' ? null : admission)
+        }
+      }
+      if (unchecked.length === 0) break
+      await this.check(unchecked)
+      this.assertOpen()
+      // Asked again: a newer version may have arrived meanwhile.
+      asked = unchecked.map(entry => entry.message.message_id)
+    }
+    return versions
   }
 
   /** Whether a placed message may be shown: only its current version, once its signature verifies. */

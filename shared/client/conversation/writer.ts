@@ -13,6 +13,7 @@ import { assertContent, signActivityOf, signMessages, signWrite, withoutSignatur
 import type { Replica } from '../replica'
 import type { VerifiedMap } from '../verified-map'
 import type { ConversationBuckets, LoadedBucket } from './buckets'
+import type { ConversationChange, MessageChanges } from './changes'
 import type { Timeline } from './timeline'
 
 export interface WriterContext {
@@ -21,9 +22,23 @@ export interface WriterContext {
   readonly outbox: Outbox
   /** Told after one's own message is written: the conversation joins one's list (and the other person's). */
   noteSent(ref: ConversationRef): void
-  /** Something shown changed (a message placed, or dropped). */
-  onChange(): void
+  /** Something shown changed: messages placed, or dropped (with their pending state). */
+  onChange(change: Partial<ConversationChange>): void
   assertOpen(): void
+}
+
+/**
+ * The change of taking these placeholders out, no longer outgoing: replaced by their written
+ * version when it went to the same bucket (`writtenTo`), otherwise removed from theirs.
+ */
+const unplaced = (batch: readonly Outgoing[], writtenTo?: number): Partial<ConversationChange> => {
+  const byBucket = new Map<number, MessageChanges & { changed: string[]; removed: string[] }>()
+  for (const { placed: { bucket, message } } of batch) {
+    let changes = byBucket.get(bucket)
+    if (!changes) byBucket.set(bucket, changes = { bucket, added: [], changed: [], removed: [] })
+    ;(bucket === writtenTo ? changes.changed : changes.removed).push(message.message_id)
+  }
+  return { messages: [...byBucket.values()], pending: batch.map(outgoing => outgoing.unsigned.message_id) }
 }
 
 export class ConversationWriter {
@@ -66,7 +81,8 @@ export class ConversationWriter {
         this.dropOutgoing(error)
       })
     }
-    this.context.onChange()
+    const id = placed.message.message_id
+    this.context.onChange({ messages: [{ bucket: placed.bucket, added: [id], changed: [], removed: [] }], pending: [id] })
     return sent
   }
 
@@ -132,8 +148,9 @@ export class ConversationWriter {
 
   /** Forgets outgoing messages (all, or those of `batch` still outgoing) and rejects their sends. */
   private dropOutgoing (error: unknown, batch?: readonly Outgoing[]): void {
-    for (const { placed } of this.outgoing.drop(error, batch)) this.timeline.place(placed.bucket, placed.message.message_id, undefined)
-    this.context.onChange()
+    const dropped = this.outgoing.drop(error, batch)
+    for (const { placed } of dropped) this.timeline.place(placed.bucket, placed.message.message_id, undefined)
+    this.context.onChange(unplaced(dropped))
   }
 
   /**
@@ -155,6 +172,8 @@ export class ConversationWriter {
     this.writeMessages(bucket, messages)
     this.writeActivity(activity)
     batch.forEach((outgoing, i) => this.outgoing.written(outgoing, messages[i]!))
+    // The written versions were told as they went in; the placeholders' going is told here.
+    this.context.onChange(unplaced(batch, bucket.number))
   }
 
   private writeMessages (bucket: LoadedBucket, messages: readonly Message[]): void {
