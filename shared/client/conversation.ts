@@ -68,16 +68,20 @@ export class Conversation {
     this.room = conversationRoom(ref)
     const assertOpen = () => this.assertOpen()
     const onChange = () => this.notify()
-    this.activity = new VerifiedMap(conversationActivity(index.doc), parseActivity, context.keys, {
+    this.activity = new VerifiedMap(index.map(conversationActivity), parseActivity, context.keys, {
       signerOf: entry => entry.sender_id,
       verify: (entry, publicKey) => verifyActivity(this.room, entry, publicKey)
     })
     this.activity.onChange(onChange)
-    const awareness = index.awareness
-    if (awareness) {
-      awareness.on('change', onChange)
-      this.unsubscribers.push(() => awareness.off('change', onChange))
-    }
+    // Typing is read off the room's presence, which is a new object after a rebuild.
+    let awareness = index.awareness
+    awareness?.on('change', onChange)
+    this.unsubscribers.push(index.onMoved(() => {
+      awareness?.off('change', onChange)
+      awareness = index.awareness
+      awareness?.on('change', onChange)
+      onChange()
+    }), () => awareness?.off('change', onChange))
     this.buckets = new ConversationBuckets({
       me: context.me.user_id,
       clock: context.clock,
@@ -89,7 +93,7 @@ export class Conversation {
       onMessages: (bucket, keys) => this.timeline.update(bucket, keys),
       onChange,
       isClosed: () => this.closed
-    }, ref, index, new ValidatedMap(conversationBuckets(index.doc), parseBucketEntry))
+    }, ref, index, new ValidatedMap(index.map(conversationBuckets), parseBucketEntry))
     this.timeline = new Timeline(this.buckets, this.outgoing, assertOpen)
     this.writer = new ConversationWriter({ ...context, onChange, assertOpen }, ref, index, this.buckets, this.activity, this.timeline, this.outgoing)
   }
