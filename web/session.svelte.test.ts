@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { DIRECTORY_ROOM, type ParleyClient } from '../shared'
 import { openOfflineClient } from '../shared/client/offline-testing'
-import { Session, describeRejection, selectionKey } from './session.svelte'
+import { Session, describeRejection, describeReverted, selectionKey } from './session.svelte'
 
 const sessions: Session[] = []
 const others: ParleyClient[] = []
@@ -148,6 +148,15 @@ describe('Session', () => {
     await session.close()
     await session.open({ kind: 'direct', user_id: bob.me.user_id })
     expect(session.selection).toBeNull()
+  })
+})
+
+describe('describeReverted', () => {
+  it('names what the refused change was to, why, and that the device now shows what everyone sees', () => {
+    expect(describeReverted({ room: 'directory', reason: 'not-an-admin', subject: { kind: 'group', group_id: 'g', name: 'Team' } }))
+      .toBe('Your change to the group \'Team\' was refused by the relay: you are no longer an admin. This device now shows what everyone else sees.')
+    expect(describeReverted({ room: 'directory', reason: 'unknown-field', subject: { kind: 'profile' } })).toMatch(/^Your change to your profile was refused by the relay: it holds something this relay does not know/)
+    expect(describeReverted({ room: 'x', reason: 'bucket-full', subject: { kind: 'room' } })).toContain('One of your changes was refused by the relay: the relay said "bucket-full"')
   })
 })
 

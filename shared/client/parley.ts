@@ -183,9 +183,10 @@ export class ParleyClient {
     if (this.closed) return
     let subject: RevertedSubject = { kind: 'room' }
     if (room === DIRECTORY_ROOM) {
-      const group = changed.find(entry => entry.root === 'groups')
-      if (group) subject = { kind: 'group', group_id: group.key, name: this.group(group.key)?.name ?? null }
-      else if (changed.some(entry => entry.root === 'users' && entry.key === this.me.user_id)) subject = { kind: 'profile' }
+      // The first entry of one's own: what one wrote comes first (see Replica.rebuild).
+      const own = changed.find(entry => entry.root === 'groups' || (entry.root === 'users' && entry.key === this.me.user_id))
+      if (own?.root === 'groups') subject = { kind: 'group', group_id: own.key, name: this.group(own.key)?.name ?? null }
+      else if (own) subject = { kind: 'profile' }
     } else {
       const parsed = parseRoom(room)
       if (parsed?.kind === 'conversation' || parsed?.kind === 'bucket') subject = { kind: 'conversation', ref: parsed.conversation }

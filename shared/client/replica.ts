@@ -42,6 +42,11 @@ export class Replica {
   private currentAwareness: Awareness | null
   private readonly moved = new Set<() => void>()
   private rebuilding = false
+  /**
+   * The entries written here that the relay has not acknowledged (with the client id and clock
+   * that acknowledge them): what a refusal can be about.
+   */
+  private written: Array<ChangedEntry & { client: number; clock: number }> = []
   private destroyed = false
 
   private constructor (
@@ -56,13 +61,27 @@ export class Replica {
     this.current = doc
     this.currentAwareness = awareness
     this.link = new FollowingLink(link)
+    doc.on('afterTransaction', this.noteWritten)
     let seen = this.link.rejections
     this.link.onChange(() => {
-      if (this.link.rejections === seen) return
-      seen = this.link.rejections
-      const reason = this.link.rejection
-      if (isUpdateRefusal(reason)) void this.rebuild(reason)
+      if (this.link.rejections !== seen) {
+        seen = this.link.rejections
+        const reason = this.link.rejection
+        if (isUpdateRefusal(reason)) void this.rebuild(reason)
+      }
+      if (!this.rebuilding) this.written = this.written.filter(entry => this.link.acknowledged(entry.client) < entry.clock)
     })
+  }
+
+  private readonly noteWritten = (transaction: Y.Transaction): void => {
+    if (transaction.origin !== LOCAL_ORIGIN) return
+    const client = transaction.doc.clientID
+    const clock = transaction.afterState.get(client) ?? 0
+    for (const [root, type] of transaction.doc.share) {
+      for (const key of transaction.changed.get(type) ?? []) {
+        if (key !== null) this.written.push({ root, key, client, clock })
+      }
+    }
   }
 
   /**
@@ -141,6 +160,7 @@ export class Replica {
   private async rebuild (reason: UpdateRefusal): Promise<void> {
     if (this.rebuilding || this.destroyed) return
     this.rebuilding = true
+    const written = this.written
     const old = this.current
     const oldAwareness = this.currentAwareness
     // Written meanwhile: kept if it does not build on the refused change.
@@ -176,7 +196,14 @@ export class Replica {
       this.current = doc
       this.currentAwareness = awareness
       const replacing = this.local.replace(doc)
-      const changed = changedEntries(old, doc)
+      old.off('afterTransaction', this.noteWritten)
+      doc.on('afterTransaction', this.noteWritten)
+      this.written = []
+      // What one wrote first (what the refusal was about), then whatever else now reads differently.
+      const changed: ChangedEntry[] = []
+      for (const entry of [...written, ...changedEntries(old, doc)]) {
+        if (!changed.some(known => known.root === entry.root && known.key === entry.key)) changed.push({ root: entry.root, key: entry.key })
+      }
       for (const listener of [...this.moved]) listener()
       await replacing.catch(error => console.error('parley: the local copy of a rebuilt room could not be replaced', error))
       old.destroy()
