@@ -41,17 +41,31 @@ export const fileStorage = ({ directory }: { directory: string }): Storage => ({
       const record = encoding.encode(encoder => encoding.writeVarUint8Array(encoder, update))
       writes = writes.then(() => readable ? appendFile(file, record, { mode: 0o600 }) : undefined).catch(() => {})
     }
-    doc.on('update', onUpdate)
+    let followed = doc
+    followed.on('update', onUpdate)
+    /** The file becomes `state` alone (written aside, then renamed over it). */
+    const rewrite = async (state: Uint8Array): Promise<void> => {
+      const temporary = `${file}.tmp`
+      await writeFile(temporary, encoding.encode(encoder => encoding.writeVarUint8Array(encoder, state)), { mode: 0o600 })
+      await rename(temporary, file)
+    }
     return {
       loaded,
+      replace: async (next: Y.Doc) => {
+        followed.off('update', onUpdate)
+        followed = next
+        if (!closed) next.on('update', onUpdate)
+        // Queued behind every append so far; what `next` writes meanwhile is appended after it.
+        const replaced = writes.then(() => readable ? rewrite(Y.encodeStateAsUpdate(next)) : undefined)
+        writes = replaced.catch(() => {})
+        await replaced
+      },
       destroy: async () => {
         closed = true
-        doc.off('update', onUpdate)
+        followed.off('update', onUpdate)
         await writes
         if (!readable || appended === 0) return
-        const temporary = `${file}.tmp`
-        await writeFile(temporary, encoding.encode(encoder => encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc))), { mode: 0o600 })
-        await rename(temporary, file)
+        await rewrite(Y.encodeStateAsUpdate(followed))
       }
     }
   }

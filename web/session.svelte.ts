@@ -3,7 +3,7 @@ import type { ConnectionStatus, ConversationSummary, DirectoryChange, Group, Ide
 import { ConversationView } from './conversation-view.svelte'
 import { awaitProfile, openBrowserClient } from './core/client-start'
 import { choiceKey, openChoice, type ConversationChoice } from './core/conversation-choice'
-import { describeError, describeRejection } from './core/errors'
+import { describeError, describeRejection, describeReverted } from './core/errors'
 import { LatestOpen } from './core/latest-open'
 import { saveInvite } from './invite'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
@@ -82,6 +82,7 @@ export class Session {
     if (change === undefined || change === 'groups') this.#summaries = client.conversations()
     if (change === 'conversations') this.#scheduleSummaries()
     if (change === 'rejected') this.#rejection = describeRejection(client.lastRejection)
+    if (change === 'reverted' && client.lastReverted) this.#rejection = describeReverted(client.lastReverted)
   }
 
   /**

@@ -110,6 +110,8 @@ export class WatchedIndexeddbStorage implements Storage {
     this.open.add(persistence)
     return {
       loaded: persistence.loaded,
+      // Benchmarks never see a refusal, so never rebuild a room.
+      replace: () => Promise.reject(new Error('a benchmark storage does not replace rooms')),
       destroy: async () => {
         this.open.delete(persistence)
         await persistence.destroy()
@@ -144,6 +146,6 @@ export const seededMemoryStorage = (rooms: ReadonlyMap<string, Uint8Array>): Sto
   persist: (room, doc) => {
     const seed = rooms.get(room)
     if (seed) Y.applyUpdate(doc, seed, STORAGE_ORIGIN)
-    return { loaded: Promise.resolve(), destroy: async () => {} }
+    return { loaded: Promise.resolve(), replace: async () => {}, destroy: async () => {} }
   }
 })

@@ -185,7 +185,7 @@ describe('opening history', () => {
         const saved = kept.get(room)
         if (saved) Y.applyUpdate(doc, saved)
         docs.set(room, doc)
-        return { loaded: Promise.resolve(), destroy: async () => { kept.set(room, Y.encodeStateAsUpdate(doc)) } }
+        return { loaded: Promise.resolve(), replace: async () => {}, destroy: async () => { kept.set(room, Y.encodeStateAsUpdate(doc)) } }
       }
     }
     const ada = await ParleyClient.open({ identity: await createIdentity(), network: offlineNetwork, storage })

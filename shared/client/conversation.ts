@@ -70,17 +70,21 @@ export class Conversation {
     this.room = conversationRoom(ref)
     const assertOpen = () => this.assertOpen()
     const onChange = (change?: Partial<ConversationChange>) => this.notify(change)
-    this.activity = new VerifiedMap(conversationActivity(index.doc), parseActivity, context.keys, {
+    this.activity = new VerifiedMap(index.map(conversationActivity), parseActivity, context.keys, {
       signerOf: entry => entry.sender_id,
       verify: (entry, publicKey) => verifyActivity(this.room, entry, publicKey)
     })
     const onOtherChange = () => this.notify()
     this.activity.onChange(onOtherChange)
-    const awareness = index.awareness
-    if (awareness) {
-      awareness.on('change', onOtherChange)
-      this.unsubscribers.push(() => awareness.off('change', onOtherChange))
-    }
+    // Typing is read off the room's presence, which is a new object after a rebuild.
+    let awareness = index.awareness
+    awareness?.on('change', onOtherChange)
+    this.unsubscribers.push(index.onMoved(() => {
+      awareness?.off('change', onOtherChange)
+      awareness = index.awareness
+      awareness?.on('change', onOtherChange)
+      onOtherChange()
+    }), () => awareness?.off('change', onOtherChange))
     this.buckets = new ConversationBuckets({
       me: context.me.user_id,
       clock: context.clock,
@@ -92,7 +96,7 @@ export class Conversation {
       onMessages: (bucket, keys, pending) => this.notify({ messages: [this.timeline.update(bucket, keys)], pending }),
       onChange,
       isClosed: () => this.closed
-    }, ref, index, new ValidatedMap(conversationBuckets(index.doc), parseBucketEntry))
+    }, ref, index, new ValidatedMap(index.map(conversationBuckets), parseBucketEntry))
     this.timeline = new Timeline(this.buckets, this.outgoing, assertOpen)
     this.writer = new ConversationWriter({ ...context, onChange, assertOpen }, ref, index, this.buckets, this.activity, this.timeline, this.outgoing)
   }

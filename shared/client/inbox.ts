@@ -54,8 +54,8 @@ export class Inbox {
     private readonly myGroups: () => Group[],
     private readonly onChange: () => void
   ) {
-    this.conversations = new ValidatedMap(userConversations(userReplica.doc), parseConversationEntry(me))
-    this.reads = new ValidatedMap(userReads(userReplica.doc), parseReadMark)
+    this.conversations = new ValidatedMap(userReplica.map(userConversations), parseConversationEntry(me))
+    this.reads = new ValidatedMap(userReplica.map(userReads), parseReadMark)
     this.conversations.onChange(() => this.refresh())
     this.reads.onChange(() => this.onChange())
     this.refresh()
@@ -86,7 +86,7 @@ export class Inbox {
         return
       }
       watched.replica = replica
-      watched.activity = new VerifiedMap(conversationActivity(replica.doc), (value, key) => {
+      watched.activity = new VerifiedMap(replica.map(conversationActivity), (value, key) => {
         const parsed = parseActivity(value, key)
         // In a direct conversation only its two people send.
         return parsed.ok && ref.kind === 'direct' && !ref.user_ids.includes(key) ? { ok: false, reason: 'bad-recipient' } : parsed

@@ -53,10 +53,13 @@ export class IndexeddbCopy {
    * `checkDelayMs`: how long after the last append a rewrite is considered (y-indexeddb waits
    * 1 s too), so that a burst of writes is not slowed down by encodings.
    */
-  constructor (readonly name: string, readonly doc: Y.Doc, private readonly checkDelayMs = 1000) {
-    doc.on('update', this.append)
+  constructor (readonly name: string, private followed: Y.Doc, private readonly checkDelayMs = 1000) {
+    followed.on('update', this.append)
     this.loaded = openStores(name).then(database => this.load(database))
   }
+
+  /** The document kept here (another one after `replace`). */
+  get doc (): Y.Doc { return this.followed }
 
   private async load (database: IDBDatabase): Promise<void> {
     if (this.destroyed) {
@@ -165,6 +168,32 @@ export class IndexeddbCopy {
     this.nextKey = key + 1
     this.bytesBelow = state.byteLength
     this.updatesBelow = 1
+  }
+
+  /**
+   * Keeps `doc` from now on instead: stores its state and deletes every update below it, in one
+   * transaction. NOTE: another tab holding the room keeps its own doc, and its next rewrite
+   * stores that doc's state again; whatever the relay refused in it is refused again on its
+   * next sync, and that tab rebuilds the room in turn. Nothing is lost or torn meanwhile.
+   */
+  async replace (doc: Y.Doc): Promise<void> {
+    this.followed.off('update', this.append)
+    this.followed = doc
+    if (!this.destroyed) doc.on('update', this.append)
+    await this.loaded
+    if (this.checkTimer !== null) clearTimeout(this.checkTimer)
+    this.checkTimer = null
+    await this.checking
+    if (this.database === null || this.destroyed) return
+    const [updates] = idb.transact(this.database, [UPDATES])
+    const state = Y.encodeStateAsUpdate(doc)
+    const key = await addUpdate(updates!, state)
+    await idb.del(updates!, idb.createIDBKeyRangeUpperBound(key, true))
+    this.nextKey = key + 1
+    this.bytesBelow = state.byteLength
+    this.updatesBelow = 1
+    this.appendedSinceCheck = 0
+    this.lastStateBytes = state.byteLength
   }
 
   async destroy (): Promise<void> {

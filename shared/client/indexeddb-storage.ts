@@ -12,6 +12,7 @@ export const indexeddbStorage = ({ prefix }: { prefix: string }): Storage => ({
     const copy = new IndexeddbCopy(prefix + room, doc)
     return {
       loaded: copy.loaded.catch(error => { throw new LocalCopyError(room, { cause: error }) }),
+      replace: (next: Y.Doc) => copy.replace(next),
       destroy: () => copy.destroy()
     }
   }

@@ -94,6 +94,7 @@ class MuxRoomLink implements RoomLink {
     this.denied = null
     this.send(encodeSyncMessage(encoder => syncProtocol.writeSyncStep1(encoder, this.doc)))
     if (this.awareness) this.releaseRemoteStates ??= holdRemoteStates(this.awareness)
+    // NOTE: the awareness's own client id: the doc's changes after a refusal (abandonRejected).
     if (this.awareness?.getLocalState()) {
       this.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID])))
     }

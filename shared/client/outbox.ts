@@ -88,9 +88,12 @@ export class Outbox {
           }
           const timer = setTimeout(() => { unsubscribe(); resolve(false) }, ATTEMPT_MS)
           const unsubscribeLink = replica.link.onChange(check)
+          // A room rebuilt after a refusal holds only what the relay accepted: delivered, maybe.
+          const unsubscribeMoved = replica.onMoved(check)
           this.wakers.add(check)
           const unsubscribe = () => {
             unsubscribeLink()
+            unsubscribeMoved()
             this.wakers.delete(check)
           }
           check()

@@ -6,13 +6,15 @@ import type { Identity } from '../identity'
 import { isId, randomId } from '../ids'
 import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type Group, type User } from '../model'
 import { LOCAL_ORIGIN } from '../origin'
-import { DIRECTORY_ROOM, conversationOfRoom, conversationRoom, directConversation, groupConversation, userRoom, type ConversationRef } from '../protocol'
+import {
+  DIRECTORY_ROOM, conversationRoom, directConversation, groupConversation, parseRoom, userRoom, type ConversationRef, type UpdateRefusal
+} from '../protocol'
 import { directoryGroups, directoryUsers, userConversations, userReads } from '../schema'
 import { monotonicClock, systemClock, timestamp, type Clock } from '../time'
 import { Conversation } from './conversation'
 import { Inbox, type ConversationSummary } from './inbox'
 import { Outbox } from './outbox'
-import { Replica } from './replica'
+import { Replica, type Reverted } from './replica'
 import { ReplicaPool } from './replica-pool'
 import type { ConnectionStatus, Network, Storage } from './transport'
 import { ValidatedMap } from './validated-map'
@@ -27,15 +29,31 @@ export interface ParleyOptions {
   syncWaitMs?: number
 }
 
-/** 'rejected': the relay refused one of one's changes to profiles or groups (see lastRejection). */
-export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations' | 'rejected'
+/**
+ * 'rejected': the relay refused one of one's changes to profiles or groups (see lastRejection).
+ * 'reverted': a room where the relay refused one of one's changes now shows what everyone else
+ * sees, on this device and after a reload (see lastReverted).
+ */
+export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations' | 'rejected' | 'reverted'
+
+/** What a refused change was to, as this device shows it once rebuilt. */
+export type RevertedSubject =
+  | { kind: 'profile' }
+  | { kind: 'group'; group_id: string; /** The name everyone sees (null once the group is gone). */ name: string | null }
+  | { kind: 'conversation'; ref: ConversationRef }
+  | { kind: 'room' }
+
+/** One of one's changes the relay refused, undone on this device: in which room, why, and what it was to. */
+export interface RevertedChange {
+  room: string
+  reason: UpdateRefusal
+  subject: RevertedSubject
+}
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
 
 export class ParleyClient {
   readonly me: Identity
-  /** Who is online: each client publishes its user_id here while connected. */
-  readonly awareness: Awareness
   private readonly clock: Clock
   private readonly syncWaitMs: number
   private readonly usersView: ValidatedMap<User>
@@ -43,12 +61,12 @@ export class ParleyClient {
   private readonly listeners = new Set<(change: DirectoryChange) => void>()
   private readonly open = new Set<Conversation>()
   private readonly inbox: Inbox
+  private reverted: RevertedChange | null = null
   private closed = false
 
   private constructor (
     private readonly options: ParleyOptions,
     private readonly directory: Replica,
-    awareness: Awareness,
     /** One's own room: the conversations one is in and the read marks. */
     private readonly own: Replica,
     private readonly pool: ReplicaPool,
@@ -57,16 +75,24 @@ export class ParleyClient {
     this.me = options.identity
     this.clock = monotonicClock(options.clock ?? systemClock)
     this.syncWaitMs = options.syncWaitMs ?? 5000
-    this.awareness = awareness
-    this.usersView = new ValidatedMap(directoryUsers(directory.doc), parseUser)
-    this.groupsView = new ValidatedMap(directoryGroups(directory.doc), parseGroup)
+    this.usersView = new ValidatedMap(directory.map(directoryUsers), parseUser)
+    this.groupsView = new ValidatedMap(directory.map(directoryGroups), parseGroup)
     this.inbox = new Inbox(this.me.user_id, own, pool, directoryKeys(this.me, this.usersView), () => this.groups(), () => this.emit('conversations'))
     this.usersView.onChange(() => this.emit('users'))
     this.groupsView.onChange(() => {
       this.inbox.refresh()
       this.emit('groups')
     })
-    awareness.on('change', () => this.emit('presence'))
+    const onPresence = () => this.emit('presence')
+    let awareness = this.awareness
+    awareness.on('change', onPresence)
+    // A rebuilt directory has a presence of its own (see Replica.rebuild).
+    directory.onMoved(() => {
+      awareness.off('change', onPresence)
+      awareness = this.awareness
+      awareness.on('change', onPresence)
+      onPresence()
+    })
     let wasConnected = false
     let rejections = directory.link.rejections
     directory.link.onChange(() => {
@@ -78,7 +104,7 @@ export class ParleyClient {
       // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
       // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
       if (connected && !wasConnected) {
-        awareness.setLocalState({ ...awareness.getLocalState() })
+        this.awareness.setLocalState({ ...this.awareness.getLocalState() })
         outbox.flush()
       }
       wasConnected = connected
@@ -94,10 +120,13 @@ export class ParleyClient {
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     awareness.setLocalState({ user_id: options.identity.user_id } satisfies ActiveUser)
-    const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false }
+    let client: ParleyClient | null = null
+    const onReverted = (reverted: Reverted) => client?.noteReverted(reverted)
+    const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false, onReverted }
     let directory: Replica | null = null
     const pool = new ReplicaPool({
       ...options,
+      onReverted,
       syncWaitMs: options.syncWaitMs ?? 5000,
       relayReachable: () => directory?.link.status === 'connected'
     })
@@ -122,7 +151,7 @@ export class ParleyClient {
       ])
       throw error
     }
-    const client = new ParleyClient(options, directory, awareness, own, pool, outbox)
+    client = new ParleyClient(options, directory, own, pool, outbox)
     outbox.flush()
     return client
   }
@@ -139,6 +168,32 @@ export class ParleyClient {
    * device's copy only; others never see it.
    */
   get lastRejection (): string | null { return this.directory.link.rejection }
+
+  /**
+   * The last of one's changes that the relay refused and this device has undone since: its room
+   * now holds what the relay holds (plus one's later writes that did not build on it), here and
+   * after a reload. Null until then.
+   */
+  get lastReverted (): RevertedChange | null { return this.reverted }
+
+  /** Who is online: each client publishes its user_id here while connected. */
+  get awareness (): Awareness { return this.directory.awareness! }
+
+  private noteReverted ({ room, reason, changed }: Reverted): void {
+    if (this.closed) return
+    let subject: RevertedSubject = { kind: 'room' }
+    if (room === DIRECTORY_ROOM) {
+      // The first entry of one's own: what one wrote comes first (see Replica.rebuild).
+      const own = changed.find(entry => entry.root === 'groups' || (entry.root === 'users' && entry.key === this.me.user_id))
+      if (own?.root === 'groups') subject = { kind: 'group', group_id: own.key, name: this.group(own.key)?.name ?? null }
+      else if (own) subject = { kind: 'profile' }
+    } else {
+      const parsed = parseRoom(room)
+      if (parsed?.kind === 'conversation' || parsed?.kind === 'bucket') subject = { kind: 'conversation', ref: parsed.conversation }
+    }
+    this.reverted = { room, reason, subject }
+    this.emit('reverted')
+  }
 
   /** Offers an invitation to an invite-only relay and reconnects with it. */
   setInvite (invite: string): void { this.options.network.setInvite(invite) }

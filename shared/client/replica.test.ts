@@ -10,6 +10,7 @@ const storedEntry: Storage = {
       doc.getMap('m').set('stored', 'here')
       resolve()
     }, 5)),
+    replace: async () => {},
     destroy: async () => {}
   })
 }
@@ -33,7 +34,7 @@ describe('Replica.open', () => {
     let connects = 0
     const network: Network = { ...offlineNetwork, connect: (...args) => { connects += 1; return offlineNetwork.connect(...args) } }
     let destroyed = false
-    const storage: Storage = { persist: () => ({ loaded: Promise.reject(new Error('blocked')), destroy: async () => { destroyed = true } }) }
+    const storage: Storage = { persist: () => ({ loaded: Promise.reject(new Error('blocked')), replace: async () => {}, destroy: async () => { destroyed = true } }) }
     const doc = new Y.Doc()
     await expect(Replica.open({ network, storage, relayReachable: () => false, syncWaitMs: 0 }, 'room', undefined, doc)).rejects.toThrow('blocked')
     expect(connects).toBe(0)

@@ -42,6 +42,13 @@ export interface Network {
 /** One room's copy on this device; `loaded` resolves once the stored state is in the doc. */
 export interface LocalCopy {
   readonly loaded: Promise<void>
+  /**
+   * Makes `doc` the room's copy: what was stored is dropped for its state, and its changes are
+   * kept from now on (the previous doc's no longer). For a room rebuilt from the relay's state
+   * after a refusal (see Replica): Yjs cannot take a change out of a doc, nor out of its stored
+   * updates. Starts following `doc` before it returns, so that nothing written meanwhile is lost.
+   */
+  replace(doc: Y.Doc): Promise<void>
   destroy(): Promise<void>
 }
 
@@ -80,5 +87,5 @@ export const offlineNetwork: Network = {
 
 /** Storage that keeps nothing beyond the life of the doc. */
 export const memoryStorage: Storage = {
-  persist: () => ({ loaded: Promise.resolve(), destroy: async () => {} })
+  persist: () => ({ loaded: Promise.resolve(), replace: async () => {}, destroy: async () => {} })
 }

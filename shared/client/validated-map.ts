@@ -1,8 +1,18 @@
 // A read-only, validated view of a Y.Map whose entries were written by other peers.
 import type * as Y from 'yjs'
 import type { InvalidReason, Parsed } from '../model'
+import { sameJson } from './rebuild'
 
 export type Parse<T> = (value: unknown, key: string) => Parsed<T>
+
+/**
+ * A Y.Map that may be replaced by another (a room's root map, when the room's document is
+ * rebuilt: see Replica); `onMoved` is told after `map` changed, and returns the unsubscribe function.
+ */
+export interface MapSource {
+  readonly map: Y.Map<unknown>
+  onMoved(listener: () => void): () => void
+}
 
 /**
  * Keeps the parsed value of every valid entry and counts the invalid ones, re-parsing only
@@ -12,13 +22,39 @@ export class ValidatedMap<T> {
   private readonly valid = new Map<string, T>()
   private readonly invalid = new Map<string, InvalidReason>()
   private readonly listeners = new Set<(keys: ReadonlySet<string>) => void>()
+  private map: Y.Map<unknown>
+  private readonly unfollow: () => void
 
   constructor (
-    private readonly map: Y.Map<unknown>,
+    source: Y.Map<unknown> | MapSource,
     private readonly parse: Parse<T>
   ) {
-    for (const key of map.keys()) this.refresh(key)
-    map.observe(this.onMapChange)
+    const followed = 'onMoved' in source ? source : null
+    this.map = followed ? followed.map : source as Y.Map<unknown>
+    for (const key of this.map.keys()) this.refresh(key)
+    this.map.observe(this.onMapChange)
+    this.unfollow = followed ? followed.onMoved(() => this.move(followed.map)) : () => {}
+  }
+
+  /**
+   * Follows another map: listeners are told the keys whose values differ between the two.
+   * NOTE: an entry whose value is the same keeps its parsed value, so that views over this one
+   * (VerifiedMap's verdicts) keep what they know of it; values are JSON (the relay refuses
+   * nested types).
+   */
+  private move (next: Y.Map<unknown>): void {
+    const previous = this.map
+    if (next === previous) return
+    previous.unobserve(this.onMapChange)
+    this.map = next
+    next.observe(this.onMapChange)
+    const changed = new Set<string>()
+    for (const key of new Set([...previous.keys(), ...next.keys()])) {
+      if (previous.has(key) && next.has(key) && sameJson(previous.get(key), next.get(key))) continue
+      this.refresh(key)
+      changed.add(key)
+    }
+    if (changed.size > 0) for (const listener of [...this.listeners]) listener(changed)
   }
 
   private readonly onMapChange = (event: Y.YMapEvent<unknown>) => {
@@ -65,6 +101,7 @@ export class ValidatedMap<T> {
   }
 
   destroy (): void {
+    this.unfollow()
     this.map.unobserve(this.onMapChange)
     this.listeners.clear()
   }

@@ -2,7 +2,7 @@
 import type * as Y from 'yjs'
 import type { Identity } from '../identity'
 import type { User } from '../model'
-import { ValidatedMap, type Parse } from './validated-map'
+import { ValidatedMap, type MapSource, type Parse } from './validated-map'
 
 /** Public keys by user id, as far as they are known. */
 export interface PublicKeys {
@@ -75,7 +75,7 @@ export class VerifiedMap<T extends { readonly signature: string }> {
   private readonly onDemand: boolean
 
   constructor (
-    map: Y.Map<unknown>,
+    map: Y.Map<unknown> | MapSource,
     parse: Parse<T>,
     private readonly keys: PublicKeys,
     private readonly signed: Signed<T>,

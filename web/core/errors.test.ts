@@ -1,7 +1,7 @@
 // The words a failure is shown in: thrown values of any kind, and the relay's refusals.
 import { describe, expect, it } from 'vitest'
 import { ParleyError } from '../../shared'
-import { describeError, describeRejection } from './errors'
+import { describeError, describeRejection, describeReverted } from './errors'
 
 describe('describeError', () => {
   it('shows an error\'s message, not its class or stack', () => {
@@ -21,5 +21,14 @@ describe('describeRejection', () => {
     expect(describeRejection('not-yours')).toContain('it was not yours to change')
     expect(describeRejection('something-new')).toContain('the relay said "something-new"')
     expect(describeRejection(null)).toContain('the relay said "refused"')
+  })
+})
+
+describe('describeReverted', () => {
+  it('names what the refused change was to, why, and that the device now shows what everyone sees', () => {
+    expect(describeReverted({ room: 'directory', reason: 'not-an-admin', subject: { kind: 'group', group_id: 'g', name: 'Team' } }))
+      .toBe('Your change to the group \'Team\' was refused by the relay: you are no longer an admin. This device now shows what everyone else sees.')
+    expect(describeReverted({ room: 'directory', reason: 'unknown-field', subject: { kind: 'profile' } })).toMatch(/^Your change to your profile was refused by the relay: it holds something this relay does not know/)
+    expect(describeReverted({ room: 'x', reason: 'bucket-full', subject: { kind: 'room' } })).toContain('One of your changes was refused by the relay: the relay said "bucket-full"')
   })
 })

@@ -103,7 +103,7 @@ export class ConversationBuckets {
           void this.context.pool.release(room)
           throw new ParleyError('closed', 'the conversation was closed')
         }
-        const messages = new VerifiedMap(bucketMessages(replica.doc), this.context.parseMessage, this.context.keys, signedMessages, { onDemand: true })
+        const messages = new VerifiedMap(replica.map(bucketMessages), this.context.parseMessage, this.context.keys, signedMessages, { onDemand: true })
         const entry: LoadedBucket = { number: bucket, replica, messages }
         this.context.onLoaded(entry)
         messages.onChange(keys => this.context.onMessages(entry, keys, this.unconfirmed.update(entry, keys)))

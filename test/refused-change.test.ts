@@ -1,0 +1,114 @@
+// An honest change the relay refuses is undone on its writer's device: the room shows what everyone else sees, after a reload too, and the writer is told.
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { createIdentity } from '../shared/identity'
+import type { Group, User } from '../shared/model'
+import { LOCAL_ORIGIN } from '../shared/origin'
+import { DIRECTORY_ROOM } from '../shared/protocol'
+import { directoryGroups, directoryUsers } from '../shared/schema'
+import { ParleyClient, type DirectoryChange } from '../shared/client/parley'
+import { indexeddbStorage } from '../shared/client/indexeddb-storage'
+import type { Replica } from '../shared/client/replica'
+import { offlineNetwork } from '../shared/client/transport'
+import { Fixture, waitFor } from './helpers'
+import { relayDoc } from './hand-socket'
+import type { Relay } from '../relay/server'
+
+const fixture = new Fixture('mux')
+afterEach(() => fixture.cleanup())
+
+/**
+ * Writes into a client's directory below its API (what another version of the app, or a client
+ * that checks less, would write): the SDK has no call that makes someone an admin.
+ */
+const writeDirectory = (client: ParleyClient, write: (doc: Y.Doc) => void): void => {
+  const directory = (client as unknown as { directory: Replica }).directory
+  directory.doc.transact(() => write(directory.doc), LOCAL_ORIGIN)
+}
+
+const groupOnRelay = async (relay: Relay, group_id: string): Promise<Group> =>
+  (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
+
+/** The directory as stored on a device, read with no relay at all. */
+const openStored = async (identity: ParleyClient['me'], prefix: string): Promise<ParleyClient> => {
+  const client = await ParleyClient.open({ identity, network: offlineNetwork, storage: indexeddbStorage({ prefix }) })
+  fixture.defer(() => client.close())
+  return client
+}
+
+describe('a change the relay refuses is undone on the device that made it', () => {
+  it('an admin removed while offline renames the group: refused, and their copy shows the name everyone sees, after a restart too', async () => {
+    const relay = await fixture.relay()
+    const bobIdentity = await createIdentity()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob', { identity: bobIdentity, storagePrefix: 'bob/' })
+    const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
+    writeDirectory(ada, doc => directoryGroups(doc).set(group.group_id, { ...group, admin_ids: [ada.me.user_id, bob.me.user_id] }))
+    await waitFor('Bob is an admin', () => bob.group(group.group_id)?.admin_ids.includes(bob.me.user_id))
+
+    const changes: DirectoryChange[] = []
+    bob.subscribe(change => changes.push(change))
+    bob.setOnline(false)
+    await waitFor('Bob is offline', () => bob.status !== 'connected')
+    const current = ada.group(group.group_id)!
+    writeDirectory(ada, doc => directoryGroups(doc).set(group.group_id, { ...current, admin_ids: [ada.me.user_id], updated_at: new Date().toISOString() }))
+    await waitFor('the relay has Bob removed as admin', async () => (await groupOnRelay(relay, group.group_id)).admin_ids.length === 1)
+    bob.renameGroup(group.group_id, 'Bob\'s team')
+    expect(bob.group(group.group_id)?.name).toBe('Bob\'s team')
+
+    bob.setOnline(true)
+    await waitFor('Bob\'s copy is rebuilt', () => bob.lastReverted)
+    expect(bob.lastReverted).toEqual({
+      room: DIRECTORY_ROOM,
+      reason: 'not-an-admin',
+      subject: { kind: 'group', group_id: group.group_id, name: 'Team' }
+    })
+    expect(changes).toContain('rejected')
+    expect(changes).toContain('reverted')
+    expect(bob.group(group.group_id)).toMatchObject({ name: 'Team', admin_ids: [ada.me.user_id] })
+    expect(bob.groups().map(known => known.name)).toEqual(['Team'])
+    expect(ada.group(group.group_id)?.name).toBe('Team')
+
+    // The rebuilt room goes on: Bob's next changes reach Ada, and Ada's reach Bob.
+    bob.setProfile({ name: 'Bobby' })
+    await waitFor('Ada sees Bob\'s new name', () => ada.user(bob.me.user_id)?.name === 'Bobby')
+    ada.renameGroup(group.group_id, 'Team 2')
+    await waitFor('Bob sees Ada\'s rename', () => bob.group(group.group_id)?.name === 'Team 2')
+    const refusals = bob.lastRejection
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(bob.lastRejection).toBe(refusals)
+
+    // What the device stores is what everyone sees: read alone, then with the relay.
+    await bob.close()
+    const stored = await openStored(bobIdentity, 'bob/')
+    expect(stored.group(group.group_id)).toMatchObject({ name: 'Team 2', admin_ids: [ada.me.user_id] })
+    expect(stored.user(bob.me.user_id)?.name).toBe('Bobby')
+    await stored.close()
+    const again = await fixture.client(relay, 'Bobby', { identity: bobIdentity, storagePrefix: 'bob/' })
+    await again.whenSynced()
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(again.group(group.group_id)?.name).toBe('Team 2')
+    expect(again.lastRejection).toBeNull()
+  })
+
+  it('a profile the relay refuses (a field it does not know) is undone, and a reload shows the profile everyone sees', async () => {
+    const relay = await fixture.relay()
+    const bobIdentity = await createIdentity()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob', { identity: bobIdentity, storagePrefix: 'bob-profile/' })
+    await waitFor('Ada knows Bob', () => ada.user(bob.me.user_id)?.name === 'Bob')
+
+    // As a newer app would write it: a field this relay does not know, which this client's parser drops.
+    const profile = bob.profile()!
+    writeDirectory(bob, doc => directoryUsers(doc).set(bob.me.user_id, { ...profile, name: 'Robert', pronouns: 'he/him' } satisfies User & { pronouns: string }))
+    expect(bob.profile()?.name).toBe('Robert')
+    await waitFor('Bob\'s copy is rebuilt', () => bob.lastReverted)
+    expect(bob.lastReverted).toEqual({ room: DIRECTORY_ROOM, reason: 'unknown-field', subject: { kind: 'profile' } })
+    expect(bob.profile()?.name).toBe('Bob')
+    expect(ada.user(bob.me.user_id)?.name).toBe('Bob')
+
+    await bob.close()
+    const stored = await openStored(bobIdentity, 'bob-profile/')
+    expect(stored.profile()?.name).toBe('Bob')
+  })
+})
