@@ -18,7 +18,7 @@ export default defineConfig({
         resolve: { conditions: ['browser'] },
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['client/**/*.test.ts', 'shared/**/*.test.ts', 'relay/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/e2e/**'],
           setupFiles: ['fake-indexeddb/auto'],
           testTimeout: 20_000,

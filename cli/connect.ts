@@ -1,9 +1,9 @@
 // The Node API: a signed-in ParleyClient on a relay in one call, for scripts, bots and tests.
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { ParleyClient } from '../shared/client/parley'
-import { muxNetwork } from '../shared/client/mux-network'
-import { memoryStorage, type Storage } from '../shared/client/transport'
+import { ParleyClient } from '../client/parley'
+import { muxNetwork } from '../client/network/mux-network'
+import { memoryStorage, type Storage } from '../client/transport'
 import { CLOSE_REASONS, isCloseReason } from '../shared/protocol'
 import type { Identity } from '../shared/identity'
 import { fileStorage } from './file-storage'

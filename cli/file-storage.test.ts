@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
 import * as encoding from 'lib0/encoding'
-import { runLocalStorageConformance } from '../shared/client/storage-conformance'
+import { runLocalStorageConformance } from '../client/storage/storage-conformance'
 import { fileStorage } from './file-storage'
 
 const directories: string[] = []

@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { STORAGE_ORIGIN } from '../shared/origin'
-import { LocalCopyError, type LocalCopy, type Storage } from '../shared/client/transport'
+import { LocalCopyError, type LocalCopy, type Storage } from '../client/transport'
 
 /**
  * Keeps each room in `<directory>/<room, URI-encoded>.yjs`: length-prefixed updates, appended

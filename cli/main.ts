@@ -1,7 +1,7 @@
 // `npm run parley -- <command>`: create an identity, list people and groups, send and listen, from a shell or a script.
 import { parseArgs } from 'node:util'
-import type { ParleyClient } from '../shared/client/parley'
-import type { Conversation } from '../shared/client/conversation'
+import type { ParleyClient } from '../client/parley'
+import type { Conversation } from '../client/conversation/conversation'
 import { ParleyError } from '../shared/errors'
 import { isId } from '../shared/ids'
 import type { Message } from '../shared/model'

@@ -1,6 +1,6 @@
 // Following new messages as they arrive, in one conversation or in all of one's conversations: what a bot listens with.
-import type { Conversation } from '../shared/client/conversation'
-import type { ParleyClient } from '../shared/client/parley'
+import type { Conversation } from '../client/conversation/conversation'
+import type { ParleyClient } from '../client/parley'
 import type { Message } from '../shared/model'
 import { conversationRoom, type ConversationRef } from '../shared/protocol'
 

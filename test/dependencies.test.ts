@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const RUNNING_CODE = ['web', 'shared', 'relay', 'cli']
+const RUNNING_CODE = ['web', 'client', 'shared', 'relay', 'cli']
 
 /** Modules of the running folders that only tests or the build load, with the development package each imports. */
 const DEVELOPMENT_ONLY: Record<string, string> = {
   'relay/storage/conformance.ts': 'vitest', // the storage conformance suite, run by each store's test
-  'shared/client/storage-conformance.ts': 'vitest', // the local storage conformance suite, run by each storage's test
+  'client/storage/storage-conformance.ts': 'vitest', // the local storage conformance suite, run by each storage's test
   'web/offline/vite-plugin.ts': 'vite' // the service-worker plugin, which only Vite's build runs
 }
 
@@ -60,7 +60,7 @@ describe('dependencies', () => {
   it('keeps the benchmarks\' own packages in their workspace: nothing else imports them', () => {
     const bench = JSON.parse(readFileSync(join(ROOT, 'bench', 'package.json'), 'utf8'))
     const benchOnly = Object.keys(bench.devDependencies)
-    const outside = ['web', 'shared', 'relay', 'cli', 'test', 'scripts'].flatMap(dir => sourceFiles(dir, { tests: true }))
+    const outside = ['web', 'client', 'shared', 'relay', 'cli', 'test', 'scripts'].flatMap(dir => sourceFiles(dir, { tests: true }))
       .flatMap(file => importedPackages(readFileSync(join(ROOT, file), 'utf8')).filter(name => benchOnly.includes(name)).map(name => `${name} (${file})`))
     expect(outside).toEqual([])
     expect(benchOnly.filter(name => name in (manifest.devDependencies ?? {}) || name in manifest.dependencies)).toEqual([])

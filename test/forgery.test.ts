@@ -9,7 +9,7 @@ import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, directConversation, 
 import { bucketMessages, directoryGroups, directoryUsers } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
-import { muxNetwork } from '../shared/client/mux-network'
+import { muxNetwork } from '../client/network/mux-network'
 import type { Relay } from '../relay/server'
 import { Fixture, groupWithMessage, authenticatedSocket, readMuxRefusal, contents, waitFor } from './helpers'
 

@@ -1,8 +1,8 @@
 // Every client network runs the network conformance suite against the real relay.
 import WebSocket from 'ws'
-import { muxNetwork } from '../shared/client/mux-network'
-import { offlineNetwork } from '../shared/client/transport'
-import { websocketNetwork } from '../shared/client/websocket-network'
+import { muxNetwork } from '../client/network/mux-network'
+import { offlineNetwork } from '../client/transport'
+import { websocketNetwork } from '../client/network/websocket-network'
 import { runNetworkConformance } from './network-conformance'
 
 runNetworkConformance('mux', {

@@ -5,9 +5,9 @@ import * as Y from 'yjs'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { createIdentity } from '../shared/identity'
 import { CloseCode, DIRECTORY_ROOM, MUX_PATH, PROTOCOL_VERSION, encodeMuxFrame, protocolName } from '../shared/protocol'
-import { muxNetwork } from '../shared/client/mux-network'
-import { websocketNetwork } from '../shared/client/websocket-network'
-import type { Network } from '../shared/client/transport'
+import { muxNetwork } from '../client/network/mux-network'
+import { websocketNetwork } from '../client/network/websocket-network'
+import type { Network } from '../client/transport'
 import { Fixture, TRANSPORTS, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')

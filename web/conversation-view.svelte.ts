@@ -1,5 +1,5 @@
 // The open conversation as Svelte state: the messages on screen, who is typing, and what one can do.
-import type { Conversation, ConversationChange, Message } from '../shared'
+import type { Conversation, ConversationChange, Message } from '../client'
 import { pendingIds } from './core/message-marks'
 import { ReadQueue } from './core/read-queue'
 import { MAX_KEPT, MessageWindow } from './message-window'

@@ -1,6 +1,6 @@
 // The person using this browser: an Ed25519 key pair kept in its own IndexedDB database, with a
 // device-wrapped copy of the private key so that the identity can be exported to another device.
-import { identityFromKeys, type Identity } from '../shared'
+import { identityFromKeys, type Identity } from '../client'
 import {
   IdentityBackupError,
   createDeviceIdentity,

@@ -1,7 +1,7 @@
 // The slice of history on screen, over a real conversation: whole and in order however far one scrolls, and bounded.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createIdentity, type Conversation, type Message, type ParleyClient } from '../shared'
-import { openOfflineClient } from '../shared/client/offline-testing'
+import { createIdentity, type Conversation, type Message, type ParleyClient } from '../client'
+import { openOfflineClient } from '../client/testing/offline-testing'
 import { MAX_KEPT, MessageWindow, PAGE_SIZE } from './message-window'
 
 const SENT = 420

@@ -1,6 +1,6 @@
 // The slice of a conversation's history kept on screen: whole pages, bounded, movable up and down.
-import type { Cursor, HistoryPage, Message } from '../shared'
-import { compareCursors, cursorOf } from '../shared/client/history'
+import type { Cursor, HistoryPage, Message } from '../client'
+import { compareCursors, cursorOf } from '../client/conversation/history'
 
 export interface HistorySource {
   history(options: { limit: number; before?: Cursor }): Promise<HistoryPage>

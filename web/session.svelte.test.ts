@@ -3,8 +3,8 @@
 import { flushSync } from 'svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DIRECTORY_ROOM, type ParleyClient } from '../shared'
-import { openOfflineClient } from '../shared/client/offline-testing'
+import { DIRECTORY_ROOM, type ParleyClient } from '../client'
+import { openOfflineClient } from '../client/testing/offline-testing'
 import { Session } from './session.svelte'
 
 const sessions: Session[] = []

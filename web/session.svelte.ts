@@ -1,5 +1,5 @@
 // The app's view model: one person's ParleyClient, the sidebar's lists and the open conversation, as Svelte state.
-import type { ConnectionStatus, ConversationSummary, DirectoryChange, Group, Identity, ParleyClient, User } from '../shared'
+import type { ConnectionStatus, ConversationSummary, DirectoryChange, Group, Identity, ParleyClient, User } from '../client'
 import { ConversationView } from './conversation-view.svelte'
 import { awaitProfile, openBrowserClient } from './core/client-start'
 import { choiceKey, openChoice, type ConversationChoice } from './core/conversation-choice'

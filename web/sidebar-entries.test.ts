@@ -1,6 +1,6 @@
 // The sidebar's order: recent conversations first, then names; oneself left out; presence and summaries matched by id.
 import { describe, expect, it } from 'vitest'
-import type { ConversationSummary, Group, User } from '../shared'
+import type { ConversationSummary, Group, User } from '../client'
 import { groupEntries, userEntries } from './sidebar-entries'
 
 const user = (user_id: string, name: string): User =>

@@ -1,5 +1,5 @@
 // The sidebar's order: people and groups with recent conversations first, then by name.
-import type { ConversationSummary, Group, User } from '../shared'
+import type { ConversationSummary, Group, User } from '../client'
 
 export interface UserEntry {
   user: User

@@ -1,8 +1,8 @@
 // Baseline (before the receive path applied changes): whether a message is pending, read off the documents once per shown message.
-import type { Conversation } from '../../shared/client/conversation'
-import type { ConversationBuckets } from '../../shared/client/conversation/buckets'
-import type { OutgoingMessages } from '../../shared/client/outgoing'
-import type { ConversationContext } from '../../shared/client/conversation'
+import type { Conversation } from '../../client/conversation/conversation'
+import type { ConversationBuckets } from '../../client/conversation/buckets'
+import type { OutgoingMessages } from '../../client/conversation/outgoing'
+import type { ConversationContext } from '../../client/conversation/conversation'
 import { bucketMessages } from '../../shared/schema'
 import { entryItem } from '../../shared/yjs-internals'
 

@@ -1,5 +1,5 @@
 // Baseline (before the receive path applied changes): the open conversation as Svelte state, re-reading its pages on every change.
-import type { Conversation, Message } from '../../shared'
+import type { Conversation, Message } from '../../client'
 import { isPendingBefore } from './receive-pending'
 import { MAX_KEPT, MessageWindow } from './receive-window'
 

@@ -1,6 +1,6 @@
 // Baseline (before the receive path applied changes): the slice of history on screen, read again page by page after every change.
-import type { Cursor, HistoryPage, Message } from '../../shared'
-import { compareCursors } from '../../shared/client/history'
+import type { Cursor, HistoryPage, Message } from '../../client'
+import { compareCursors } from '../../client/conversation/history'
 
 /*
  * NOTE: web/message-window.ts as it was, kept only as the `receive` benchmark's baseline (with

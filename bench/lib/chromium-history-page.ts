@@ -1,7 +1,7 @@
 // Runs in Chromium: seeds IndexedDB with stored updates fetched from the benchmark, then opens the newest page through Parley's own client modules or the naive log.
-import { ParleyClient } from '../../shared/client/parley'
-import { indexeddbStorage } from '../../shared/client/indexeddb-storage'
-import { offlineNetwork } from '../../shared/client/transport'
+import { ParleyClient } from '../../client/parley'
+import { indexeddbStorage } from '../../client/storage/indexeddb-storage'
+import { offlineNetwork } from '../../client/transport'
 import { fromBase64Url } from '../../shared/ids'
 import { identityFromKeys } from '../../shared/identity'
 import { naiveNewest, openNaive } from './client-naive'

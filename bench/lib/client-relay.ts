@@ -6,8 +6,8 @@ import { MemoryStore } from '../../relay/storage/memory-store'
 import type { RoomStore } from '../../relay/storage/store'
 import { DEFAULT_LIMITS, type RelayLimits } from '../../relay/limits/limits'
 import type { Identity } from '../../shared/identity'
-import { muxNetwork } from '../../shared/client/mux-network'
-import type { Network } from '../../shared/client/transport'
+import { muxNetwork } from '../../client/network/mux-network'
+import type { Network } from '../../client/transport'
 
 /**
  * The relay's MemoryStore, counting what is handed to it: every append, and the collected state

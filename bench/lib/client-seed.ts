@@ -7,7 +7,7 @@ import { signMessage, type UnsignedMessage } from '../../shared/message-signatur
 import type { Message, User } from '../../shared/model'
 import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, type ConversationRef } from '../../shared/protocol'
 import { bucketMessages, conversationActivity, conversationBuckets, directoryUsers } from '../../shared/schema'
-import { previewOf, type StoredActivity } from '../../shared/client/own-writes'
+import { previewOf, type StoredActivity } from '../../client/conversation/own-writes'
 import { naiveLog } from './client-naive'
 
 /** The two people of the seeded conversation: Alice and Bob take turns; Bob is the one who reads. */

@@ -2,8 +2,8 @@
 import * as Y from 'yjs'
 import * as idb from 'lib0/indexeddb'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { IndexeddbCopy } from '../../shared/client/indexeddb-copy'
-import type { LocalCopy, Storage } from '../../shared/client/transport'
+import { IndexeddbCopy } from '../../client/storage/indexeddb-copy'
+import type { LocalCopy, Storage } from '../../client/transport'
 import { STORAGE_ORIGIN } from '../../shared/origin'
 
 /** y-indexeddb's object stores, as it creates them. */

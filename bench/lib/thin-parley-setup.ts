@@ -1,6 +1,6 @@
 // What Parley needs before thin clients can talk: identities, a group in the relay's directory, and profiles for readers that verify.
 import { connectParley } from '../../cli/connect'
-import type { ParleyClient } from '../../shared/client/parley'
+import type { ParleyClient } from '../../client/parley'
 import { createIdentity, type Identity } from '../../shared/identity'
 import { DIRECTORY_ROOM, bucketRoom, groupConversation } from '../../shared/protocol'
 import type { User } from '../../shared/model'

@@ -1,8 +1,8 @@
 // Workload `write`: the client's write path: microseconds per local send, and time until the send is committed to IndexedDB, against a Y.Array append.
 import 'fake-indexeddb/auto'
 import * as Y from 'yjs'
-import { ParleyClient } from '../../shared/client/parley'
-import { memoryStorage, offlineNetwork, type LocalCopy, type Storage } from '../../shared/client/transport'
+import { ParleyClient } from '../../client/parley'
+import { memoryStorage, offlineNetwork, type LocalCopy, type Storage } from '../../client/transport'
 import type { BenchContext, Measurement, Workload } from '../workload'
 import { compare, fits, guarded, notRun, type CaseInfo, type ClientSystem, type Figure } from '../lib/client-cases'
 import { median } from '../lib/stats'

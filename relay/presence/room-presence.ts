@@ -46,7 +46,7 @@ export const MAX_DEPARTED_CLOCKS = 10_000
  * liveness instead: a renewal only refreshes it (and is echoed to its sender alone, which keeps
  * a socket-per-room provider's 30 s "no message" check content), a change goes to everyone, and
  * the relay sends the removal itself when a connection closes or a state times out. Clients
- * therefore keep remote states while connected (shared/client/relay-presence.ts).
+ * therefore keep remote states while connected (client/network/relay-presence.ts).
  */
 export class RoomPresence<H extends PresenceHolder> {
   private readonly online = new Map<number, Held<H>>()

@@ -1,7 +1,7 @@
 // When starting waits for one's profile from the relay, and for how long, over real offline clients.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { ParleyClient } from '../../shared'
-import { openOfflineClient } from '../../shared/client/offline-testing'
+import type { ParleyClient } from '../../client'
+import { openOfflineClient } from '../../client/testing/offline-testing'
 import { FIRST_SYNC_WAIT_MS, awaitProfile } from './client-start'
 
 const clients: ParleyClient[] = []

@@ -1,5 +1,5 @@
 // Opening a person's ParleyClient in the browser: the same sockets, storage and first wait in the app and the widget.
-import { ParleyClient, indexeddbStorage, muxNetwork, type Identity } from '../../shared'
+import { ParleyClient, indexeddbStorage, muxNetwork, type Identity } from '../../client'
 
 /** With no local profile (storage cleared), it may still be on the relay: wait this long for it before asking for a name. */
 export const FIRST_SYNC_WAIT_MS = 2000

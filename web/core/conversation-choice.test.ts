@@ -1,7 +1,7 @@
 // Choosing a conversation: which key each choice has, and which conversation it opens, over a real offline client.
 import { afterEach, describe, expect, it } from 'vitest'
-import { conversationRoom, createIdentity, directConversation, groupConversation, type ParleyClient } from '../../shared'
-import { openOfflineClient } from '../../shared/client/offline-testing'
+import { conversationRoom, createIdentity, directConversation, groupConversation, type ParleyClient } from '../../client'
+import { openOfflineClient } from '../../client/testing/offline-testing'
 import { choiceKey, openChoice } from './conversation-choice'
 
 const clients: ParleyClient[] = []

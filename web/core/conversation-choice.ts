@@ -1,5 +1,5 @@
 // Which conversation to show, a direct one with a person or a group's: the app's selection and the widget's attribute alike.
-import type { Conversation, ParleyClient } from '../../shared'
+import type { Conversation, ParleyClient } from '../../client'
 
 export type ConversationChoice =
   | { kind: 'direct'; user_id: string }

@@ -1,6 +1,6 @@
 // The words a failure is shown in: thrown values of any kind, and the relay's refusals.
 import { describe, expect, it } from 'vitest'
-import { ParleyError } from '../../shared'
+import { ParleyError } from '../../client'
 import { describeError, describeRejection, describeReverted } from './errors'
 
 describe('describeError', () => {

@@ -1,5 +1,5 @@
 // What a person is told when something fails: an error thrown, or a change the relay refused.
-import type { RevertedChange } from '../../shared'
+import type { RevertedChange } from '../../client'
 
 /** An error's message, for a person to read (whatever was thrown, not only Errors). */
 export const describeError = (error: unknown): string =>

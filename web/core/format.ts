@@ -1,5 +1,5 @@
 // How times, days, "who is typing" and the connection read on screen, in the app and the widget alike.
-import type { ConnectionStatus } from '../../shared'
+import type { ConnectionStatus } from '../../client'
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' })

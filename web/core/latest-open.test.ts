@@ -1,7 +1,7 @@
 // The newest open wins: conversations opened by overtaken requests are closed, never shown; over real offline clients.
 import { afterEach, describe, expect, it } from 'vitest'
-import { createIdentity, type Conversation, type ParleyClient } from '../../shared'
-import { openOfflineClient } from '../../shared/client/offline-testing'
+import { createIdentity, type Conversation, type ParleyClient } from '../../client'
+import { openOfflineClient } from '../../client/testing/offline-testing'
 import { LatestOpen, type OpenOutcome } from './latest-open'
 
 const clients: ParleyClient[] = []

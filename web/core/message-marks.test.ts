@@ -1,8 +1,8 @@
 // Marks on the log's messages: sending (pending) and just arrived from others, over real offline clients.
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, type Conversation, type Message, type ParleyClient } from '../../shared'
-import { openOfflineClient } from '../../shared/client/offline-testing'
+import { DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, type Conversation, type Message, type ParleyClient } from '../../client'
+import { openOfflineClient } from '../../client/testing/offline-testing'
 import { Arrivals, pendingIds } from './message-marks'
 
 const clients: ParleyClient[] = []

@@ -1,5 +1,5 @@
 // What the log marks on messages: which are still on their way to the relay, and which have just arrived from others.
-import type { Conversation, Message } from '../../shared'
+import type { Conversation, Message } from '../../client'
 
 /** The ids of `messages` the relay has not written yet (own messages only): shown as sending. */
 export const pendingIds = (conversation: Pick<Conversation, 'isPending'>, messages: readonly Message[]): ReadonlySet<string> =>

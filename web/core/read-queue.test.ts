@@ -1,7 +1,7 @@
 // Reading a conversation's history in turn: order, coalesced bursts, failures and closing, over a real offline client.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createIdentity, type Conversation, type ParleyClient } from '../../shared'
-import { openOfflineClient } from '../../shared/client/offline-testing'
+import { createIdentity, type Conversation, type ParleyClient } from '../../client'
+import { openOfflineClient } from '../../client/testing/offline-testing'
 import { ReadQueue } from './read-queue'
 
 const clients: ParleyClient[] = []

@@ -1,5 +1,5 @@
 // The widget's `conversation` attribute: `user:<user_id>` (a direct conversation) or `group:<group_id>`.
-import { isId, type ParleyClient } from '../../shared'
+import { isId, type ParleyClient } from '../../client'
 import type { ConversationChoice } from '../core/conversation-choice'
 
 /** The conversation named by `value`, or a sentence saying what is wrong with it. */

@@ -1,7 +1,7 @@
 // <parley-chat relay="wss://…" conversation="user:<id>|group:<id>" name="…">: one Parley
 // conversation on any page, with the app's model and storage, in one ES module (Lit bundled in).
 import { LitElement, html, nothing, type PropertyValues } from 'lit'
-import { LIMITS, closeText, type Message } from '../../shared'
+import { LIMITS, closeText, type Message } from '../../client'
 import { describeError } from '../core/errors'
 import { describeStatus, describeUnverified, formatTime } from '../core/format'
 import { parleyChatStyles } from './parley-chat-styles'

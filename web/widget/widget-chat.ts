@@ -1,6 +1,6 @@
 // The widget's model, without rendering: one person's ParleyClient over a relay, the chosen
 // conversation, its newest messages and the connection status. The element renders it.
-import type { ConnectionStatus, Conversation, DirectoryChange, Message, ParleyClient } from '../../shared'
+import type { ConnectionStatus, Conversation, DirectoryChange, Message, ParleyClient } from '../../client'
 import { awaitProfile, openBrowserClient } from '../core/client-start'
 import { choiceKey, openChoice, type ConversationChoice } from '../core/conversation-choice'
 import { describeError } from '../core/errors'

@@ -1,0 +1,427 @@
+// The Parley API: one object per signed-in user, shared by the app, the widget, scripts and tests.
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { ParleyError } from '../shared/errors'
+import type { Identity } from '../shared/identity'
+import { isId, randomId } from '../shared/ids'
+import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type Group, type User } from '../shared/model'
+import { LOCAL_ORIGIN } from '../shared/origin'
+import {
+  DIRECTORY_ROOM, conversationRoom, directConversation, groupConversation, parseRoom, userRoom, type ConversationRef, type UpdateRefusal
+} from '../shared/protocol'
+import { directoryGroups, directoryUsers, userConversations, userReads } from '../shared/schema'
+import { monotonicClock, systemClock, timestamp, type Clock } from '../shared/time'
+import { Conversation } from './conversation/conversation'
+import { Inbox, type ConversationSummary } from './views/inbox'
+import { Outbox } from './outbox'
+import { Replica, type Reverted } from './replica'
+import { ReplicaPool } from './replica-pool'
+import type { ConnectionStatus, Network, Storage } from './transport'
+import { ValidatedMap } from './views/validated-map'
+import { directoryKeys } from './views/verified-map'
+
+export interface ParleyOptions {
+  identity: Identity
+  network: Network
+  storage: Storage
+  clock?: Clock
+  /** Longest wait for a room's first sync when the relay is reachable (default 5 s). */
+  syncWaitMs?: number
+}
+
+/**
+ * 'rejected': the relay refused one of one's changes to profiles or groups (see lastRejection).
+ * 'reverted': a room where the relay refused one of one's changes now shows what everyone else
+ * sees, on this device and after a reload (see lastReverted).
+ */
+export type DirectoryChange = 'users' | 'groups' | 'presence' | 'status' | 'conversations' | 'rejected' | 'reverted'
+
+/** What a refused change was to, as this device shows it once rebuilt. */
+export type RevertedSubject =
+  | { kind: 'profile' }
+  | { kind: 'group'; group_id: string; /** The name everyone sees (null once the group is gone). */ name: string | null }
+  | { kind: 'conversation'; ref: ConversationRef }
+  | { kind: 'room' }
+
+/** One of one's changes the relay refused, undone on this device: in which room, why, and what it was to. */
+export interface RevertedChange {
+  room: string
+  reason: UpdateRefusal
+  subject: RevertedSubject
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
+
+export class ParleyClient {
+  readonly me: Identity
+  private readonly clock: Clock
+  private readonly syncWaitMs: number
+  private readonly usersView: ValidatedMap<User>
+  private readonly groupsView: ValidatedMap<Group>
+  private readonly listeners = new Set<(change: DirectoryChange) => void>()
+  private readonly open = new Set<Conversation>()
+  private readonly inbox: Inbox
+  private reverted: RevertedChange | null = null
+  private closed = false
+
+  private constructor (
+    private readonly options: ParleyOptions,
+    private readonly directory: Replica,
+    /** One's own room: the conversations one is in and the read marks. */
+    private readonly own: Replica,
+    private readonly pool: ReplicaPool,
+    private readonly outbox: Outbox
+  ) {
+    this.me = options.identity
+    this.clock = monotonicClock(options.clock ?? systemClock)
+    this.syncWaitMs = options.syncWaitMs ?? 5000
+    this.usersView = new ValidatedMap(directory.map(directoryUsers), parseUser)
+    this.groupsView = new ValidatedMap(directory.map(directoryGroups), parseGroup)
+    this.inbox = new Inbox(this.me.user_id, own, pool, directoryKeys(this.me, this.usersView), () => this.groups(), () => this.emit('conversations'))
+    this.usersView.onChange(() => this.emit('users'))
+    this.groupsView.onChange(() => {
+      this.inbox.refresh()
+      this.emit('groups')
+    })
+    const onPresence = () => this.emit('presence')
+    let awareness = this.awareness
+    awareness.on('change', onPresence)
+    // A rebuilt directory has a presence of its own (see Replica.rebuild).
+    directory.onMoved(() => {
+      awareness.off('change', onPresence)
+      awareness = this.awareness
+      awareness.on('change', onPresence)
+      onPresence()
+    })
+    let wasConnected = false
+    let rejections = directory.link.rejections
+    directory.link.onChange(() => {
+      if (directory.link.rejections > rejections) {
+        rejections = directory.link.rejections
+        this.emit('rejected')
+      }
+      const connected = directory.link.status === 'connected'
+      // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
+      // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
+      if (connected && !wasConnected) {
+        this.awareness.setLocalState({ ...this.awareness.getLocalState() })
+        outbox.flush()
+      }
+      wasConnected = connected
+      this.emit('status')
+    })
+  }
+
+  /**
+   * Opens the directory and one's own room from local storage and starts syncing them (without
+   * waiting for the relay), then re-sends whatever an earlier session left undelivered.
+   */
+  static async open (options: ParleyOptions): Promise<ParleyClient> {
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    awareness.setLocalState({ user_id: options.identity.user_id } satisfies ActiveUser)
+    let client: ParleyClient | null = null
+    const onReverted = (reverted: Reverted) => client?.noteReverted(reverted)
+    const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false, onReverted }
+    let directory: Replica | null = null
+    const pool = new ReplicaPool({
+      ...options,
+      onReverted,
+      syncWaitMs: options.syncWaitMs ?? 5000,
+      relayReachable: () => directory?.link.status === 'connected'
+    })
+    // NOTE: the three local databases are opened together: one after another, a first visit
+    // waited for each in turn (IndexedDB opens are slow in a browser).
+    const opening = [
+      Replica.open(noWait, DIRECTORY_ROOM, awareness, doc),
+      Replica.open(noWait, userRoom(options.identity.user_id)),
+      Outbox.open(options.storage, pool)
+    ] as const
+    let own: Replica
+    let outbox: Outbox
+    try {
+      [directory, own, outbox] = await Promise.all(opening)
+    } catch (error) {
+      // What did open is closed again: a failed start leaves no database open.
+      const [openingDirectory, openingOwn, openingOutbox] = opening
+      await Promise.allSettled([
+        openingDirectory.then(replica => replica.destroy()),
+        openingOwn.then(replica => replica.destroy()),
+        openingOutbox.then(box => box.close())
+      ])
+      throw error
+    }
+    client = new ParleyClient(options, directory, own, pool, outbox)
+    outbox.flush()
+    return client
+  }
+
+  /** The relay connection's state, as a person should see it. */
+  get status (): ConnectionStatus { return this.directory.link.status }
+
+  /** Why the relay refused this client (an AuthFailure such as 'invite-required'), or null. */
+  get refusal (): string | null { return this.directory.link.refusal }
+
+  /**
+   * Why the relay last refused one of one's changes to profiles or groups (e.g. 'not-an-admin'
+   * after losing admin rights while offline), or null. NOTE: the refused change stays in this
+   * device's copy only; others never see it.
+   */
+  get lastRejection (): string | null { return this.directory.link.rejection }
+
+  /**
+   * The last of one's changes that the relay refused and this device has undone since: its room
+   * now holds what the relay holds (plus one's later writes that did not build on it), here and
+   * after a reload. Null until then.
+   */
+  get lastReverted (): RevertedChange | null { return this.reverted }
+
+  /** Who is online: each client publishes its user_id here while connected. */
+  get awareness (): Awareness { return this.directory.awareness! }
+
+  private noteReverted ({ room, reason, changed }: Reverted): void {
+    if (this.closed) return
+    let subject: RevertedSubject = { kind: 'room' }
+    if (room === DIRECTORY_ROOM) {
+      // The first entry of one's own: what one wrote comes first (see Replica.rebuild).
+      const own = changed.find(entry => entry.root === 'groups' || (entry.root === 'users' && entry.key === this.me.user_id))
+      if (own?.root === 'groups') subject = { kind: 'group', group_id: own.key, name: this.group(own.key)?.name ?? null }
+      else if (own) subject = { kind: 'profile' }
+    } else {
+      const parsed = parseRoom(room)
+      if (parsed?.kind === 'conversation' || parsed?.kind === 'bucket') subject = { kind: 'conversation', ref: parsed.conversation }
+    }
+    this.reverted = { room, reason, subject }
+    this.emit('reverted')
+  }
+
+  /** Offers an invitation to an invite-only relay and reconnects with it. */
+  setInvite (invite: string): void { this.options.network.setInvite(invite) }
+
+  /** Work offline (false) or reconnect (true): a person's "offline" switch, also used by tests. */
+  setOnline (online: boolean): void { this.options.network.setOnline(online) }
+
+  /** Resolves true once the directory is in sync with the relay (false after timeoutMs). */
+  whenSynced (timeoutMs = this.syncWaitMs): Promise<boolean> { return this.directory.link.whenSynced(timeoutMs) }
+
+  /** Directory entries skipped as invalid. */
+  get skipped (): number { return this.usersView.skipped + this.groupsView.skipped }
+
+  // --- people ---------------------------------------------------------------
+
+  profile (): User | null { return this.usersView.get(this.me.user_id) ?? null }
+
+  /** Publishes or updates one's own profile. */
+  setProfile ({ name }: { name: string }): User {
+    this.assertOpen()
+    const trimmed = typeof name === 'string' ? name.trim() : ''
+    if (trimmed.length === 0 || trimmed.length > LIMITS.nameLength) {
+      throw new ParleyError('invalid-input', `a name has 1 to ${LIMITS.nameLength} characters`)
+    }
+    const now = timestamp(this.clock)
+    const current = this.profile()
+    const user: User = {
+      user_id: this.me.user_id,
+      name: trimmed,
+      public_key: this.me.public_key,
+      created_at: current?.created_at ?? now,
+      updated_at: now,
+      deleted_at: null
+    }
+    this.transact(() => directoryUsers(this.directory.doc).set(user.user_id, user))
+    return user
+  }
+
+  /** Everyone with a valid, not deleted profile, by name. */
+  users (): User[] {
+    return [...this.usersView.values()].filter(user => user.deleted_at === null).sort(byName)
+  }
+
+  user (user_id: string): User | null {
+    const user = this.usersView.get(user_id)
+    return user && user.deleted_at === null ? user : null
+  }
+
+  /** Users with a live connection to the relay (oneself only while connected). */
+  online (): ActiveUser[] {
+    const ids = new Set<string>()
+    for (const [clientId, state] of this.awareness.getStates()) {
+      if (clientId === this.awareness.clientID && this.status !== 'connected') continue
+      const parsed = parseActiveUser(state)
+      if (parsed.ok) ids.add(parsed.value.user_id)
+    }
+    return [...ids].sort().map(user_id => ({ user_id }))
+  }
+
+  isOnline (user_id: string): boolean { return this.online().some(user => user.user_id === user_id) }
+
+  // --- groups ---------------------------------------------------------------
+
+  /** The groups one belongs to, not deleted, by name. */
+  groups (): Group[] {
+    return [...this.groupsView.values()]
+      .filter(group => group.deleted_at === null && group.user_ids.includes(this.me.user_id))
+      .sort(byName)
+  }
+
+  group (group_id: string): Group | null {
+    const group = this.groupsView.get(group_id)
+    return group && group.deleted_at === null ? group : null
+  }
+
+  createGroup ({ name, user_ids }: { name: string; user_ids: string[] }): Group {
+    this.assertOpen()
+    const now = timestamp(this.clock)
+    const members = [...new Set([this.me.user_id, ...user_ids])]
+    return this.writeGroup({
+      group_id: randomId(),
+      name: typeof name === 'string' ? name.trim() : '',
+      user_ids: members,
+      admin_ids: [this.me.user_id],
+      created_by: this.me.user_id,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null
+    })
+  }
+
+  renameGroup (group_id: string, name: string): Group {
+    const group = this.administeredGroup(group_id)
+    return this.writeGroup({ ...group, name: typeof name === 'string' ? name.trim() : '', updated_at: timestamp(this.clock) })
+  }
+
+  addMembers (group_id: string, user_ids: string[]): Group {
+    const group = this.administeredGroup(group_id)
+    const members = [...new Set([...group.user_ids, ...user_ids])]
+    return this.writeGroup({ ...group, user_ids: members, updated_at: timestamp(this.clock) })
+  }
+
+  /** Admins remove anyone; any member may remove themself (leave). */
+  removeMembers (group_id: string, user_ids: string[]): Group {
+    const leaving = user_ids.length === 1 && user_ids[0] === this.me.user_id
+    const group = leaving ? this.memberGroup(group_id) : this.administeredGroup(group_id)
+    const removed = new Set(user_ids)
+    const admins = group.admin_ids.filter(id => !removed.has(id))
+    if (admins.length === 0) throw new ParleyError('not-allowed', 'a group keeps at least one admin')
+    return this.writeGroup({
+      ...group,
+      user_ids: group.user_ids.filter(id => !removed.has(id)),
+      admin_ids: admins,
+      updated_at: timestamp(this.clock)
+    })
+  }
+
+  /** Deletes a group for everyone (admins only): it disappears from every list; its history stays stored. */
+  deleteGroup (group_id: string): Group {
+    const group = this.administeredGroup(group_id)
+    const now = timestamp(this.clock)
+    return this.writeGroup({ ...group, updated_at: now, deleted_at: now })
+  }
+
+  private memberGroup (group_id: string): Group {
+    this.assertOpen()
+    const group = this.group(group_id)
+    if (!group) throw new ParleyError('not-found', `no group ${group_id}`)
+    if (!group.user_ids.includes(this.me.user_id)) throw new ParleyError('not-allowed', 'not a member of this group')
+    return group
+  }
+
+  private administeredGroup (group_id: string): Group {
+    const group = this.memberGroup(group_id)
+    if (!group.admin_ids.includes(this.me.user_id)) throw new ParleyError('not-allowed', 'only a group admin may do this')
+    return group
+  }
+
+  /** Writes a group record after checking it with the same parser every reader uses. */
+  private writeGroup (group: Group): Group {
+    const parsed = parseGroup(group)
+    if (!parsed.ok) throw new ParleyError('invalid-input', `invalid group (${parsed.reason})`)
+    this.transact(() => directoryGroups(this.directory.doc).set(group.group_id, parsed.value))
+    return parsed.value
+  }
+
+  // --- conversations --------------------------------------------------------
+
+  async openDirect (user_id: string): Promise<Conversation> {
+    if (!isId(user_id) || user_id === this.me.user_id) throw new ParleyError('invalid-input', 'a direct conversation needs another user')
+    return this.openConversation(directConversation(this.me.user_id, user_id))
+  }
+
+  async openGroup (group_id: string): Promise<Conversation> {
+    this.memberGroup(group_id)
+    return this.openConversation(groupConversation(group_id))
+  }
+
+  /** Opens a conversation: its newest messages are loaded, older ones as history pages reach them. */
+  async openConversation (ref: ConversationRef): Promise<Conversation> {
+    this.assertOpen()
+    const conversation = await Conversation.open({
+      me: this.me,
+      clock: this.clock,
+      pool: this.pool,
+      outbox: this.outbox,
+      keys: directoryKeys(this.me, this.usersView),
+      noteSent: sent => this.noteSent(sent),
+      markRead: (room, counts) => {
+        this.own.doc.transact(() => userReads(this.own.doc).set(room, { counts }), LOCAL_ORIGIN)
+      },
+      onClose: closed => { this.open.delete(closed) }
+    }, ref)
+    this.open.add(conversation)
+    return conversation
+  }
+
+  /** One's conversations with unread counts and last messages, the most recently active first. */
+  conversations (): ConversationSummary[] { return this.inbox.summaries() }
+
+  /** Rooms with writes the relay does not have yet (delivered when it is reachable). */
+  undelivered (): string[] { return this.outbox.pending() }
+
+  /**
+   * After one's own message: a direct conversation joins one's own list. NOTE: the other
+   * person's list is the relay's to update (it adds the conversation when a participant first
+   * writes to it), since nobody else may write to someone's own room.
+   */
+  private noteSent (ref: ConversationRef): void {
+    if (ref.kind !== 'direct') return
+    const room = conversationRoom(ref)
+    if (this.inbox.lists(room)) return
+    const entry = { added_at: timestamp(this.clock) }
+    this.own.doc.transact(() => userConversations(this.own.doc).set(room, entry), LOCAL_ORIGIN)
+  }
+
+  // --- events and lifetime ---------------------------------------------------
+
+  /** Called on every change to users, groups, presence or connection; returns the unsubscribe function. */
+  subscribe (listener: (change: DirectoryChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  private emit (change: DirectoryChange): void {
+    for (const listener of this.listeners) listener(change)
+  }
+
+  private transact (write: () => void): void {
+    this.directory.doc.transact(write, LOCAL_ORIGIN)
+  }
+
+  private assertOpen (): void {
+    if (this.closed) throw new ParleyError('closed', 'the client was closed')
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.listeners.clear()
+    await Promise.all([...this.open].map(conversation => conversation.close()))
+    this.inbox.destroy()
+    await this.outbox.close()
+    await this.pool.close()
+    this.usersView.destroy()
+    this.groupsView.destroy()
+    await this.own.destroy()
+    await this.directory.destroy()
+    this.awareness.destroy()
+  }
+}
