@@ -12,13 +12,7 @@ import type { ValidatedMap } from '../views/validated-map'
 import { VerifiedMap, type PublicKeys } from '../views/verified-map'
 import type { ConversationChange } from './changes'
 import { UnconfirmedMessages } from './unconfirmed'
-
-export interface LoadedBucket {
-  readonly number: number
-  readonly replica: Replica
-  /** Only messages whose signature verifies against their sender's key, checked as pages need them. */
-  readonly messages: VerifiedMap<Message>
-}
+import type { LoadedBucket } from './loaded-bucket'
 
 export interface BucketsContext {
   readonly me: string
@@ -38,6 +32,8 @@ export interface BucketsContext {
 }
 
 const signedMessages = { signerOf: (message: Message) => message.sender_id, verify: verifyMessage }
+
+export type { LoadedBucket } from './loaded-bucket'
 
 export class ConversationBuckets {
   private readonly loaded = new Map<number, LoadedBucket>()

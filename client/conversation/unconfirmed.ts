@@ -3,7 +3,7 @@ import type { ID } from 'yjs'
 import { bucketMessages } from '../../shared/schema'
 import { entryItem } from '../../shared/yjs-internals'
 import type { Outbox } from '../outbox'
-import type { LoadedBucket } from './buckets'
+import type { LoadedBucket } from './loaded-bucket'
 
 /**
  * NOTE: a view asked, after every change, whether each message on screen was pending (up to
