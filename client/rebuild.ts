@@ -1,5 +1,6 @@
 // What rebuilding a room needs from Yjs: which of one's later writes still apply to the relay's state, and which entries now read differently.
 import * as Y from 'yjs'
+import { pendingOf } from '../shared/yjs-internals'
 
 /** An entry of a root map whose value differs between a room's old and rebuilt documents. */
 export interface ChangedEntry {
@@ -19,7 +20,7 @@ export const keepApplicable = (doc: Y.Doc, updates: readonly Uint8Array[], origi
     const trial = new Y.Doc()
     Y.applyUpdate(trial, Y.encodeStateAsUpdate(doc))
     Y.applyUpdate(trial, update)
-    const complete = trial.store.pendingStructs === null && trial.store.pendingDs === null
+    const complete = pendingOf(trial) === null
     trial.destroy()
     if (!complete) continue
     Y.applyUpdate(doc, update, origin)

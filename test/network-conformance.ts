@@ -232,13 +232,16 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
       expect(ada.client.undelivered()).toEqual([])
     })
 
-    it('reports a refused overwrite on the link, settles it, and writes on after it', async () => {
+    /**
+     * Bob leaves, offline, a group Ada renamed meanwhile, and comes back: his record of it is
+     * stale, an overwrite only an admin may write, which the relay refuses.
+     */
+    const staleLeave = async () => {
       const relay = await fixture.relay()
       const ada = await open(relay, 'Ada')
       const bob = await open(relay, 'Bob')
       const group = ada.client.createGroup({ name: 'Team', user_ids: [bob.client.me.user_id] })
       await waitFor('Bob sees the group', () => bob.client.group(group.group_id) !== null)
-      // Bob leaves offline a group Ada renamed meanwhile: his record of it is stale, which only an admin may write.
       bob.client.setOnline(false)
       await waitFor('Bob is offline', () => bob.client.status === 'offline')
       ada.client.renameGroup(group.group_id, 'Team 2')
@@ -246,6 +249,11 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
         ((await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group.group_id) as { name?: string } | undefined)?.name === 'Team 2')
       bob.client.removeMembers(group.group_id, [bob.client.me.user_id])
       bob.client.setOnline(true)
+      return { ada, bob, group }
+    }
+
+    it('reports a refused overwrite on the link, settles it, and writes on after it', async () => {
+      const { ada, bob, group } = await staleLeave()
       const directory = bob.link(DIRECTORY_ROOM)
       await waitFor('Bob is told', () => directory.link.rejections === 1)
       expect(directory.link.rejection).toBe('not-an-admin')
@@ -263,18 +271,7 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
     // deletions came of them. The replica rebuilds its copy from the relay's after a refusal, so
     // that nothing of the refused change is left to offer.
     it('never offers a refused overwrite again, deletions included, across resyncs', async () => {
-      const relay = await fixture.relay()
-      const ada = await open(relay, 'Ada')
-      const bob = await open(relay, 'Bob')
-      const group = ada.client.createGroup({ name: 'Team', user_ids: [bob.client.me.user_id] })
-      await waitFor('Bob sees the group', () => bob.client.group(group.group_id) !== null)
-      bob.client.setOnline(false)
-      await waitFor('Bob is offline', () => bob.client.status === 'offline')
-      ada.client.renameGroup(group.group_id, 'Team 2')
-      await waitFor('the rename is on the relay', async () =>
-        ((await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group.group_id) as { name?: string } | undefined)?.name === 'Team 2')
-      bob.client.removeMembers(group.group_id, [bob.client.me.user_id])
-      bob.client.setOnline(true)
+      const { ada, bob, group } = await staleLeave()
       await waitFor('Bob is told', () => bob.client.lastRejection === 'not-an-admin')
       await waitFor('Bob\'s copy is the relay\'s again', () => {
         const seen = bob.client.group(group.group_id)
