@@ -184,6 +184,12 @@ export const expectPresence = async (page: Page, name: string, presence: 'online
 export const messageItem = (page: Page, text: string): Locator =>
   conversationLog(page).getByRole('listitem').filter({ hasText: text })
 
+/** The last message `name`'s entry in the Users list shows: the entry's accessible description (null: none). */
+export const previewOf = async (page: Page, name: string): Promise<string | null> => {
+  const described = await userEntry(page, name).getAttribute('aria-describedby')
+  return described === null ? null : await page.locator(`[id="${described}"]`).innerText()
+}
+
 /**
  * How many unread messages `name`'s entry in the Users list announces: its accessible name ends in
  * ", N unread" when there are some, and says nothing of it when there are none (0).

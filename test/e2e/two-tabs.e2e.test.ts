@@ -8,9 +8,9 @@ import {
   expectPresence,
   expectUnread,
   openUser,
+  previewOf,
   send,
-  useBrowserFixture,
-  userEntry
+  useBrowserFixture
 } from './harness'
 
 const browsers = useBrowserFixture()
@@ -31,7 +31,7 @@ test("Bob's messages reach both of Alice's tabs; reading in one tab clears the u
   await send(bob.page, 'are you free for lunch?')
   await expectUnread(tab1, 'Bob', 1)
   await expectUnread(tab2, 'Bob', 1)
-  await userEntry(tab2, 'Bob').filter({ hasText: 'are you free for lunch?' }).waitFor({ state: 'visible' })
+  await expect.poll(() => previewOf(tab2, 'Bob'), { timeout: 10_000, message: 'the entry describes itself with the last message' }).toBe('are you free for lunch?')
 
   // Alice reads it in tab 1, the tab in front; tab 2 learns that it is read.
   await tab1.bringToFront()
