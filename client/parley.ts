@@ -9,7 +9,7 @@ import { LOCAL_ORIGIN } from '../shared/origin'
 import {
   DIRECTORY_ROOM, conversationRoom, directConversation, groupConversation, parseRoom, userRoom, type ConversationRef, type UpdateRefusal
 } from '../shared/protocol'
-import { directoryGroups, directoryUsers, userConversations, userReads } from '../shared/schema'
+import { directoryUsers, groupRecord, userConversations, userReads } from '../shared/schema'
 import { monotonicClock, systemClock, timestamp, type Clock } from '../shared/time'
 import { Conversation } from './conversation/conversation'
 import { Inbox, type ConversationSummary } from './views/inbox'
@@ -17,6 +17,7 @@ import { Outbox } from './outbox'
 import { Replica, type Reverted } from './replica'
 import { ReplicaPool } from './replica-pool'
 import type { ConnectionStatus, Network, Storage } from './transport'
+import { GroupBook } from './views/group-book'
 import { ValidatedMap } from './views/validated-map'
 import { directoryKeys } from './views/verified-map'
 
@@ -57,11 +58,12 @@ export class ParleyClient {
   private readonly clock: Clock
   private readonly syncWaitMs: number
   private readonly usersView: ValidatedMap<User>
-  private readonly groupsView: ValidatedMap<Group>
+  private readonly groupBook: GroupBook
   private readonly listeners = new Set<(change: DirectoryChange) => void>()
   private readonly open = new Set<Conversation>()
   private readonly inbox: Inbox
   private reverted: RevertedChange | null = null
+  private rejection: string | null = null
   private closed = false
 
   private constructor (
@@ -76,13 +78,16 @@ export class ParleyClient {
     this.clock = monotonicClock(options.clock ?? systemClock)
     this.syncWaitMs = options.syncWaitMs ?? 5000
     this.usersView = new ValidatedMap(directory.map(directoryUsers), parseUser)
-    this.groupsView = new ValidatedMap(directory.map(directoryGroups), parseGroup)
+    this.groupBook = new GroupBook(this.me.user_id, own, pool, {
+      onChange: () => {
+        // NOTE: the book reports its first groups while this constructor runs, before the inbox exists.
+        this.inbox?.refresh()
+        this.emit('groups')
+      },
+      onRejected: reason => this.noteRejected(reason)
+    })
     this.inbox = new Inbox(this.me.user_id, own, pool, directoryKeys(this.me, this.usersView), () => this.groups(), () => this.emit('conversations'))
     this.usersView.onChange(() => this.emit('users'))
-    this.groupsView.onChange(() => {
-      this.inbox.refresh()
-      this.emit('groups')
-    })
     const onPresence = () => this.emit('presence')
     let awareness = this.awareness
     awareness.on('change', onPresence)
@@ -98,7 +103,7 @@ export class ParleyClient {
     directory.link.onChange(() => {
       if (directory.link.rejections > rejections) {
         rejections = directory.link.rejections
-        this.emit('rejected')
+        if (directory.link.rejection !== null) this.noteRejected(directory.link.rejection)
       }
       const connected = directory.link.status === 'connected'
       // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
@@ -167,7 +172,12 @@ export class ParleyClient {
    * after losing admin rights while offline), or null. NOTE: the refused change stays in this
    * device's copy only; others never see it.
    */
-  get lastRejection (): string | null { return this.directory.link.rejection }
+  get lastRejection (): string | null { return this.rejection }
+
+  private noteRejected (reason: string): void {
+    this.rejection = reason
+    this.emit('rejected')
+  }
 
   /**
    * The last of one's changes that the relay refused and this device has undone since: its room
@@ -182,14 +192,14 @@ export class ParleyClient {
   private noteReverted ({ room, reason, changed }: Reverted): void {
     if (this.closed) return
     let subject: RevertedSubject = { kind: 'room' }
+    const parsed = parseRoom(room)
     if (room === DIRECTORY_ROOM) {
-      // The first entry of one's own: what one wrote comes first (see Replica.rebuild).
-      const own = changed.find(entry => entry.root === 'groups' || (entry.root === 'users' && entry.key === this.me.user_id))
-      if (own?.root === 'groups') subject = { kind: 'group', group_id: own.key, name: this.group(own.key)?.name ?? null }
-      else if (own) subject = { kind: 'profile' }
-    } else {
-      const parsed = parseRoom(room)
-      if (parsed?.kind === 'conversation' || parsed?.kind === 'bucket') subject = { kind: 'conversation', ref: parsed.conversation }
+      if (changed.some(entry => entry.root === 'users' && entry.key === this.me.user_id)) subject = { kind: 'profile' }
+    } else if (parsed?.kind === 'conversation' && changed.some(entry => entry.root === 'group')) {
+      const group_id = parsed.conversation.kind === 'group' ? parsed.conversation.group_id : ''
+      subject = { kind: 'group', group_id, name: this.group(group_id)?.name ?? null }
+    } else if (parsed?.kind === 'conversation' || parsed?.kind === 'bucket') {
+      subject = { kind: 'conversation', ref: parsed.conversation }
     }
     this.reverted = { room, reason, subject }
     this.emit('reverted')
@@ -205,7 +215,7 @@ export class ParleyClient {
   whenSynced (timeoutMs = this.syncWaitMs): Promise<boolean> { return this.directory.link.whenSynced(timeoutMs) }
 
   /** Directory entries skipped as invalid. */
-  get skipped (): number { return this.usersView.skipped + this.groupsView.skipped }
+  get skipped (): number { return this.usersView.skipped + this.groupBook.skipped }
 
   // --- people ---------------------------------------------------------------
 
@@ -258,22 +268,20 @@ export class ParleyClient {
   // --- groups ---------------------------------------------------------------
 
   /** The groups one belongs to, not deleted, by name. */
-  groups (): Group[] {
-    return [...this.groupsView.values()]
-      .filter(group => group.deleted_at === null && group.user_ids.includes(this.me.user_id))
-      .sort(byName)
-  }
+  groups (): Group[] { return this.groupBook.groups().sort(byName) }
 
-  group (group_id: string): Group | null {
-    const group = this.groupsView.get(group_id)
-    return group && group.deleted_at === null ? group : null
-  }
+  /** One of one's groups (null for any other: a group is visible to its members only). */
+  group (group_id: string): Group | null { return this.groupBook.group(group_id) }
 
-  createGroup ({ name, user_ids }: { name: string; user_ids: string[] }): Group {
+  /**
+   * Creates a group with oneself as its first admin. It lists at once on this device; its other
+   * members see it once the relay has it (at once when online, else on reconnecting).
+   */
+  async createGroup ({ name, user_ids }: { name: string; user_ids: string[] }): Promise<Group> {
     this.assertOpen()
     const now = timestamp(this.clock)
     const members = [...new Set([this.me.user_id, ...user_ids])]
-    return this.writeGroup({
+    const group = this.checkedGroup({
       group_id: randomId(),
       name: typeof name === 'string' ? name.trim() : '',
       user_ids: members,
@@ -283,6 +291,12 @@ export class ParleyClient {
       updated_at: now,
       deleted_at: null
     })
+    const room = conversationRoom(groupConversation(group.group_id))
+    // Listed first: the book then follows the group's room, where the record goes.
+    this.own.doc.transact(() => userConversations(this.own.doc).set(room, { added_at: now }), LOCAL_ORIGIN)
+    const replica = await this.groupBook.open(group.group_id)
+    this.outbox.write(room, replica.doc, () => groupRecord(replica.doc).set(group.group_id, group))
+    return group
   }
 
   renameGroup (group_id: string, name: string): Group {
@@ -332,12 +346,20 @@ export class ParleyClient {
     return group
   }
 
-  /** Writes a group record after checking it with the same parser every reader uses. */
-  private writeGroup (group: Group): Group {
+  /** A group record as every reader will parse it; else the reason, to the caller. */
+  private checkedGroup (group: Group): Group {
     const parsed = parseGroup(group)
     if (!parsed.ok) throw new ParleyError('invalid-input', `invalid group (${parsed.reason})`)
-    this.transact(() => directoryGroups(this.directory.doc).set(group.group_id, parsed.value))
     return parsed.value
+  }
+
+  /** Writes a new version of one of one's groups to its room (delivered even after a reload). */
+  private writeGroup (group: Group): Group {
+    const checked = this.checkedGroup(group)
+    const replica = this.groupBook.replicaOf(group.group_id)
+    if (replica === null) throw new ParleyError('not-found', `no group ${group.group_id}`)
+    this.outbox.write(replica.room, replica.doc, () => groupRecord(replica.doc).set(group.group_id, checked))
+    return checked
   }
 
   // --- conversations --------------------------------------------------------
@@ -416,10 +438,10 @@ export class ParleyClient {
     this.listeners.clear()
     await Promise.all([...this.open].map(conversation => conversation.close()))
     this.inbox.destroy()
+    this.groupBook.destroy()
     await this.outbox.close()
     await this.pool.close()
     this.usersView.destroy()
-    this.groupsView.destroy()
     await this.own.destroy()
     await this.directory.destroy()
     this.awareness.destroy()

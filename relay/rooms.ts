@@ -85,8 +85,7 @@ export class RoomRegistry {
     const before = performance.now() - restMs
     for (const entry of this.entries.values()) {
       const room = entry.loaded
-      // NOTE: the directory never rests: access checks read it at every join.
-      if (room && room.ref.kind !== 'directory' && room.lastUsed <= before) room.rest()
+      if (room && room.lastUsed <= before) room.rest()
     }
   }
 
@@ -133,6 +132,20 @@ export class RoomRegistry {
     }
     room.join(peer)
     return room
+  }
+
+  /**
+   * Runs `use` on the room's document, loading the room for that long if nobody holds it: how the
+   * relay reads and writes rooms of its own accord (access checks, announcements, conversions).
+   */
+  async withRoom<T> (name: string, use: (room: Room) => T | Promise<T>): Promise<T> {
+    const reader: Peer = { send: () => {}, awarenessClients: new Set(), user_id: '', revoke: () => {} }
+    const room = await this.join(name, reader)
+    try {
+      return await use(room)
+    } finally {
+      this.leave(room, reader)
+    }
   }
 
   leave (room: Room, peer: Peer): void {

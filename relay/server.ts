@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
-  DIRECTORY_ROOM, MUX_PATH, PROTOCOL_VERSION, closeCodeOf, conversationOfRoom, parleyProtocolOf, parseRoom, versionRefusal
+  MUX_PATH, PROTOCOL_VERSION, closeCodeOf, conversationOfRoom, parleyProtocolOf, parseRoom, versionRefusal
 } from '../shared/protocol'
 import { RoomConnection, type Connection } from './connection'
 import { MuxConnection } from './mux-connection'
@@ -20,7 +20,8 @@ import { Authenticator, offeredProtocols, type AccessMode } from './auth/authent
 import { ConnectionCounts } from './limits/connection-counts'
 import { CpuBudgets } from './limits/cpu-budgets'
 import { DirectAnnouncer } from './writes/direct-announcer'
-import { DirectoryView } from './access/directory-view'
+import { GroupAnnouncer } from './writes/group-announcer'
+import { GroupRecords } from './access/group-records'
 import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-address'
 import { SocketAdmission } from './limits/socket-admission'
@@ -103,7 +104,6 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const admission = new SocketAdmission(limits, log)
   const connectionsByUser = new ConnectionCounts(limits.connectionsPerUser)
   const cpu = new CpuBudgets(limits)
-  const directory = new DirectoryView()
   prepareCompaction()
   const registry = new RoomRegistry({
     store,
@@ -124,14 +124,19 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     onLoadSkipped: (room, what) => {
       if (noteSkipped(health, room.name, what)) log.error('room-incomplete', { room: room.name, what })
     },
-    onDocument: room => { if (room.name === DIRECTORY_ROOM) directory.attach(room.doc) },
+    onDocument: room => {
+      if (room.ref.kind === 'conversation' && room.ref.conversation.kind === 'group') groups.attach(room, room.ref.conversation.group_id)
+    },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
     limits
   })
   const announcer = new DirectAnnouncer(registry)
-  const access = new AccessGate(registry, directory)
+  const groups = new GroupRecords(registry)
+  const access = new AccessGate(groups)
+  const groupAnnouncer = new GroupAnnouncer(registry, log)
+  groups.onGroupChange(groupAnnouncer.noteChange)
   // A member removed from a group leaves its rooms at once, on every connection.
-  directory.onGroupChange(group_id => {
+  groups.onGroupChange(({ group_id }) => {
     for (const connection of connections) {
       for (const membership of [...connection.memberships()]) {
         const conversation = conversationOfRoom(membership.roomName)

@@ -10,15 +10,27 @@ import { isTimestamp } from './time'
  * another (Yjs adds every root an update names to the document, even where it changes nothing).
  */
 export const ROOTS_OF: Readonly<Record<RoomRef['kind'], ReadonlySet<string>>> = {
-  directory: new Set(['users', 'groups']),
+  directory: new Set(['users']),
   user: new Set(['conversations', 'reads']),
-  conversation: new Set(['buckets', 'activity']),
+  // `group` only in a group conversation's index (write-rules.ts refuses it in a direct one).
+  conversation: new Set(['buckets', 'activity', 'group']),
   bucket: new Set(['messages'])
 }
 
-/** The directory document: every user's profile and every group, keyed by id. */
+/** The directory document: every user's profile, keyed by id. */
 export const directoryUsers = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')
-export const directoryGroups = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('groups')
+/**
+ * Where protocol v1 kept every group, readable by everyone. NOTE: read only by the relay, once,
+ * to move each group into its own room (relay/migrations/private-groups.ts).
+ */
+export const directoryGroupsOfV1 = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('groups')
+
+/**
+ * A group conversation's index holds the group itself: `group_id` → Group, the one entry of its
+ * `group` map. Only the group's members (and the relay) can read it, so a group is invisible to
+ * everyone else.
+ */
+export const groupRecord = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('group')
 
 /**
  * A conversation's own document: the index of its buckets (bucket number as a decimal

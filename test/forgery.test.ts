@@ -217,7 +217,7 @@ describe('an honest change the relay refuses', () => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada')
     const bob = await fixture.client(relay, 'Bob')
-    const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
+    const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
     await waitFor('Bob sees the group', () => bob.group(group.group_id) !== null)
     const rejected: string[] = []
     bob.subscribe(change => { if (change === 'rejected') rejected.push(bob.lastRejection ?? '') })

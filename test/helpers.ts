@@ -96,7 +96,7 @@ export const groupWithMessage = async (fixture: Fixture, relay: { wsUrl: string 
   const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
   await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
   await eveClient.close()
-  const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
+  const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
   const adaSide = await ada.openGroup(group.group_id)
   const [original] = await sendConfirmed(adaSide, ['the plan'])
   const bobSide = await bob.openGroup(group.group_id)

@@ -35,7 +35,7 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
     const relay = await fixture.relay()
     const [ada, bob, cy] = await Promise.all(['Ada', 'Bob', 'Cy'].map(name => fixture.client(relay, name)))
     await waitFor('directory', () => ada!.users().length === 3)
-    const group = ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
+    const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
     const adaSide = await ada!.openGroup(group.group_id)
     await adaSide.send('one')
     await adaSide.send('two')

@@ -45,7 +45,7 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
 
   it('delivers group messages to every member', async () => {
     const { ada, bob, cy } = await threeClients()
-    const group = ada.createGroup({ name: 'Trio', user_ids: [bob.me.user_id, cy.me.user_id] })
+    const group = await ada.createGroup({ name: 'Trio', user_ids: [bob.me.user_id, cy.me.user_id] })
     await waitFor('the group reaches Bob and Cy', () => bob.groups().length === 1 && cy.groups().length === 1)
     expect(cy.group(group.group_id)?.name).toBe('Trio')
 
@@ -62,7 +62,7 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
 
   it('propagates renames and membership changes, and only admins may make them', async () => {
     const { ada, bob, cy } = await threeClients()
-    const group = ada.createGroup({ name: 'Pair', user_ids: [bob.me.user_id] })
+    const group = await ada.createGroup({ name: 'Pair', user_ids: [bob.me.user_id] })
     await waitFor('Bob sees the group', () => bob.group(group.group_id))
     expect(() => bob.renameGroup(group.group_id, 'Mine now')).toThrow(/admin/)
 
@@ -128,7 +128,7 @@ describe('the mux socket', () => {
     const relay = await fixture.relay()
     const [ada, bob, cy] = await Promise.all(['Ada', 'Bob', 'Cy'].map(name => fixture.client(relay, name)))
     await waitFor('everyone in the directory', () => ada!.users().length === 3)
-    const group = ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
+    const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
     await Promise.all([ada!.openDirect(bob!.me.user_id), ada!.openDirect(cy!.me.user_id), ada!.openGroup(group.group_id)])
     expect(relay.connectionCount()).toBe(3)
   })

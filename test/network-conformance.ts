@@ -240,7 +240,7 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
       const relay = await fixture.relay()
       const ada = await open(relay, 'Ada')
       const bob = await open(relay, 'Bob')
-      const group = ada.client.createGroup({ name: 'Team', user_ids: [bob.client.me.user_id] })
+      const group = await ada.client.createGroup({ name: 'Team', user_ids: [bob.client.me.user_id] })
       await waitFor('Bob sees the group', () => bob.client.group(group.group_id) !== null)
       bob.client.setOnline(false)
       await waitFor('Bob is offline', () => bob.client.status === 'offline')

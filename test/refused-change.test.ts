@@ -42,7 +42,7 @@ describe('a change the relay refuses is undone on the device that made it', () =
     const bobIdentity = await createIdentity()
     const ada = await fixture.client(relay, 'Ada')
     const bob = await fixture.client(relay, 'Bob', { identity: bobIdentity, storagePrefix: 'bob/' })
-    const group = ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
+    const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
     writeDirectory(ada, doc => directoryGroups(doc).set(group.group_id, { ...group, admin_ids: [ada.me.user_id, bob.me.user_id] }))
     await waitFor('Bob is an admin', () => bob.group(group.group_id)?.admin_ids.includes(bob.me.user_id))
 

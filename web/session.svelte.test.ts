@@ -128,7 +128,7 @@ describe('Session', () => {
   it('opens a new group as its admin, and closes it with a notice when the group is deleted', async () => {
     const { session, doc } = await openAda()
     const bob = await meet(doc, 'Bob')
-    const group = session.createGroup('Walks', [bob.me.user_id])
+    const group = await session.createGroup('Walks', [bob.me.user_id])
     await vi.waitFor(() => expect(session.view).not.toBeNull())
     expect(session.title).toBe('Walks')
     expect(session.selectedGroup?.group_id).toBe(group.group_id)

@@ -199,8 +199,8 @@ export class Session {
   }
 
   /** Creates a group with oneself as admin and opens it. */
-  createGroup (name: string, user_ids: string[]): Group {
-    const group = this.client.createGroup({ name, user_ids })
+  async createGroup (name: string, user_ids: string[]): Promise<Group> {
+    const group = await this.client.createGroup({ name, user_ids })
     void this.open({ kind: 'group', group_id: group.group_id })
     return group
   }

@@ -36,8 +36,8 @@ export class GroupAdmin {
    * Creates a group of the admin and `members` (at most 999 others: a group holds 1,000).
    * Members may join its rooms at once: the relay waits up to 3 s for a group it does not know yet.
    */
-  createGroup (members: readonly Identity[], name = 'bench'): string {
-    return this.client.createGroup({ name, user_ids: members.map(member => member.user_id) }).group_id
+  async createGroup (members: readonly Identity[], name = 'bench'): Promise<string> {
+    return (await this.client.createGroup({ name, user_ids: members.map(member => member.user_id) })).group_id
   }
 
   async close (): Promise<void> { await this.client.close() }

@@ -37,7 +37,7 @@ export const openThinRoom = async (server: RunningServer, { members, identities,
   let group_id = given ?? randomId()
   if (server.system === 'parley') {
     if (!admin || admin.identity.user_id !== chosen[0]!.user_id) throw new Error('a Parley room needs its admin as the first member')
-    group_id = admin.createGroup(chosen.slice(1))
+    group_id = await admin.createGroup(chosen.slice(1))
   }
   const room = groupBucketRoom(group_id)
   const clients = await connectMany(server, members, index => ({ room, identity: chosen[index] }), { concurrency })

@@ -321,7 +321,7 @@ describe('several clients over the hub', () => {
     const time = manualClock()
     const tick = () => time.advance(1000)
     const [ada, bob, cy] = await Promise.all([0, 1, 2].map(() => openClient({ network: hub.network(), clock: time.clock })))
-    const group = ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
+    const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
     const [adaSide, bobSide, cySide] = await Promise.all([ada!, bob!, cy!].map(client => client.openGroup(group.group_id)))
 
     tick()

@@ -29,15 +29,11 @@ export class DirectAnnouncer {
 
   private async announce (conversation: ConversationRef, user_id: string): Promise<void> {
     const name = conversationRoom(conversation)
-    const reader: Peer = { send: () => {}, awarenessClients: new Set(), user_id: '', revoke: () => {} }
-    const own = await this.registry.join(userRoom(user_id), reader)
-    try {
+    await this.registry.withRoom(userRoom(user_id), own => {
       const list = userConversations(own.doc)
       if (!list.has(name)) own.doc.transact(() => list.set(name, { added_at: timestamp() }), RELAY_ORIGIN)
       if (this.announced.size >= REMEMBERED) this.announced.clear()
       this.announced.add(`${name} ${user_id}`)
-    } finally {
-      this.registry.leave(own, reader)
-    }
+    })
   }
 }

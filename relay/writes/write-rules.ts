@@ -61,9 +61,7 @@ export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefus
   const { room } = context
   switch (room.kind) {
     case 'directory':
-      if (write.root === 'users') return judgeProfile(write, context)
-      if (write.root === 'groups') return judgeGroup(write, context)
-      return 'unknown-entry'
+      return write.root === 'users' ? judgeProfile(write, context) : 'unknown-entry'
     case 'user': {
       // One's own room: only its owner writes (the relay adds direct conversations itself).
       if (context.writer !== room.user_id) return 'not-yours'
@@ -83,6 +81,10 @@ export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefus
       if (write.root === 'activity') {
         if (write.key !== context.writer) return 'not-yours'
         return write.deleted ? null : refusalOf(exactly(parseActivity, write))
+      }
+      // A group's own record, under its id, in its own index room only.
+      if (write.root === 'group') {
+        return room.conversation.kind === 'group' && write.key === room.conversation.group_id ? judgeGroup(write, context) : 'unknown-entry'
       }
       return 'unknown-entry'
     case 'bucket':

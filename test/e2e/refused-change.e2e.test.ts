@@ -35,7 +35,7 @@ test('a refused rename is undone in Bob\'s app, which tells him in an alert with
   ada.setProfile({ name: 'Ada' })
   const bobId = await expect.poll(() => ada.users().find(user => user.name === 'Bob')?.user_id, { timeout: 10_000 }).toBeTruthy()
     .then(() => ada.users().find(user => user.name === 'Bob')!.user_id)
-  const group = ada.createGroup({ name: 'Book club', user_ids: [bobId] })
+  const group = await ada.createGroup({ name: 'Book club', user_ids: [bobId] })
   writeGroup(ada, { ...group, admin_ids: [ada.me.user_id, bobId] })
   await openGroup(bob.page, 'Book club')
 

@@ -118,7 +118,7 @@ const openHonest = async (options: FuzzOptions, eve: string): Promise<Honest> =>
   const clients = [ada!, bob!, carol!]
   // Messages show once their signature verifies against the sender's key, read from the directory.
   await waitFor('the honest clients know each other', () => clients.every(client => clients.every(other => client.user(other.me.user_id) !== null)), 10_000)
-  const group = ada!.createGroup({ name: 'Fuzzed', user_ids: [bob!.me.user_id, carol!.me.user_id, eve] })
+  const group = await ada!.createGroup({ name: 'Fuzzed', user_ids: [bob!.me.user_id, carol!.me.user_id, eve] })
   await waitFor('everyone sees the group', () => clients.every(client => client.group(group.group_id) !== null), 10_000)
   const direct = [await ada!.openDirect(bob!.me.user_id), await bob!.openDirect(ada!.me.user_id)] as const
   const inGroup = await Promise.all(clients.map(client => client.openGroup(group.group_id)))

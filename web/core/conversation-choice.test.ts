@@ -37,7 +37,7 @@ describe('openChoice', () => {
 
   it('opens the group chosen', async () => {
     const ada = await openAda()
-    const group = ada.createGroup({ name: 'Crew', user_ids: [] })
+    const group = await ada.createGroup({ name: 'Crew', user_ids: [] })
     const conversation = await openChoice(ada, { kind: 'group', group_id: group.group_id })
     expect(conversation.room).toBe(conversationRoom(groupConversation(group.group_id)))
     await conversation.close()
