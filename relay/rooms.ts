@@ -148,6 +148,11 @@ export class RoomRegistry {
     }
   }
 
+  /** Resolves once every room in memory has stored what it holds. */
+  async flushAll (): Promise<void> {
+    for (const entry of [...this.entries.values()]) await entry.loaded?.whenWritten()
+  }
+
   leave (room: Room, peer: Peer): void {
     room.leave(peer)
     this.unloadWhenIdle(room)

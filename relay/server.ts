@@ -22,6 +22,7 @@ import { CpuBudgets } from './limits/cpu-budgets'
 import { DirectAnnouncer } from './writes/direct-announcer'
 import { GroupAnnouncer } from './writes/group-announcer'
 import { GroupRecords } from './access/group-records'
+import { convertToPrivateGroups } from './conversions/private-groups'
 import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-address'
 import { SocketAdmission } from './limits/socket-admission'
@@ -135,6 +136,8 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const access = new AccessGate(groups)
   const groupAnnouncer = new GroupAnnouncer(registry, log)
   groups.onGroupChange(groupAnnouncer.noteChange)
+  // Data of an earlier version is converted before anyone connects.
+  await convertToPrivateGroups({ store, registry, announcer: groupAnnouncer, log })
   // A member removed from a group leaves its rooms at once, on every connection.
   groups.onGroupChange(({ group_id }) => {
     for (const connection of connections) {

@@ -4,7 +4,7 @@ import WebSocket from 'ws'
 import { connectProtocols, createConnectToken, MAX_CLOCK_SKEW_MS, TOKEN_LIFETIME_MS } from '../shared/connect-token'
 import { createIdentity, type Identity } from '../shared/identity'
 import { fromBase64Url, toBase64Url } from '../shared/ids'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, encodeMuxFrame } from '../shared/protocol'
+import { CloseCode, DIRECTORY_ROOM, MUX_PATH, PARLEY_PROTOCOL, encodeMuxFrame } from '../shared/protocol'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Admissions } from '../relay/auth/admissions'
 import { createInvite, createInviteSecret } from '../relay/auth/invites'
@@ -47,8 +47,8 @@ describe('authentication', () => {
     const now = Date.now()
     const cases: Array<[string, string[] | undefined]> = [
       ['no-credentials', undefined],
-      ['no-credentials', ['parley.v1']],
-      ['malformed-token', ['parley.v1', 'parley-token.bm90IGEgdG9rZW4.AAAA']],
+      ['no-credentials', [PARLEY_PROTOCOL]],
+      ['malformed-token', [PARLEY_PROTOCOL, 'parley-token.bm90IGEgdG9rZW4.AAAA']],
       ['bad-signature', tamperedSignature(await withToken(ada, url))],
       ['expired', await withToken(ada, url, { now: now - TOKEN_LIFETIME_MS - MAX_CLOCK_SKEW_MS - 1000 })],
       ['not-yet-valid', await withToken(ada, url, { now: now + MAX_CLOCK_SKEW_MS + 60_000 })],
@@ -69,7 +69,7 @@ describe('authentication', () => {
     const first = new WebSocket(url, protocols)
     fixture.defer(() => first.terminate())
     await new Promise(resolve => first.once('open', resolve))
-    expect(first.protocol).toBe('parley.v1')
+    expect(first.protocol).toBe(PARLEY_PROTOCOL)
     expect(await attempt(url, protocols)).toEqual({ code: CloseCode.unauthorized, reason: 'replayed' })
   })
 

@@ -5,11 +5,11 @@
  * message, a frame, a reason). NOTE: there is no negotiation: a relay serves its own version
  * only, and refuses any other with 4426 (see close-codes.ts), saying which side is newer.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 const PROTOCOL_PREFIX = 'parley.v'
 
-/** The subprotocol of one version ('parley.v1'). */
+/** The subprotocol of one version ('parley.v2'). */
 export const protocolName = (version: number): string => `${PROTOCOL_PREFIX}${version}`
 
 /** The subprotocol this build asks for and answers with. */
