@@ -1,6 +1,7 @@
 // The injected seams: where documents are kept on this device (Storage) and how they reach the relay (Network).
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
+import type { SearchRefusal } from '../shared/protocol'
 
 /** 'refused': the relay turned the credentials down (see RoomLink.refusal); retrying will not help. */
 export type ConnectionStatus = 'connected' | 'connecting' | 'offline' | 'refused'
@@ -31,8 +32,20 @@ export interface RoomLink {
   destroy(): void
 }
 
+/** One page of people the relay found: profiles as it stores them (parse each), and where the next page starts. */
+export type PeoplePage =
+  | { ok: true; people: unknown[]; cursor: string | null }
+  | { ok: false; reason: SearchRefusal | 'offline' | 'unsupported' }
+
 export interface Network {
   connect(room: string, doc: Y.Doc, awareness?: Awareness): RoomLink
+  /**
+   * Asks the relay for people whose name has a word starting with `query` ('' for everyone, where
+   * the relay lists everyone), `limit` at most, from `cursor` (null: the first page). Resolves
+   * { ok: false, reason: 'offline' } when the relay cannot be asked now, and 'unsupported' on a
+   * network that cannot ask (one socket per room).
+   */
+  findPeople(query: string, options: { cursor: string | null; limit: number }): Promise<PeoplePage>
   /** Work offline (false) or reconnect (true); what is written meanwhile is sent on reconnect. */
   setOnline(online: boolean): void
   /** Sets the invitation offered to an invite-only relay and tries again at once. */
@@ -81,6 +94,7 @@ export const offlineNetwork: Network = {
     onChange: () => () => {},
     destroy: () => {}
   }),
+  findPeople: async () => ({ ok: false, reason: 'offline' }),
   setOnline: () => {},
   setInvite: () => {}
 }

@@ -23,7 +23,12 @@ export class MuxConnection extends Connection {
         // NOTE: a room refused a moment ago may still get the client's in-flight frames: dropped.
         if (!membership) return this.refused.has(frame.room) ? undefined : this.fail('not-joined')
         membership.receive(frame.payload)
+        return
       }
+      // Searches are answered once the relay keeps a people index (relay/people/).
+      case 'search': return this.fail('unknown-message-type')
+      // Only the relay answers.
+      case 'people': return this.fail('unknown-message-type')
     }
   }
 

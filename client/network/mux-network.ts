@@ -13,7 +13,7 @@ import {
 import { RefusedChanges } from './refused-changes'
 import { holdRemoteStates } from './relay-presence'
 import { RelayState } from './relay-state'
-import type { ConnectionStatus, Network, RoomLink } from '../transport'
+import type { ConnectionStatus, Network, PeoplePage, RoomLink } from '../transport'
 
 export interface MuxNetworkOptions {
   /** The relay's WebSocket URL, e.g. ws://localhost:1234 */
@@ -254,6 +254,10 @@ class MuxNetwork implements Network {
     this.rooms.delete(link.room)
     if (this.open) this.sendFrame(encodeMuxFrame({ kind: 'leave', room: link.room }))
     if (this.rooms.size === 0) this.closeSocket()
+  }
+
+  async findPeople (_query: string, _options: { cursor: string | null; limit: number }): Promise<PeoplePage> {
+    return { ok: false, reason: 'unsupported' }
   }
 
   setInvite (invite: string): void {

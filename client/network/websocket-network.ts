@@ -278,6 +278,8 @@ export const websocketNetwork = (options: WebsocketNetworkOptions): Network => {
       links.add(link)
       return link
     },
+    // NOTE: a socket per room has nowhere to ask the relay for people: only the mux socket does.
+    findPeople: async () => ({ ok: false, reason: 'unsupported' }),
     setOnline: value => {
       online = value
       for (const link of links) link.setOnline(value)

@@ -1,7 +1,7 @@
 // Test support: an in-memory relay keeping the documents of each room in sync across the clients online, and acknowledging on demand.
 import * as Y from 'yjs'
 import { peerOrigin } from '../../shared/origin'
-import type { ConnectionStatus, Network, RoomLink } from '../transport'
+import type { ConnectionStatus, Network, PeoplePage, RoomLink } from '../transport'
 
 const HUB_ORIGIN = peerOrigin('hub')
 
@@ -54,6 +54,9 @@ export class HubNetwork implements Network {
     this.hub.join(link)
     return link
   }
+
+  /** The in-memory hub holds rooms, not a relay's people index. */
+  async findPeople (): Promise<PeoplePage> { return { ok: false, reason: 'unsupported' } }
 
   setOnline (online: boolean): void {
     if (online === this.online) return

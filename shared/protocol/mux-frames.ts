@@ -1,6 +1,7 @@
 // Frames of the multiplexed socket (ws://host/mux): many rooms on one WebSocket, each frame naming its room.
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { decodePeopleAnswer, decodePeopleQuery, encodePeopleAnswer, encodePeopleQuery, type PeopleAnswer, type PeopleQuery } from './people'
 
 /** The multiplexed endpoint's path. */
 export const MUX_PATH = 'mux'
@@ -8,18 +9,23 @@ export const MUX_PATH = 'mux'
 /** Rooms one mux socket may be in at once. */
 export const MAX_MUX_ROOMS = 2000
 
-/** A frame: join or leave a room, or one y-websocket message of a room the socket is in. */
+/**
+ * A frame: join or leave a room, or one y-websocket message of a room the socket is in; or a
+ * search for people and its answer (people.ts), which belong to no room (their room is '').
+ */
 export type MuxFrame =
   | { kind: 'join'; room: string }
   | { kind: 'leave'; room: string }
   | { kind: 'message'; room: string; payload: Uint8Array }
+  | { kind: 'search'; query: PeopleQuery }
+  | { kind: 'people'; answer: PeopleAnswer }
 
 export type MuxFrameKind = MuxFrame['kind']
 
-/** Each kind's number on the wire: a frame is varUint kind, varString room, then a message frame's payload. */
-export const MUX_FRAME_CODES: Readonly<Record<MuxFrameKind, number>> = { message: 0, join: 1, leave: 2 }
+/** Each kind's number on the wire: a frame is varUint kind, varString room, then a payload (message, search, people). */
+export const MUX_FRAME_CODES: Readonly<Record<MuxFrameKind, number>> = { message: 0, join: 1, leave: 2, search: 3, people: 4 }
 
-const KINDS: readonly MuxFrameKind[] = ['message', 'join', 'leave']
+const KINDS: readonly MuxFrameKind[] = ['message', 'join', 'leave', 'search', 'people']
 
 /** The bytes of a frame of any kind number (tests send unknown kinds with this). */
 export const encodeRawMuxFrame = (code: number, room: string, payload?: Uint8Array): Uint8Array => {
@@ -35,8 +41,15 @@ export const encodeRawMuxFrame = (code: number, room: string, payload?: Uint8Arr
   return frame
 }
 
-export const encodeMuxFrame = (frame: MuxFrame): Uint8Array =>
-  encodeRawMuxFrame(MUX_FRAME_CODES[frame.kind], frame.room, frame.kind === 'message' ? frame.payload : undefined)
+export const encodeMuxFrame = (frame: MuxFrame): Uint8Array => {
+  const code = MUX_FRAME_CODES[frame.kind]
+  switch (frame.kind) {
+    case 'message': return encodeRawMuxFrame(code, frame.room, frame.payload)
+    case 'search': return encodeRawMuxFrame(code, '', encodePeopleQuery(frame.query))
+    case 'people': return encodeRawMuxFrame(code, '', encodePeopleAnswer(frame.answer))
+    default: return encodeRawMuxFrame(code, frame.room)
+  }
+}
 
 /**
  * Reads a frame; 'malformed' when it is too short to hold a kind and a room, 'unknown-message-type'
@@ -55,6 +68,17 @@ export const decodeMuxFrame = (bytes: Uint8Array): MuxFrame | 'malformed' | 'unk
     return 'malformed'
   }
   const kind = KINDS[code]
-  if (kind === undefined) return 'unknown-message-type'
-  return kind === 'message' ? { kind, room, payload } : { kind, room }
+  switch (kind) {
+    case undefined: return 'unknown-message-type'
+    case 'message': return { kind, room, payload }
+    case 'search': {
+      const query = room === '' ? decodePeopleQuery(payload) : null
+      return query === null ? 'malformed' : { kind, query }
+    }
+    case 'people': {
+      const answer = room === '' ? decodePeopleAnswer(payload) : null
+      return answer === null ? 'malformed' : { kind, answer }
+    }
+    default: return { kind, room }
+  }
 }
