@@ -7,19 +7,18 @@ import { isId, randomId } from '../shared/ids'
 import { LIMITS, parseActiveUser, parseGroup, parseUser, type ActiveUser, type Group, type User } from '../shared/model'
 import { LOCAL_ORIGIN } from '../shared/origin'
 import {
-  DIRECTORY_ROOM, conversationRoom, directConversation, groupConversation, parseRoom, userRoom, type ConversationRef, type UpdateRefusal
+  MAX_PAGE_SIZE, conversationRoom, directConversation, groupConversation, parseRoom, profileRoom, userRoom, type ConversationRef, type UpdateRefusal
 } from '../shared/protocol'
-import { directoryUsers, groupRecord, userConversations, userReads } from '../shared/schema'
+import { groupRecord, profileRecord, userConversations, userReads } from '../shared/schema'
 import { monotonicClock, systemClock, timestamp, type Clock } from '../shared/time'
 import { Conversation } from './conversation/conversation'
 import { Inbox, type ConversationSummary } from './views/inbox'
 import { Outbox } from './outbox'
 import { Replica, type Reverted } from './replica'
 import { ReplicaPool } from './replica-pool'
-import type { ConnectionStatus, Network, Storage } from './transport'
+import type { ConnectionStatus, Network, PeoplePage, Storage } from './transport'
 import { GroupBook } from './views/group-book'
-import { ValidatedMap } from './views/validated-map'
-import { directoryKeys } from './views/verified-map'
+import { ProfileBook } from './views/profile-book'
 
 export interface ParleyOptions {
   identity: Identity
@@ -53,11 +52,23 @@ export interface RevertedChange {
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
 
+/** Why findPeople found nobody, for the caller. */
+const searchError = (reason: PeoplePage & { ok: false } extends { reason: infer R } ? R : never): ParleyError => {
+  switch (reason) {
+    case 'list-off': return new ParleyError('not-allowed', 'this relay does not list everyone: search by name')
+    case 'search-off': return new ParleyError('not-allowed', 'this relay does not let people be searched: ask for their id')
+    case 'bad-query': return new ParleyError('invalid-input', 'that search is too long')
+    case 'rate-limited': return new ParleyError('unavailable', 'too many searches: try again in a moment')
+    case 'offline': return new ParleyError('unavailable', 'the relay cannot be reached now')
+    case 'unsupported': return new ParleyError('unavailable', 'this connection cannot search for people')
+  }
+}
+
 export class ParleyClient {
   readonly me: Identity
   private readonly clock: Clock
   private readonly syncWaitMs: number
-  private readonly usersView: ValidatedMap<User>
+  private readonly profiles: ProfileBook
   private readonly groupBook: GroupBook
   private readonly listeners = new Set<(change: DirectoryChange) => void>()
   private readonly open = new Set<Conversation>()
@@ -68,7 +79,8 @@ export class ParleyClient {
 
   private constructor (
     private readonly options: ParleyOptions,
-    private readonly directory: Replica,
+    /** One's profile: public, and its presence is one's online state. */
+    private readonly ownProfile: Replica,
     /** One's own room: the conversations one is in and the read marks. */
     private readonly own: Replica,
     private readonly pool: ReplicaPool,
@@ -77,35 +89,32 @@ export class ParleyClient {
     this.me = options.identity
     this.clock = monotonicClock(options.clock ?? systemClock)
     this.syncWaitMs = options.syncWaitMs ?? 5000
-    this.usersView = new ValidatedMap(directory.map(directoryUsers), parseUser)
+    this.profiles = new ProfileBook(this.me, ownProfile, pool, {
+      onUsers: () => this.emit('users'),
+      onPresence: () => this.emit('presence')
+    })
     this.groupBook = new GroupBook(this.me.user_id, own, pool, {
       onChange: () => {
         // NOTE: the book reports its first groups while this constructor runs, before the inbox exists.
         this.inbox?.refresh()
+        this.followContacts()
         this.emit('groups')
       },
       onRejected: reason => this.noteRejected(reason)
     })
-    this.inbox = new Inbox(this.me.user_id, own, pool, directoryKeys(this.me, this.usersView), () => this.groups(), () => this.emit('conversations'))
-    this.usersView.onChange(() => this.emit('users'))
-    const onPresence = () => this.emit('presence')
-    let awareness = this.awareness
-    awareness.on('change', onPresence)
-    // A rebuilt directory has a presence of its own (see Replica.rebuild).
-    directory.onMoved(() => {
-      awareness.off('change', onPresence)
-      awareness = this.awareness
-      awareness.on('change', onPresence)
-      onPresence()
+    this.inbox = new Inbox(this.me.user_id, own, pool, this.profiles, () => this.groups(), () => {
+      this.followContacts()
+      this.emit('conversations')
     })
+    this.followContacts()
     let wasConnected = false
-    let rejections = directory.link.rejections
-    directory.link.onChange(() => {
-      if (directory.link.rejections > rejections) {
-        rejections = directory.link.rejections
-        if (directory.link.rejection !== null) this.noteRejected(directory.link.rejection)
+    let rejections = ownProfile.link.rejections
+    ownProfile.link.onChange(() => {
+      if (ownProfile.link.rejections > rejections) {
+        rejections = ownProfile.link.rejections
+        if (ownProfile.link.rejection !== null) this.noteRejected(ownProfile.link.rejection)
       }
-      const connected = directory.link.status === 'connected'
+      const connected = ownProfile.link.status === 'connected'
       // NOTE: peers keep the awareness clock of a state they dropped, and ignore the same clock
       // re-sent on reconnect until its next renewal (~15 s). A fresh clock shows us online at once.
       if (connected && !wasConnected) {
@@ -118,7 +127,7 @@ export class ParleyClient {
   }
 
   /**
-   * Opens the directory and one's own room from local storage and starts syncing them (without
+   * Opens one's profile and one's own room from local storage and starts syncing them (without
    * waiting for the relay), then re-sends whatever an earlier session left undelivered.
    */
   static async open (options: ParleyOptions): Promise<ParleyClient> {
@@ -128,44 +137,44 @@ export class ParleyClient {
     let client: ParleyClient | null = null
     const onReverted = (reverted: Reverted) => client?.noteReverted(reverted)
     const noWait = { ...options, syncWaitMs: 0, relayReachable: () => false, onReverted }
-    let directory: Replica | null = null
+    let ownProfile: Replica | null = null
     const pool = new ReplicaPool({
       ...options,
       onReverted,
       syncWaitMs: options.syncWaitMs ?? 5000,
-      relayReachable: () => directory?.link.status === 'connected'
+      relayReachable: () => ownProfile?.link.status === 'connected'
     })
     // NOTE: the three local databases are opened together: one after another, a first visit
     // waited for each in turn (IndexedDB opens are slow in a browser).
     const opening = [
-      Replica.open(noWait, DIRECTORY_ROOM, awareness, doc),
+      Replica.open(noWait, profileRoom(options.identity.user_id), awareness, doc),
       Replica.open(noWait, userRoom(options.identity.user_id)),
       Outbox.open(options.storage, pool)
     ] as const
     let own: Replica
     let outbox: Outbox
     try {
-      [directory, own, outbox] = await Promise.all(opening)
+      [ownProfile, own, outbox] = await Promise.all(opening)
     } catch (error) {
       // What did open is closed again: a failed start leaves no database open.
-      const [openingDirectory, openingOwn, openingOutbox] = opening
+      const [openingProfile, openingOwn, openingOutbox] = opening
       await Promise.allSettled([
-        openingDirectory.then(replica => replica.destroy()),
+        openingProfile.then(replica => replica.destroy()),
         openingOwn.then(replica => replica.destroy()),
         openingOutbox.then(box => box.close())
       ])
       throw error
     }
-    client = new ParleyClient(options, directory, own, pool, outbox)
+    client = new ParleyClient(options, ownProfile, own, pool, outbox)
     outbox.flush()
     return client
   }
 
   /** The relay connection's state, as a person should see it. */
-  get status (): ConnectionStatus { return this.directory.link.status }
+  get status (): ConnectionStatus { return this.ownProfile.link.status }
 
   /** Why the relay refused this client (an AuthFailure such as 'invite-required'), or null. */
-  get refusal (): string | null { return this.directory.link.refusal }
+  get refusal (): string | null { return this.ownProfile.link.refusal }
 
   /**
    * Why the relay last refused one of one's changes to profiles or groups (e.g. 'not-an-admin'
@@ -186,15 +195,15 @@ export class ParleyClient {
    */
   get lastReverted (): RevertedChange | null { return this.reverted }
 
-  /** Who is online: each client publishes its user_id here while connected. */
-  get awareness (): Awareness { return this.directory.awareness! }
+  /** One's own online state: this client publishes its user_id in its profile room while connected. */
+  private get awareness (): Awareness { return this.ownProfile.awareness! }
 
   private noteReverted ({ room, reason, changed }: Reverted): void {
     if (this.closed) return
     let subject: RevertedSubject = { kind: 'room' }
     const parsed = parseRoom(room)
-    if (room === DIRECTORY_ROOM) {
-      if (changed.some(entry => entry.root === 'users' && entry.key === this.me.user_id)) subject = { kind: 'profile' }
+    if (parsed?.kind === 'profile') {
+      subject = { kind: 'profile' }
     } else if (parsed?.kind === 'conversation' && changed.some(entry => entry.root === 'group')) {
       const group_id = parsed.conversation.kind === 'group' ? parsed.conversation.group_id : ''
       subject = { kind: 'group', group_id, name: this.group(group_id)?.name ?? null }
@@ -211,15 +220,18 @@ export class ParleyClient {
   /** Work offline (false) or reconnect (true): a person's "offline" switch, also used by tests. */
   setOnline (online: boolean): void { this.options.network.setOnline(online) }
 
-  /** Resolves true once the directory is in sync with the relay (false after timeoutMs). */
-  whenSynced (timeoutMs = this.syncWaitMs): Promise<boolean> { return this.directory.link.whenSynced(timeoutMs) }
+  /** Resolves true once one's profile and one's own room are in sync with the relay (false after timeoutMs). */
+  async whenSynced (timeoutMs = this.syncWaitMs): Promise<boolean> {
+    const synced = await Promise.all([this.ownProfile.link.whenSynced(timeoutMs), this.own.link.whenSynced(timeoutMs)])
+    return synced.every(Boolean)
+  }
 
-  /** Directory entries skipped as invalid. */
-  get skipped (): number { return this.usersView.skipped + this.groupBook.skipped }
+  /** Group records skipped as invalid. */
+  get skipped (): number { return this.groupBook.skipped }
 
   // --- people ---------------------------------------------------------------
 
-  profile (): User | null { return this.usersView.get(this.me.user_id) ?? null }
+  profile (): User | null { return this.profiles.mine() }
 
   /** Publishes or updates one's own profile. */
   setProfile ({ name }: { name: string }): User {
@@ -238,32 +250,79 @@ export class ParleyClient {
       updated_at: now,
       deleted_at: null
     }
-    this.transact(() => directoryUsers(this.directory.doc).set(user.user_id, user))
+    this.outbox.write(this.ownProfile.room, this.ownProfile.doc, () => profileRecord(this.ownProfile.doc).set(user.user_id, user))
     return user
   }
 
-  /** Everyone with a valid, not deleted profile, by name. */
+  /**
+   * The people this device knows, by name: oneself, one's contacts (everyone one shares a
+   * conversation or a group with) and whoever one looked up; not deleted. Find others with
+   * findPeople.
+   */
   users (): User[] {
-    return [...this.usersView.values()].filter(user => user.deleted_at === null).sort(byName)
+    return this.profiles.profiles().filter(user => user.deleted_at === null).sort(byName)
   }
 
+  /** Someone this device knows (see users), or null: lookUp asks the relay. */
   user (user_id: string): User | null {
-    const user = this.usersView.get(user_id)
+    const user = this.profiles.profile(user_id)
     return user && user.deleted_at === null ? user : null
   }
 
-  /** Users with a live connection to the relay (oneself only while connected). */
-  online (): ActiveUser[] {
-    const ids = new Set<string>()
-    for (const [clientId, state] of this.awareness.getStates()) {
-      if (clientId === this.awareness.clientID && this.status !== 'connected') continue
-      const parsed = parseActiveUser(state)
-      if (parsed.ok) ids.add(parsed.value.user_id)
+  /**
+   * Someone's profile by their id, asked of the relay when this device does not hold it; held from
+   * then on for this session, with their online state. Null when the relay has no such person (or
+   * cannot be reached within the sync wait).
+   */
+  async lookUp (user_id: string): Promise<User | null> {
+    this.assertOpen()
+    if (!isId(user_id)) throw new ParleyError('invalid-input', 'not a user id')
+    const replica = await this.profiles.lookUp(user_id)
+    if (replica && this.status === 'connected') await replica.link.whenSynced(this.syncWaitMs)
+    return this.user(user_id)
+  }
+
+  /**
+   * People whose name has a word starting with `query`, accents and case ignored, in name order,
+   * a page at a time (pass the returned cursor for the next; null: no more). An empty query pages
+   * through everyone, where the relay lists everyone. Throws a ParleyError: 'not-allowed' when the
+   * relay does not let people be found so, 'unavailable' when it cannot be asked now (offline, or
+   * too many searches: try again shortly), 'invalid-input' for a query that is too long.
+   */
+  async findPeople (query: string, { cursor = null, limit = 20 }: { cursor?: string | null; limit?: number } = {}): Promise<{ people: User[]; cursor: string | null }> {
+    this.assertOpen()
+    const page = await this.options.network.findPeople(typeof query === 'string' ? query.trim() : '', {
+      cursor,
+      limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit)))
+    })
+    if (!page.ok) throw searchError(page.reason)
+    const people: User[] = []
+    for (const value of page.people) {
+      // A hostile relay's answer is checked like any profile: the id must derive from the key.
+      const parsed = parseUser(value)
+      if (parsed.ok && parsed.value.deleted_at === null) people.push(parsed.value)
     }
+    return { people, cursor: page.cursor }
+  }
+
+  /** Users with a live connection to the relay, among those this device knows (oneself only while connected). */
+  online (): ActiveUser[] {
+    const ids = new Set(this.profiles.online())
+    if (this.status === 'connected') ids.add(this.me.user_id)
     return [...ids].sort().map(user_id => ({ user_id }))
   }
 
-  isOnline (user_id: string): boolean { return this.online().some(user => user.user_id === user_id) }
+  isOnline (user_id: string): boolean {
+    return user_id === this.me.user_id ? this.status === 'connected' : this.profiles.isOnline(user_id)
+  }
+
+  /** Holds the profiles of everyone one shares a conversation or a group with (and their online state). */
+  private followContacts (): void {
+    if (this.closed || !this.inbox) return
+    const contacts = new Set(this.inbox.directPeers())
+    for (const group of this.groupBook.groups()) for (const id of group.user_ids) contacts.add(id)
+    this.profiles.setContacts(contacts)
+  }
 
   // --- groups ---------------------------------------------------------------
 
@@ -366,6 +425,8 @@ export class ParleyClient {
 
   async openDirect (user_id: string): Promise<Conversation> {
     if (!isId(user_id) || user_id === this.me.user_id) throw new ParleyError('invalid-input', 'a direct conversation needs another user')
+    // Their profile carries the key their messages are checked with.
+    void this.profiles.lookUp(user_id)
     return this.openConversation(directConversation(this.me.user_id, user_id))
   }
 
@@ -382,7 +443,7 @@ export class ParleyClient {
       clock: this.clock,
       pool: this.pool,
       outbox: this.outbox,
-      keys: directoryKeys(this.me, this.usersView),
+      keys: this.profiles,
       noteSent: sent => this.noteSent(sent),
       markRead: (room, counts) => {
         this.own.doc.transact(() => userReads(this.own.doc).set(room, { counts }), LOCAL_ORIGIN)
@@ -424,10 +485,6 @@ export class ParleyClient {
     for (const listener of this.listeners) listener(change)
   }
 
-  private transact (write: () => void): void {
-    this.directory.doc.transact(write, LOCAL_ORIGIN)
-  }
-
   private assertOpen (): void {
     if (this.closed) throw new ParleyError('closed', 'the client was closed')
   }
@@ -439,11 +496,11 @@ export class ParleyClient {
     await Promise.all([...this.open].map(conversation => conversation.close()))
     this.inbox.destroy()
     this.groupBook.destroy()
+    this.profiles.destroy()
     await this.outbox.close()
     await this.pool.close()
-    this.usersView.destroy()
     await this.own.destroy()
-    await this.directory.destroy()
+    await this.ownProfile.destroy()
     this.awareness.destroy()
   }
 }

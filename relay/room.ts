@@ -358,7 +358,8 @@ export class Room {
       user_id: peer.user_id,
       own: peer.awarenessClients,
       holderOf: client => this.presence.holderOf(client),
-      maxEntries: this.options.awarenessPerRoom
+      maxEntries: this.options.awarenessPerRoom,
+      only: this.ref.kind === 'profile' ? this.ref.user_id : undefined
     })
     if (refusal !== null) return this.refuse(peer, { scope: 'presence', reason: refusal })
     this.presence.apply(peer, entries)

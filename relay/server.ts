@@ -22,7 +22,8 @@ import { CpuBudgets } from './limits/cpu-budgets'
 import { DirectAnnouncer } from './writes/direct-announcer'
 import { GroupAnnouncer } from './writes/group-announcer'
 import { GroupRecords } from './access/group-records'
-import { convertToPrivateGroups } from './conversions/private-groups'
+import { convertFromV1 } from './conversions/from-v1'
+import { watchProfile } from './people/profile-watch'
 import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-address'
 import { SocketAdmission } from './limits/socket-admission'
@@ -127,17 +128,20 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     },
     onDocument: room => {
       if (room.ref.kind === 'conversation' && room.ref.conversation.kind === 'group') groups.attach(room, room.ref.conversation.group_id)
+      if (room.ref.kind === 'profile') watchProfile(room, room.ref.user_id, people.noteProfile)
     },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
     limits
   })
+  // Until the people index lands: profiles are noted nowhere.
+  const people = { noteProfile: (_user_id: string, _value: unknown): void => {} }
   const announcer = new DirectAnnouncer(registry)
   const groups = new GroupRecords(registry)
   const access = new AccessGate(groups)
   const groupAnnouncer = new GroupAnnouncer(registry, log)
   groups.onGroupChange(groupAnnouncer.noteChange)
   // Data of an earlier version is converted before anyone connects.
-  await convertToPrivateGroups({ store, registry, announcer: groupAnnouncer, log })
+  await convertFromV1({ store, registry, announcer: groupAnnouncer, people, log })
   // A member removed from a group leaves its rooms at once, on every connection.
   groups.onGroupChange(({ group_id }) => {
     for (const connection of connections) {

@@ -5,6 +5,8 @@ export type ParleyErrorReason =
   | 'not-allowed'
   | 'not-found'
   | 'closed'
+  /** The relay cannot be asked now (offline, or asked too often): trying again later may work. */
+  | 'unavailable'
 
 export class ParleyError extends Error {
   constructor (readonly reason: ParleyErrorReason, message: string) {

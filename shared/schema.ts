@@ -10,19 +10,21 @@ import { isTimestamp } from './time'
  * another (Yjs adds every root an update names to the document, even where it changes nothing).
  */
 export const ROOTS_OF: Readonly<Record<RoomRef['kind'], ReadonlySet<string>>> = {
-  directory: new Set(['users']),
+  profile: new Set(['profile']),
   user: new Set(['conversations', 'reads']),
   // `group` only in a group conversation's index (write-rules.ts refuses it in a direct one).
   conversation: new Set(['buckets', 'activity', 'group']),
   bucket: new Set(['messages'])
 }
 
-/** The directory document: every user's profile, keyed by id. */
-export const directoryUsers = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')
+/** `profile/<id>`'s one entry: `user_id` → User, written by that user only. */
+export const profileRecord = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('profile')
+
 /**
- * Where protocol v1 kept every group, readable by everyone. NOTE: read only by the relay, once,
- * to move each group into its own room (relay/migrations/private-groups.ts).
+ * Where protocol v1 kept every profile and every group, readable by everyone. NOTE: read only by
+ * the relay, once, to move each into its own room (relay/conversions/).
  */
+export const directoryUsersOfV1 = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')
 export const directoryGroupsOfV1 = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('groups')
 
 /**

@@ -110,6 +110,15 @@ export class Inbox {
     return [...this.watched.get(room)?.activity?.values() ?? []]
   }
 
+  /** The other person of each direct conversation one is in. */
+  directPeers (): string[] {
+    const peers: string[] = []
+    for (const { ref } of this.watched.values()) {
+      if (ref.kind === 'direct') peers.push(ref.user_ids[0] === this.me ? ref.user_ids[1] : ref.user_ids[0])
+    }
+    return peers
+  }
+
   /** Whether `room` is in one's own list (direct conversations only need adding). */
   lists (room: string): boolean { return this.conversations.has(room) }
 

@@ -1,4 +1,4 @@
-// Who may be in which room: a direct conversation's two people, a group's members, one's own room, and everyone in the directory.
+// Who may be in which room: a direct conversation's two people, a group's members, one's own room, and anyone's profile.
 import type { RoomRef, RoomRefusal } from '../../shared/protocol'
 
 /** Why a user may not be in a room ('too-many-rooms' is the connection's to say, not the room's). */
@@ -21,7 +21,8 @@ export interface GroupMembership {
  */
 export const roomRefusal = (user_id: string, room: RoomRef, groups: GroupMembership): AccessRefusal | null => {
   switch (room.kind) {
-    case 'directory': return null
+    // Profiles are public on the relay (whoever can connect may look anyone up by id).
+    case 'profile': return null
     case 'user': return room.user_id === user_id ? null : 'not-the-owner'
     case 'conversation':
     case 'bucket': {

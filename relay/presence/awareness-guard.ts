@@ -43,6 +43,8 @@ export interface PresenceContext {
   /** Which user holds a client id in the room (RoomPresence.holderOf). */
   holderOf: (client: number) => string | undefined
   maxEntries: number
+  /** The one user who may be present here (a profile room: its owner's online state), if any. */
+  only?: string
 }
 
 /**
@@ -54,7 +56,7 @@ export const judgePresence = (entries: AwarenessEntry[], context: PresenceContex
   for (const { client, state } of entries) {
     const holder = context.holderOf(client)
     if (holder !== undefined && holder !== context.user_id) return 'taken-client-id'
-    if (state !== null && state.user_id !== context.user_id) return 'not-your-presence'
+    if (state !== null && (state.user_id !== context.user_id || (context.only !== undefined && context.only !== context.user_id))) return 'not-your-presence'
     if (!context.own.has(client)) added += 1
   }
   return context.own.size + added > context.maxEntries ? 'too-many-presence-entries' : null

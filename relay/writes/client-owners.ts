@@ -81,14 +81,14 @@ export class ClientOwners {
  * the update being judged (which the document already holds), so that only older writes say.
  */
 export const inferOwner = (doc: Y.Doc, room: RoomRef, client: number, livedBefore: (item: Y.Item) => boolean = item => !item.deleted): string | undefined => {
-  if (room.kind === 'user') return room.user_id
+  // Only their owner writes to these rooms.
+  if (room.kind === 'user' || room.kind === 'profile') return room.user_id
   const rootNames = new Map<unknown, string>()
   for (const [name, type] of doc.share) rootNames.set(type, name)
   for (const struct of clientStructs(doc, client)) {
     if (!(struct instanceof Y.Item) || !livedBefore(struct) || struct.parentSub === null) continue
     const root = rootNames.get(struct.parent)
     const value = struct.content.getContent().at(-1) as { sender_id?: unknown } | undefined
-    if (room.kind === 'directory' && root === 'users') return struct.parentSub
     if (room.kind === 'conversation' && root === 'activity') return struct.parentSub
     if (room.kind === 'bucket' && root === 'messages' && typeof value?.sender_id === 'string') return value.sender_id
   }

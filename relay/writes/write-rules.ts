@@ -60,8 +60,9 @@ export const judgeChange = (change: EntryChange, context: WriteContext): WriteRe
 export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefusal | null => {
   const { room } = context
   switch (room.kind) {
-    case 'directory':
-      return write.root === 'users' ? judgeProfile(write, context) : 'unknown-entry'
+    case 'profile':
+      if (write.root !== 'profile' || write.key !== room.user_id) return 'unknown-entry'
+      return judgeProfile(write, context)
     case 'user': {
       // One's own room: only its owner writes (the relay adds direct conversations itself).
       if (context.writer !== room.user_id) return 'not-yours'

@@ -12,12 +12,25 @@ export type ConversationRef =
   | { kind: 'group'; group_id: string }
 
 export type RoomRef =
-  | { kind: 'directory' }
+  | { kind: 'profile'; user_id: string }
   | { kind: 'user'; user_id: string }
   | { kind: 'conversation'; conversation: ConversationRef }
   | { kind: 'bucket'; conversation: ConversationRef; bucket: number }
 
-export const DIRECTORY_ROOM = 'directory'
+/**
+ * Where protocol v1 kept every profile and group, for everyone to sync. NOTE: no room of v2: only
+ * the relay's conversion reads it, from the store (relay/conversions/).
+ */
+export const V1_DIRECTORY_ROOM = 'directory'
+
+/**
+ * A user's profile, public on the relay: whoever looks at them, and the people they share a
+ * conversation with, open it. Its presence is the user's online state, published by them alone.
+ */
+export const profileRoom = (user_id: string): string => {
+  if (!isId(user_id)) throw new TypeError('bad user id')
+  return `profile/${user_id}`
+}
 
 /** A user's own room: the conversations they are in and how far they have read each. */
 export const userRoom = (user_id: string): string => {
@@ -56,7 +69,7 @@ export const bucketRoom = (conversation: ConversationRef, bucket: number): strin
 
 export const formatRoom = (room: RoomRef): string => {
   switch (room.kind) {
-    case 'directory': return DIRECTORY_ROOM
+    case 'profile': return profileRoom(room.user_id)
     case 'user': return userRoom(room.user_id)
     case 'conversation': return conversationRoom(room.conversation)
     case 'bucket': return bucketRoom(room.conversation, room.bucket)
@@ -68,9 +81,9 @@ const parseBucket = (text: string): number | null =>
 
 /** Parses a room name; null for anything that is not exactly a name formatRoom would make. */
 export const parseRoom = (name: string): RoomRef | null => {
-  if (name === DIRECTORY_ROOM) return { kind: 'directory' }
   const parts = name.split('/')
   if (parts[0] === 'user') return parts.length === 2 && isId(parts[1]) ? { kind: 'user', user_id: parts[1] } : null
+  if (parts[0] === 'profile') return parts.length === 2 && isId(parts[1]) ? { kind: 'profile', user_id: parts[1] } : null
   let conversation: ConversationRef
   let rest: string[]
   if (parts[0] === 'dm' && parts.length >= 3) {
