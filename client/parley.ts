@@ -250,7 +250,8 @@ export class ParleyClient {
       updated_at: now,
       deleted_at: null
     }
-    this.outbox.write(this.ownProfile.room, this.ownProfile.doc, () => profileRecord(this.ownProfile.doc).set(user.user_id, user))
+    // NOTE: not through the outbox, which opens rooms through the pool: one's profile stays open, and syncs on every connection.
+    this.ownProfile.doc.transact(() => profileRecord(this.ownProfile.doc).set(user.user_id, user), LOCAL_ORIGIN)
     return user
   }
 
