@@ -99,6 +99,8 @@ export const groupWithMessage = async (fixture: Fixture, relay: { wsUrl: string 
   const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
   const adaSide = await ada.openGroup(group.group_id)
   const [original] = await sendConfirmed(adaSide, ['the plan'])
+  // Bob learns of the group once the relay lists it in his own room.
+  await waitFor('Bob is told of the group', () => bob.group(group.group_id) !== null)
   const bobSide = await bob.openGroup(group.group_id)
   await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
   return { ada, adaIdentity, bob, eve, group, adaSide, bobSide, original: original! }

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
-import { DIRECTORY_ROOM, bucketRoom, directConversation } from '../shared/protocol'
-import { bucketMessages } from '../shared/schema'
+import { bucketRoom, conversationRoom, directConversation, groupConversation } from '../shared/protocol'
+import { bucketMessages, groupRecord } from '../shared/schema'
 import { ParleyClient } from '../client/parley'
 import { memoryStorage, type Network, type RoomLink } from '../client/transport'
 import { MemoryStore } from '../relay/storage/memory-store'
@@ -233,35 +233,53 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
     })
 
     /**
-     * Bob leaves, offline, a group Ada renamed meanwhile, and comes back: his record of it is
-     * stale, an overwrite only an admin may write, which the relay refuses.
+     * Bob leaves, offline, a group Ada renamed meanwhile, and comes back: his record of it, in the
+     * group's own room, is stale, an overwrite only an admin may write, which the relay refuses.
      */
     const staleLeave = async () => {
       const relay = await fixture.relay()
       const ada = await open(relay, 'Ada')
       const bob = await open(relay, 'Bob')
       const group = await ada.client.createGroup({ name: 'Team', user_ids: [bob.client.me.user_id] })
+      const room = conversationRoom(groupConversation(group.group_id))
       await waitFor('Bob sees the group', () => bob.client.group(group.group_id) !== null)
       bob.client.setOnline(false)
       await waitFor('Bob is offline', () => bob.client.status === 'offline')
       ada.client.renameGroup(group.group_id, 'Team 2')
       await waitFor('the rename is on the relay', async () =>
-        ((await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group.group_id) as { name?: string } | undefined)?.name === 'Team 2')
+        (groupRecord(await relayDoc(relay, room)).get(group.group_id) as { name?: string } | undefined)?.name === 'Team 2')
       bob.client.removeMembers(group.group_id, [bob.client.me.user_id])
+      // Every refusal Bob's client is told of, on whichever link of the room (a rebuild makes a new one).
+      const rejected: string[] = []
+      bob.client.subscribe(change => { if (change === 'rejected') rejected.push(bob.client.lastRejection ?? '') })
       bob.client.setOnline(true)
-      return { ada, bob, group }
+      return { ada, bob, group, room, rejected }
+    }
+
+    /**
+     * Bob writes to the group's room again: a message, whose activity entry goes to the room the
+     * refused change was in; Ada's conversation list shows it once the relay has accepted it.
+     */
+    const writeOn = async ({ ada, bob, group }: Awaited<ReturnType<typeof staleLeave>>, text: string) => {
+      await waitFor('Bob\'s copy has him back in the group', () => bob.client.group(group.group_id)?.user_ids.includes(bob.client.me.user_id))
+      const bobSide = await bob.client.openGroup(group.group_id)
+      await sendConfirmed(bobSide, [text])
+      await waitFor('Ada sees Bob\'s next write', () =>
+        ada.client.conversations().find(summary => summary.group_id === group.group_id)?.last?.preview === text, 8000)
     }
 
     it('reports a refused overwrite on the link, settles it, and writes on after it', async () => {
-      const { ada, bob, group } = await staleLeave()
-      const directory = bob.link(DIRECTORY_ROOM)
-      await waitFor('Bob is told', () => directory.link.rejections === 1)
-      expect(directory.link.rejection).toBe('not-an-admin')
+      const stale = await staleLeave()
+      const { ada, bob, group, room, rejected } = stale
+      const index = bob.link(room)
+      await waitFor('Bob is told', () => index.link.rejections === 1)
+      expect(index.link.rejection).toBe('not-an-admin')
       expect(bob.client.lastRejection).toBe('not-an-admin')
-      await waitFor('the refused change settles', () => settled(directory))
-      bob.client.setProfile({ name: 'Bob 2' })
-      await waitFor('Ada sees Bob\'s next write', () => ada.client.user(bob.client.me.user_id)?.name === 'Bob 2')
-      expect(directory.link.rejections).toBe(1)
+      await waitFor('the refused change settles', () => settled(index))
+      await writeOn(stale, 'still here')
+      await waitFor('Bob\'s write settles', () => settled(bob.link(room)))
+      await settle()
+      expect(rejected).toEqual(['not-an-admin'])
       // Nobody else ever sees the refused change.
       expect(ada.client.group(group.group_id)?.user_ids).toContain(bob.client.me.user_id)
     })
@@ -271,24 +289,25 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
     // deletions came of them. The replica rebuilds its copy from the relay's after a refusal, so
     // that nothing of the refused change is left to offer.
     it('never offers a refused overwrite again, deletions included, across resyncs', async () => {
-      const { ada, bob, group } = await staleLeave()
+      const stale = await staleLeave()
+      const { bob, group, room, rejected } = stale
       await waitFor('Bob is told', () => bob.client.lastRejection === 'not-an-admin')
       await waitFor('Bob\'s copy is the relay\'s again', () => {
         const seen = bob.client.group(group.group_id)
         return seen?.name === 'Team 2' && seen.user_ids.includes(bob.client.me.user_id)
       })
-      const directory = bob.link(DIRECTORY_ROOM)
-      const refusals = directory.link.rejections
+      const index = bob.link(room)
+      const refusals = index.link.rejections
       for (let resync = 0; resync < 2; resync++) {
         bob.client.setOnline(false)
         await waitFor('Bob is offline', () => bob.client.status === 'offline')
         bob.client.setOnline(true)
-        await waitFor('Bob syncs again', () => bob.client.status === 'connected' && directory.link.synced)
+        await waitFor('Bob syncs again', () => bob.client.status === 'connected' && index.link.synced)
       }
-      bob.client.setProfile({ name: 'Bob 2' })
-      await waitFor('Ada sees Bob\'s next write', () => ada.client.user(bob.client.me.user_id)?.name === 'Bob 2')
+      await writeOn(stale, 'after resyncs')
       await settle()
-      expect(directory.link.rejections).toBe(refusals)
+      expect(index.link.rejections).toBe(refusals)
+      expect(rejected).toEqual(['not-an-admin'])
       expect(bob.client.group(group.group_id)?.name).toBe('Team 2')
     })
   })

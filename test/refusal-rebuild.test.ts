@@ -4,7 +4,8 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { createIdentity } from '../shared/identity'
 import type { Group } from '../shared/model'
-import { DIRECTORY_ROOM, conversationRoom, directConversation, userRoom } from '../shared/protocol'
+import { conversationRoom, directConversation, groupConversation, userRoom } from '../shared/protocol'
+import { groupRecord, userConversations } from '../shared/schema'
 import type { Relay } from '../relay/server'
 import { Fixture, contents, groupWithMessage, readMarksUpdate, sendConfirmed, waitFor } from './helpers'
 import { handSocket, inRelayRoom, relayDoc } from './hand-socket'
@@ -13,8 +14,11 @@ import { after, craft, deletedEntry, mapEntry, run } from './hand-updates'
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
 
+/** A group's index room, which holds its record. */
+const indexOf = (group_id: string): string => conversationRoom(groupConversation(group_id))
+
 const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
-  (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
+  groupRecord(await relayDoc(relay, indexOf(group_id))).get(group_id) as Group
 
 /** A Yjs client id of its own (a fresh, random one). */
 const freshClient = (): number => 1 + Math.floor(Math.random() * 0x7ffffff0)
@@ -30,18 +34,21 @@ const overwrite = async (relay: Relay, room: string, root: string, key: string, 
 }
 
 describe('a refused update is undone before anyone acts on it', () => {
-  it('a member taking someone out of a group is refused, and nobody is let out; the rebuilt directory still lets out whom the admin removes', async () => {
+  it('a member taking someone out of a group is refused, and nobody is let out; the rebuilt group room still lets out whom the admin removes', async () => {
     const relay = await fixture.relay()
     const { ada, bob, eve, group, adaSide, bobSide } = await groupWithMessage(fixture, relay)
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const room = indexOf(group.group_id)
+    const hand = await handSocket(fixture, relay, eve, room)
     const stored = await groupIn(relay, group.group_id)
     const withoutBob = { ...stored, user_ids: stored.user_ids.filter(id => id !== bob.me.user_id), updated_at: new Date().toISOString() }
-    expect(await hand.refused(await overwrite(relay, DIRECTORY_ROOM, 'groups', group.group_id, withoutBob))).toBe('rejected-update:not-an-admin')
-    // Yjs applied it and called the directory's observers before the judge's refusal undid it: Bob stays.
+    expect(await hand.refused(await overwrite(relay, room, 'group', group.group_id, withoutBob))).toBe('rejected-update:not-an-admin')
+    // Yjs applied it and called the group room's observers before the judge's refusal undid it: Bob stays, and keeps the group in his list.
     await sendConfirmed(adaSide, ['still here?'])
     await waitFor('Bob gets the next message', async () => (await contents(bobSide)).includes('still here?'))
     expect(bobSide.refusal).toBeNull()
     expect((await groupIn(relay, group.group_id)).user_ids).toContain(bob.me.user_id)
+    expect(userConversations(await relayDoc(relay, userRoom(bob.me.user_id))).has(room)).toBe(true)
+    expect(bob.group(group.group_id)).not.toBeNull()
     // The relay reads group membership from the rebuilt document from now on.
     ada.removeMembers(group.group_id, [bob.me.user_id])
     await waitFor('Bob is refused once Ada takes him out', () => bobSide.refusal === 'not-a-member')
@@ -51,12 +58,14 @@ describe('a refused update is undone before anyone acts on it', () => {
     const dataDir = await fixture.tempDir()
     const relay = await fixture.relay({ dataDir })
     const { ada, bob, eve, group } = await groupWithMessage(fixture, relay)
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const room = indexOf(group.group_id)
+    const hand = await handSocket(fixture, relay, eve, room)
     const stored = await groupIn(relay, group.group_id)
-    const before = Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, DIRECTORY_ROOM)))
+    await waitFor('Ada\'s writes are all on the relay', () => ada.undelivered().length === 0)
+    const before = Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))
     const takeover = { ...stored, name: 'Eve\'s', admin_ids: [eve.user_id] }
-    expect(await hand.refused(await overwrite(relay, DIRECTORY_ROOM, 'groups', group.group_id, takeover))).toBe('rejected-update:not-an-admin')
-    expect(Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, DIRECTORY_ROOM)))).toEqual(before)
+    expect(await hand.refused(await overwrite(relay, room, 'group', group.group_id, takeover))).toBe('rejected-update:not-an-admin')
+    expect(Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))).toEqual(before)
     ada.renameGroup(group.group_id, 'Team 2')
     await waitFor('Bob sees the rename', () => bob.groups().some(known => known.group_id === group.group_id && known.name === 'Team 2'))
     expect((await groupIn(relay, group.group_id)).admin_ids).toEqual([ada.me.user_id])

@@ -7,9 +7,9 @@ import { randomId } from '../../shared/ids'
 import { signMessage, type UnsignedMessage } from '../../shared/message-signature'
 import { LIMITS, type Message } from '../../shared/model'
 import { peerOrigin } from '../../shared/origin'
-import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, userRoom } from '../../shared/protocol'
-import { bucketMessages, conversationBuckets, directoryUsers } from '../../shared/schema'
-import type { Clock } from '../../shared/time'
+import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom } from '../../shared/protocol'
+import { bucketMessages, conversationBuckets, directoryUsers, userConversations } from '../../shared/schema'
+import { timestamp, type Clock } from '../../shared/time'
 import type { Conversation, ConversationChange } from './conversation'
 import { compareMessages, type Cursor } from './history'
 import { ParleyClient, type ParleyOptions } from '../parley'
@@ -78,6 +78,25 @@ const reason = (promise: Promise<unknown>): Promise<unknown> =>
 
 /** Waits until pending loads (of buckets another writer started) have settled. */
 const settle = () => new Promise(resolve => setTimeout(resolve, 0))
+
+/**
+ * What the relay does once a group exists (relay/writes/group-announcer.ts), which the hub does
+ * not: lists the group in each member's own room, where their client learns of it.
+ */
+const announceGroup = async (hub: Hub, group_id: string, members: readonly ParleyClient[]): Promise<void> => {
+  const room = conversationRoom(groupConversation(group_id))
+  for (const member of members) {
+    const own = new Y.Doc()
+    const link = hub.network().connect(userRoom(member.me.user_id), own)
+    userConversations(own).set(room, { added_at: timestamp() })
+    link.destroy()
+    own.destroy()
+  }
+  for (let tries = 0; members.some(member => member.group(group_id) === null); tries++) {
+    if (tries === 100) throw new Error('a member never saw the group')
+    await settle()
+  }
+}
 
 // --- tests --------------------------------------------------------------------
 
@@ -322,6 +341,7 @@ describe('several clients over the hub', () => {
     const tick = () => time.advance(1000)
     const [ada, bob, cy] = await Promise.all([0, 1, 2].map(() => openClient({ network: hub.network(), clock: time.clock })))
     const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
+    await announceGroup(hub, group.group_id, [bob!, cy!])
     const [adaSide, bobSide, cySide] = await Promise.all([ada!, bob!, cy!].map(client => client.openGroup(group.group_id)))
 
     tick()

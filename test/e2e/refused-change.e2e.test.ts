@@ -6,10 +6,10 @@ import { expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { createIdentity } from '../../shared/identity'
 import { LOCAL_ORIGIN } from '../../shared/origin'
-import { directoryGroups } from '../../shared/schema'
+import { groupRecord } from '../../shared/schema'
 import { ParleyClient } from '../../client/parley'
 import { muxNetwork } from '../../client/network/mux-network'
-import type { Replica } from '../../client/replica'
+import type { GroupBook } from '../../client/views/group-book'
 import { memoryStorage } from '../../client/transport'
 import type { Group } from '../../shared/model'
 import { axeViolations } from './axe'
@@ -20,10 +20,11 @@ const browsers = useBrowserFixture()
 /** The README's picture of the alert, written when PARLEY_SCREENSHOTS=1. */
 const PICTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/images/change-refused.png')
 
-/** Sets Ada's group record below the SDK's API: the app has no way to make someone an admin. */
+/** Sets Ada's group record, in her copy of the group's room, below the SDK's API: the app has no way to make someone an admin. */
 const writeGroup = (ada: ParleyClient, group: Group): void => {
-  const directory = (ada as unknown as { directory: Replica }).directory
-  directory.doc.transact(() => directoryGroups(directory.doc).set(group.group_id, group), LOCAL_ORIGIN)
+  const replica = (ada as unknown as { groupBook: GroupBook }).groupBook.replicaOf(group.group_id)
+  if (replica === null) throw new Error(`Ada has no room for group ${group.group_id}`)
+  replica.doc.transact(() => groupRecord(replica.doc).set(group.group_id, group), LOCAL_ORIGIN)
 }
 
 test('a refused rename is undone in Bob\'s app, which tells him in an alert with a name', async () => {
