@@ -27,6 +27,13 @@ describe('normalizeForSearch', () => {
     expect(normalizeForSearch('\u0301 \n')).toBe('')
   })
 
+  it('agrees with the plain pipeline, replacing only where needed', () => {
+    const plain = (text: string): string => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replaceAll('ς', 'σ').replace(/\s+/gu, ' ').trim()
+    for (const text of ['ada', 'Ada Lovelace', ' ada', 'ada ', 'ada  lovelace', 'ada\tlovelace', 'a\u2003b', 'Ὀδυσσεύς', 'x\u0301', '', ' ', 'ﬁ ﬂ', 'ǅ']) {
+      expect(normalizeForSearch(text), JSON.stringify(text)).toBe(plain(text))
+    }
+  })
+
   it('is idempotent', () => {
     for (const name of ['Élodie Dupré', 'ΟΔΥΣΣΕΥΣ', 'ﬁona ＡＤＡ', '山田 太郎', 'ガンダム']) {
       expect(normalizeForSearch(normalizeForSearch(name))).toBe(normalizeForSearch(name))
