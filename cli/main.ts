@@ -6,6 +6,7 @@ import { ParleyError } from '../shared/errors'
 import { isId } from '../shared/ids'
 import type { Message } from '../shared/model'
 import { directConversation, groupConversation, type ConversationRef } from '../shared/protocol'
+import { untilGroup, untilQuiet } from './arrivals'
 import { ConnectError, DEFAULT_TIMEOUT_MS, connectParley } from './connect'
 import { IdentityFileError, createIdentityFile, loadIdentityFile } from './identity-file'
 import { followNewMessages } from './new-messages'
@@ -23,7 +24,8 @@ Commands:
   groups --relay URL --file F [--json]
       Your groups: name, group id, number of members.
   send --relay URL --file F (--to USER_ID | --group GROUP_ID) [--name N] TEXT
-      Sends TEXT, waits until the relay has it, prints its message id.
+      Sends TEXT, waits until the relay has it, prints its message id. USER_ID may be anyone on
+      the relay, contacted before or not.
       Ids may start with "-": write them as --to=ID and --group=ID.
       An identity needs a name on a relay before others can read its messages: give it once with --name.
   listen --relay URL --file F [--to USER_ID | --group GROUP_ID]
@@ -91,6 +93,7 @@ const COMMANDS: Record<string, Command> = {
   groups: {
     options: { ...CONNECTION, json: { type: 'boolean' } },
     run: values => withClient(values, async client => {
+      await untilQuiet(client, ['groups'])
       for (const group of client.groups()) {
         console.log(values.json
           ? JSON.stringify({ name: group.name, group_id: group.group_id, user_ids: group.user_ids, admin_ids: group.admin_ids })
@@ -109,6 +112,7 @@ const COMMANDS: Record<string, Command> = {
         if (client.profile() === null) {
           throw new CommandFailure('this identity has no profile on this relay yet, so nobody could check its messages: give it a name with --name NAME')
         }
+        await checkTarget(client, target)
         const conversation = await openTarget(client, target)
         try {
           const message = await conversation.send(text)
@@ -125,9 +129,7 @@ const COMMANDS: Record<string, Command> = {
     run: async values => {
       const target = conversationTarget(values, false)
       await withClient(values, async client => {
-        if (target?.kind === 'group' && !client.group(target.group_id)?.user_ids.includes(client.me.user_id)) {
-          throw new CommandFailure(`no group ${target.group_id} with you in it on this relay`)
-        }
+        if (target) await checkTarget(client, target)
         const stop = await followNewMessages(client, {
           conversation: target && refOf(client, target),
           onMessage: message => console.log(JSON.stringify(messageLine(client, message))),
@@ -167,7 +169,19 @@ const conversationTarget = (values: Values, needed: boolean): Target | undefined
 const refOf = (client: ParleyClient, target: Target): ConversationRef =>
   target.kind === 'group' ? groupConversation(target.group_id) : directConversation(client.me.user_id, target.user_id)
 
-/** Opens the conversation, with a clear failure for a group one is not in. */
+/**
+ * Fails clearly unless the relay knows the person (looked up: they need not be a contact), or
+ * shows the group to this identity (only its members see it).
+ */
+const checkTarget = async (client: ParleyClient, target: Target): Promise<void> => {
+  if (target.kind === 'direct') {
+    if (await client.lookUp(target.user_id) === null) throw new CommandFailure(`the relay knows no user ${target.user_id}`)
+  } else if (await untilGroup(client, target.group_id) === null) {
+    throw new CommandFailure(`no group ${target.group_id} with you in it on this relay`)
+  }
+}
+
+/** Opens the conversation (see checkTarget). */
 const openTarget = (client: ParleyClient, target: Target): Promise<Conversation> =>
   target.kind === 'group' ? client.openGroup(target.group_id) : client.openDirect(target.user_id)
 

@@ -273,6 +273,42 @@ describe('the parley CLI', () => {
     expect(ada.user(user_id)?.name).toBe('Script')
   })
 
+  it('sends to a group on a first run, which has to load the group from the relay, and lists it', { timeout: 60_000 }, async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const file = join(await fixture.tempDir(), 'member.json')
+    const member = await createIdentityFile(file)
+    const group = await ada.createGroup({ name: 'Team', user_ids: [member.user_id] })
+    const theirs = await ada.createGroup({ name: 'Not yours', user_ids: [] })
+
+    // Each run starts with nothing stored: the group arrives after the relay lists it.
+    const listed = await runCli(['groups', '--relay', relay.url, '--file', file, '--name', 'Member', '--json'])
+    expect(listed, listed.stderr).toMatchObject({ code: 0 })
+    expect(listed.stdout.trim().split('\n').map(line => JSON.parse(line))).toEqual([
+      { name: 'Team', group_id: group.group_id, user_ids: [ada.me.user_id, member.user_id], admin_ids: [ada.me.user_id] }
+    ])
+
+    const sent = await runCli(['send', '--relay', relay.url, '--file', file, `--group=${group.group_id}`, 'hello team'])
+    expect(sent, sent.stderr).toMatchObject({ code: 0 })
+    const adaSide = await ada.openGroup(group.group_id)
+    await waitFor('Ada to receive it', async () => (await contents(adaSide)).includes('hello team'))
+
+    const refused = await runCli(['send', '--relay', relay.url, '--file', file, `--group=${theirs.group_id}`, 'let me in'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`no group ${theirs.group_id} with you in it`)
+  })
+
+  it('fails clearly when sending to an id the relay knows nobody by', { timeout: 60_000 }, async () => {
+    const relay = await fixture.relay()
+    const file = join(await fixture.tempDir(), 'sender.json')
+    await createIdentityFile(file)
+    const nobody = (await createIdentity()).user_id
+    const sent = await runCli(['send', '--relay', relay.url, '--file', file, '--name', 'Sender', `--to=${nobody}`, 'anyone there?'])
+    expect(sent.code).toBe(1)
+    expect(sent.stderr).toContain(`the relay knows no user ${nobody}`)
+    expect(sent.stdout).toBe('')
+  })
+
   it('listens, printing each new message as a JSON line, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada')
