@@ -91,7 +91,7 @@ const COMMANDS: Record<string, Command> = {
       // Presence is known for one's contacts only, whose profiles arrive after one's own rooms.
       await untilQuiet(client, ['users', 'groups', 'presence'])
       try {
-        for await (const people of findAll(client, query)) {
+        for await (const people of findAll(client, query, { patienceMs: timeoutMs(values) })) {
           for (const user of people) console.log(personLine(user, presenceOf(client, user.user_id), values.json === true))
         }
       } catch (error) {

@@ -1,5 +1,6 @@
 // `parley people`'s paging and lines, over a stand-in for the client's findPeople.
 import { describe, expect, it } from 'vitest'
+import { ParleyError } from '../shared/errors'
 import type { User } from '../shared/model'
 import { MAX_PAGE_SIZE } from '../shared/protocol'
 import { findAll, personLine, presenceOf } from './people'
@@ -13,19 +14,25 @@ const person = (name: string): User => ({
   deleted_at: null
 })
 
-/** A findPeople answering `pages` in turn, recording what it was asked. */
-const pagedSearch = (pages: Array<{ people: User[]; cursor: string | null }>) => {
+type Answer = { people: User[]; cursor: string | null } | ParleyError
+
+/** A connected client's findPeople answering `answers` in turn (an error is thrown), recording what it was asked. */
+const pagedSearch = (answers: Answer[]) => {
   const asked: Array<{ query: string; cursor: string | null | undefined; limit: number | undefined }> = []
   return {
     asked,
+    status: 'connected' as 'connected' | 'offline',
     findPeople: async (query: string, options: { cursor?: string | null; limit?: number } = {}) => {
       asked.push({ query, cursor: options.cursor, limit: options.limit })
-      const page = pages.shift()
-      if (!page) throw new Error('asked past the last page')
-      return page
+      const answer = answers.shift()
+      if (!answer) throw new Error('asked past the last page')
+      if (answer instanceof ParleyError) throw answer
+      return answer
     }
   }
 }
+
+const PATIENCE = { patienceMs: 1000, retryMs: 10 }
 
 const collect = async (pages: AsyncGenerator<User[]>): Promise<string[]> => {
   const names: string[] = []
@@ -40,7 +47,7 @@ describe('findAll', () => {
       { people: [person('Cy')], cursor: 'after-cy' },
       { people: [], cursor: null }
     ])
-    expect(await collect(findAll(search, 'a'))).toEqual(['Ada', 'Bob', 'Cy'])
+    expect(await collect(findAll(search, 'a', PATIENCE))).toEqual(['Ada', 'Bob', 'Cy'])
     expect(search.asked).toEqual([
       { query: 'a', cursor: null, limit: MAX_PAGE_SIZE },
       { query: 'a', cursor: 'after-bob', limit: MAX_PAGE_SIZE },
@@ -54,8 +61,34 @@ describe('findAll', () => {
       { people: [person('Bob')], cursor: 'two' },
       { people: [person('Ada')], cursor: 'one' }
     ])
-    expect(await collect(findAll(search, ''))).toEqual(['Ada', 'Bob', 'Ada'])
+    expect(await collect(findAll(search, '', PATIENCE))).toEqual(['Ada', 'Bob', 'Ada'])
     expect(search.asked).toHaveLength(3)
+  })
+
+  it('asks again, a while, a connected relay that cannot answer now (too many searches)', async () => {
+    const tooMany = new ParleyError('unavailable', 'too many searches: try again in a moment')
+    const search = pagedSearch([
+      { people: [person('Ada')], cursor: 'after-ada' },
+      tooMany,
+      tooMany,
+      { people: [person('Bob')], cursor: null }
+    ])
+    expect(await collect(findAll(search, '', PATIENCE))).toEqual(['Ada', 'Bob'])
+    expect(search.asked.map(ask => ask.cursor)).toEqual([null, 'after-ada', 'after-ada', 'after-ada'])
+
+    const impatient = pagedSearch(Array.from({ length: 20 }, () => tooMany))
+    await expect(collect(findAll(impatient, '', { patienceMs: 50, retryMs: 10 }))).rejects.toBe(tooMany)
+    expect(impatient.asked.length).toBeLessThan(10)
+  })
+
+  it('does not ask again when offline, nor when the relay refuses', async () => {
+    const offline = pagedSearch([new ParleyError('unavailable', 'the relay cannot be reached now'), { people: [], cursor: null }])
+    offline.status = 'offline'
+    await expect(collect(findAll(offline, '', PATIENCE))).rejects.toMatchObject({ reason: 'unavailable' })
+    expect(offline.asked).toHaveLength(1)
+    const refused = pagedSearch([new ParleyError('not-allowed', 'this relay does not list everyone: search by name'), { people: [], cursor: null }])
+    await expect(collect(findAll(refused, '', PATIENCE))).rejects.toMatchObject({ reason: 'not-allowed' })
+    expect(refused.asked).toHaveLength(1)
   })
 })
 
