@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { randomId } from '../ids'
 import {
-  DIRECTORY_ROOM, MAX_BUCKET, bucketRoom, conversationRoom, directConversation, formatRoom, groupConversation, parseRoom,
-  type RoomRef
+  MAX_BUCKET, V1_DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, formatRoom, groupConversation, parseRoom,
+  profileRoom, userRoom, type RoomRef
 } from './rooms'
 
 /** Two distinct user ids in canonical (sorted) order. */
@@ -34,7 +34,7 @@ describe('formatRoom and parseRoom', () => {
     const group = randomId()
     const direct = directConversation(b, a)
     const rooms: Array<[RoomRef, string]> = [
-      [{ kind: 'directory' }, DIRECTORY_ROOM],
+      [{ kind: 'profile', user_id: a }, `profile/${a}`],
       [{ kind: 'user', user_id: a }, `user/${a}`],
       [{ kind: 'conversation', conversation: direct }, `dm/${a}/${b}`],
       [{ kind: 'conversation', conversation: groupConversation(group) }, `group/${group}`],
@@ -47,6 +47,14 @@ describe('formatRoom and parseRoom', () => {
       expect(parseRoom(name)).toEqual(ref)
     }
     expect(bucketRoom(direct, 17)).toBe(`dm/${a}/${b}/17`)
+    expect(profileRoom(a)).toBe(`profile/${a}`)
+    expect(() => profileRoom('../etc')).toThrow(TypeError)
+    expect(() => userRoom('nobody')).toThrow(TypeError)
+  })
+
+  it('no longer parses protocol v1\'s public directory', () => {
+    expect(V1_DIRECTORY_ROOM).toBe('directory')
+    expect(parseRoom(V1_DIRECTORY_ROOM)).toBeNull()
   })
 
   it('rejects names formatRoom would never make', () => {
@@ -61,6 +69,14 @@ describe('formatRoom and parseRoom', () => {
       'user/',
       `user/${a}/x`,
       'user/not-an-id',
+      'directory',
+      'profile',
+      'profile/',
+      `profile/${a}/x`,
+      `profile/${a}/0`,
+      'profile/not-an-id',
+      `Profile/${a}`,
+      `profiles/${a}`,
       'mux',
       '/directory',
       '../directory',
