@@ -34,17 +34,19 @@ describe('ClientOwners', () => {
 describe('inferOwner', () => {
   const room = (name: string) => parseRoom(name) as RoomRef
 
-  it('reads a legacy id\'s owner from a live message, profile or activity entry; a user room is its owner\'s', () => {
+  it('reads a legacy id\'s owner from a live message or activity entry; a user or profile room is its owner\'s', () => {
     const doc = new Y.Doc()
     doc.clientID = 11
     doc.getMap('messages').set('m', { sender_id: 'ada', content: 'hi' })
     expect(inferOwner(doc, room(ROOM), 11)).toBe('ada')
     expect(inferOwner(doc, room(ROOM), 12)).toBeUndefined()
-    const directory = new Y.Doc()
-    directory.clientID = 5
-    directory.getMap('users').set('bob', { name: 'Bob' })
-    expect(inferOwner(directory, room('directory'), 5)).toBe('bob')
+    const index = new Y.Doc()
+    index.clientID = 5
+    index.getMap('activity').set('bob', { count: 1, last: null })
+    expect(inferOwner(index, room(`group/${'G'.repeat(22)}`), 5)).toBe('bob')
+    expect(inferOwner(index, room(`group/${'G'.repeat(22)}`), 6)).toBeUndefined()
     expect(inferOwner(new Y.Doc(), room(`user/${'U'.repeat(22)}`), 1)).toBe('U'.repeat(22))
+    expect(inferOwner(new Y.Doc(), room(`profile/${'P'.repeat(22)}`), 1)).toBe('P'.repeat(22))
   })
 
   it('says nothing from deleted entries or groups (any admin writes those)', () => {

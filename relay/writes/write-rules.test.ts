@@ -1,6 +1,7 @@
 // The relay's write rules, entry by entry: each refusal for the right reason, and every honest write allowed.
 import { describe, expect, it } from 'vitest'
-import { groupConversation, parseRoom, userRoom, directConversation, bucketRoom, conversationRoom, type RoomRef } from '../../shared/protocol'
+import { groupConversation, parseRoom, profileRoom, userRoom, directConversation, bucketRoom, conversationRoom, type RoomRef } from '../../shared/protocol'
+import { createIdentity } from '../../shared/identity'
 import { hasUnknownField, judgeChange, judgeWrite, type EntryWrite } from './write-rules'
 import type { EntryChange } from './update-effect'
 
@@ -43,7 +44,7 @@ describe('judgeWrite', () => {
     expect(judge(ADA, index, 'elsewhere', GROUP, group())).toBe('unknown-entry')
   })
 
-  it('a group\'s record only in its own index room, under its own id; none in the directory', () => {
+  it('a group\'s record only in its own index room, under its own id; none in a profile room', () => {
     const own = group({ created_by: EVE, admin_ids: [EVE] })
     // A direct conversation's index, a bucket of the group, and one's own room hold no group.
     expect(judge(EVE, conversationRoom(directConversation(ADA, EVE)), 'group', GROUP, own)).toBe('unknown-entry')
@@ -55,12 +56,26 @@ describe('judgeWrite', () => {
     expect(judge(EVE, conversationRoom(groupConversation(GROUP)), 'group', other, { ...own, group_id: other })).toBe('unknown-entry')
     // Nor its removal, by an admin of the group it names.
     expect(judge(ADA, conversationRoom(groupConversation(other)), 'group', GROUP, undefined, { [`group/${GROUP}`]: group() })).toBe('unknown-entry')
-    // The directory holds profiles only: 'groups', where every group was before, is no entry of it,
-    // whether a new group of one's own, an admin's change, or a removal.
-    expect(judge(EVE, 'directory', 'groups', GROUP, own)).toBe('unknown-entry')
-    expect(judge(ADA, 'directory', 'groups', GROUP, group({ name: 'Renamed' }), { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
-    expect(judge(ADA, 'directory', 'groups', GROUP, undefined, { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
-    expect(judge(EVE, 'directory', 'group', GROUP, own)).toBe('unknown-entry')
+    // A profile room holds its owner's profile only: 'groups', where v1 kept every group, is no entry
+    // of it, nor 'group', whether a new group of one's own, an admin's change, or a removal.
+    expect(judge(EVE, profileRoom(EVE), 'groups', GROUP, own)).toBe('unknown-entry')
+    expect(judge(ADA, profileRoom(ADA), 'groups', GROUP, group({ name: 'Renamed' }), { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
+    expect(judge(ADA, profileRoom(ADA), 'groups', GROUP, undefined, { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
+    expect(judge(EVE, profileRoom(EVE), 'group', GROUP, own)).toBe('unknown-entry')
+  })
+
+  it('profiles: one entry per room, its owner\'s, written by them alone', async () => {
+    const [ada, eve] = await Promise.all([createIdentity(), createIdentity()])
+    const profile = { user_id: ada.user_id, name: 'Ada', public_key: ada.public_key, created_at: NOW, updated_at: NOW, deleted_at: null }
+    const room = profileRoom(ada.user_id)
+    expect(judge(ada.user_id, room, 'profile', ada.user_id, profile)).toBeNull()
+    expect(judge(eve.user_id, room, 'profile', ada.user_id, profile)).toBe('not-yours')
+    expect(judge(eve.user_id, room, 'profile', ada.user_id, undefined, { [`profile/${ada.user_id}`]: profile })).toBe('not-yours')
+    expect(judge(eve.user_id, profileRoom(eve.user_id), 'profile', ada.user_id, profile)).toBe('unknown-entry')
+    expect(judge(ada.user_id, room, 'users', ada.user_id, profile)).toBe('unknown-entry')
+    expect(judge(ada.user_id, room, 'profile', ada.user_id, { ...profile, name: '' })).toBe('invalid-value')
+    expect(judge(ada.user_id, room, 'profile', ada.user_id, { ...profile, public_key: eve.public_key })).toBe('invalid-value')
+    expect(judge(ada.user_id, room, 'profile', ada.user_id, { ...profile, avatar: 'x'.repeat(1000) })).toBe('unknown-field')
   })
 
   it('messages: the sender\'s own, in the conversation of their bucket, within the length limit', () => {
@@ -117,13 +132,13 @@ describe('judgeWrite', () => {
 
   it('judges items that came deleted, and a value written and deleted within one update, as removals', () => {
     const change = (fields: Partial<EntryChange>): EntryChange => ({
-      root: 'users', key: ADA, before: undefined, tombstone: false, after: undefined, written: [], wroteDeleted: false,
+      root: 'profile', key: ADA, before: undefined, tombstone: false, after: undefined, written: [], wroteDeleted: false,
       tombstoneAfter: false, replaced: true, beforeClient: null, afterClient: null, ...fields
     })
     const profile = { user_id: ADA, name: 'Ada' }
     const context = (writer: string, room: string) => ({ writer, room: parseRoom(room) as RoomRef, maxMessageLength: 100 })
     // A deleted item Yjs placed before Ada's live value changes nothing visible, and is still no one else's to write.
-    expect(judgeChange(change({ before: profile, after: profile, wroteDeleted: true, replaced: false }), context(EVE, 'directory'))).toBe('not-yours')
+    expect(judgeChange(change({ before: profile, after: profile, wroteDeleted: true, replaced: false }), context(EVE, profileRoom(ADA)))).toBe('not-yours')
     const index = conversationRoom(groupConversation(GROUP))
     const written = change({ root: 'buckets', key: '1', written: [{ created_at: NOW }], tombstoneAfter: true })
     expect(judgeChange(written, context(ADA, index))).toBe('not-yours')
