@@ -8,8 +8,8 @@ import { randomId } from '../../shared/ids'
 import { signMessage, verifyMessage, type UnsignedMessage } from '../../shared/message-signature'
 import type { Message, User } from '../../shared/model'
 import { peerOrigin } from '../../shared/origin'
-import { DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation } from '../../shared/protocol'
-import { bucketMessages, conversationActivity, directoryUsers } from '../../shared/schema'
+import { bucketRoom, conversationRoom, directConversation, profileRoom } from '../../shared/protocol'
+import { bucketMessages, conversationActivity, profileRecord } from '../../shared/schema'
 import type { Conversation } from './conversation'
 import { ParleyClient } from '../parley'
 import { openOfflineClient } from '../testing/offline-testing'
@@ -31,6 +31,8 @@ const openAda = async () => {
   clients.push(ada)
   ada.setProfile({ name: 'Ada' })
   const chat = await ada.openDirect(bob.user_id)
+  // Opening the conversation opened Bob's profile room (his key checks his messages): no profile yet.
+  expect(await ada.lookUp(bob.user_id)).toBeNull()
   const ref = directConversation(ada.me.user_id, bob.user_id)
   return { ada, chat, ref, doc }
 }
@@ -49,8 +51,9 @@ const fromRelay = (doc: Y.Doc, change: (copy: Y.Doc) => void): void => {
 const profileOf = (identity: Identity, name: string): User =>
   ({ user_id: identity.user_id, name, public_key: identity.public_key, created_at: T, updated_at: T, deleted_at: null })
 
-const publish = (directory: Y.Doc, identity: Identity, name: string) =>
-  fromRelay(directory, copy => directoryUsers(copy).set(identity.user_id, profileOf(identity, name)))
+/** `identity`'s profile, as the relay sends it into their profile room. */
+const publish = (profile: Y.Doc, identity: Identity, name: string) =>
+  fromRelay(profile, copy => profileRecord(copy).set(identity.user_id, profileOf(identity, name)))
 
 /** A message to Ada claiming to be from Bob, signed by `signer`. */
 const fromBob = async (ada: ParleyClient, content: string, signer: Identity = bob, overrides: Partial<UnsignedMessage> = {}): Promise<Message> => {
@@ -83,7 +86,7 @@ describe('messages in a conversation', () => {
   it('shows genuine messages and hides, counting, those their sender did not sign', async () => {
     const { ada, chat, ref, doc } = await openAda()
     await chat.send('hello')
-    publish(doc(DIRECTORY_ROOM), bob, 'Bob')
+    publish(doc(profileRoom(bob.user_id)), bob, 'Bob')
     const genuine = await fromBob(ada, 'a genuine reply')
     const byMallory = await fromBob(ada, 'signed by someone else', mallory)
     const altered = { ...await fromBob(ada, 'what Bob wrote'), content: 'what the relay says Bob wrote' }
@@ -99,7 +102,7 @@ describe('messages in a conversation', () => {
 
   it('tells its listeners once a newly arrived message is verified', async () => {
     const { ada, chat, ref, doc } = await openAda()
-    publish(doc(DIRECTORY_ROOM), bob, 'Bob')
+    publish(doc(profileRoom(bob.user_id)), bob, 'Bob')
     await chat.send('first') // starts bucket 0
     const reply = await fromBob(ada, 'live')
     let verified = false
@@ -123,7 +126,7 @@ describe('messages in a conversation', () => {
 
     let notified = false
     chat.subscribe(() => { notified = true })
-    publish(doc(DIRECTORY_ROOM), bob, 'Bob')
+    publish(doc(profileRoom(bob.user_id)), bob, 'Bob')
     await until('the message to show', async () => (await contents(chat)).length === 2)
     expect(notified).toBe(true)
     expect(await contents(chat)).toEqual(['from Bob, before his profile', 'hello'])
@@ -131,7 +134,7 @@ describe('messages in a conversation', () => {
 
   it('hides an edit signed by someone else and counts it, until a genuine version replaces it', async () => {
     const { ada, chat, ref, doc } = await openAda()
-    publish(doc(DIRECTORY_ROOM), bob, 'Bob')
+    publish(doc(profileRoom(bob.user_id)), bob, 'Bob')
     await chat.send('hello')
     const original = await fromBob(ada, 'see you at 8')
     const bucket = doc(bucketRoom(ref, 0))
@@ -192,7 +195,8 @@ describe('opening history', () => {
     clients.push(ada)
     const first = await ada.openDirect(bob.user_id)
     await first.send('the oldest')
-    publish(docs.get(DIRECTORY_ROOM)!, bob, 'Bob')
+    await ada.lookUp(bob.user_id)
+    publish(docs.get(profileRoom(bob.user_id))!, bob, 'Bob')
     const start = Date.now()
     const at = (i: number) => new Date(start + (i + 1) * 1000).toISOString()
     const replies = await Promise.all(Array.from({ length: 100 }, (_, i) =>
@@ -222,7 +226,7 @@ describe('the conversation list', () => {
   it('shows a last message and unread count only from an activity entry its sender signed', async () => {
     const { ada, chat, doc } = await openAda()
     await chat.send('hello')
-    publish(doc(DIRECTORY_ROOM), bob, 'Bob')
+    publish(doc(profileRoom(bob.user_id)), bob, 'Bob')
     const room = conversationRoom(chat.ref)
     const index = doc(room)
     const summary = () => ada.conversations().find(entry => entry.room === room)

@@ -7,8 +7,8 @@ import { randomId } from '../../shared/ids'
 import { signMessage, type UnsignedMessage } from '../../shared/message-signature'
 import { LIMITS, type Message } from '../../shared/model'
 import { peerOrigin } from '../../shared/origin'
-import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom } from '../../shared/protocol'
-import { bucketMessages, conversationBuckets, directoryUsers, userConversations } from '../../shared/schema'
+import { BUCKET_CAPACITY, bucketRoom, conversationRoom, directConversation, groupConversation, profileRoom, userRoom } from '../../shared/protocol'
+import { bucketMessages, conversationBuckets, profileRecord, userConversations } from '../../shared/schema'
 import { timestamp, type Clock } from '../../shared/time'
 import type { Conversation, ConversationChange } from './conversation'
 import { compareMessages, type Cursor } from './history'
@@ -159,8 +159,9 @@ describe('one client, offline', () => {
     const ref = directConversation(ada.me.user_id, bob.user_id)
     const messages = bucketMessages(recorder.docs.get(bucketRoom(ref, 0))!)
     const now = new Date().toISOString()
-    // Bob's profile reaches Ada's directory, so his signatures can be checked.
-    directoryUsers(recorder.docs.get(DIRECTORY_ROOM)!).set(bob.user_id, {
+    // Bob's profile reaches Ada's copy of his profile room, so his signatures can be checked.
+    expect(await ada.lookUp(bob.user_id)).toBeNull()
+    profileRecord(recorder.docs.get(profileRoom(bob.user_id))!).set(bob.user_id, {
       user_id: bob.user_id, name: 'Bob', public_key: bob.public_key, created_at: now, updated_at: now, deleted_at: null
     })
     const fromBob = async (overrides: Partial<UnsignedMessage> = {}): Promise<Message> => {
@@ -229,10 +230,10 @@ describe('history across buckets', () => {
     const ref = directConversation(ada.me.user_id, bob.me.user_id)
     const chat = await reader.openDirect(bob.me.user_id)
     expect(chat.head).toBe(2)
-    // Besides the directory and one's own room: this conversation's index (opened once, shared
+    // Besides one's profile and one's own room: this conversation's index (opened once, shared
     // by the conversation list and the open conversation) and its newest bucket.
     const conversationRooms = () => recorder.rooms.filter(room => room.startsWith(conversationRoom(ref)))
-    expect(recorder.rooms.slice(0, 2)).toEqual([DIRECTORY_ROOM, userRoom(ada.me.user_id)])
+    expect(recorder.rooms.slice(0, 2)).toEqual([profileRoom(ada.me.user_id), userRoom(ada.me.user_id)])
     expect(conversationRooms()).toEqual([conversationRoom(ref), bucketRoom(ref, 2)])
     const firstPage = await chat.history({ limit: 50 })
     expect(firstPage.messages.map(message => message.message_id)).toEqual(expected.slice(0, 50))
