@@ -26,9 +26,9 @@ describe('describeRejection', () => {
 
 describe('describeReverted', () => {
   it('names what the refused change was to, why, and that the device now shows what everyone sees', () => {
-    expect(describeReverted({ room: 'directory', reason: 'not-an-admin', subject: { kind: 'group', group_id: 'g', name: 'Team' } }))
+    expect(describeReverted({ room: `group/${'G'.repeat(22)}`, reason: 'not-an-admin', subject: { kind: 'group', group_id: 'G'.repeat(22), name: 'Team' } }))
       .toBe('Your change to the group \'Team\' was refused by the relay: you are no longer an admin. This device now shows what everyone else sees.')
-    expect(describeReverted({ room: 'directory', reason: 'unknown-field', subject: { kind: 'profile' } })).toMatch(/^Your change to your profile was refused by the relay: it holds something this relay does not know/)
+    expect(describeReverted({ room: `profile/${'A'.repeat(22)}`, reason: 'unknown-field', subject: { kind: 'profile' } })).toMatch(/^Your change to your profile was refused by the relay: it holds something this relay does not know/)
     expect(describeReverted({ room: 'x', reason: 'bucket-full', subject: { kind: 'room' } })).toContain('One of your changes was refused by the relay: the relay said "bucket-full"')
   })
 })

@@ -1,7 +1,7 @@
 // Marks on the log's messages: sending (pending) and just arrived from others, over real offline clients.
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, type Conversation, type Message, type ParleyClient } from '../../client'
+import { bucketRoom, profileRoom, conversationRoom, directConversation, type Conversation, type Message, type ParleyClient } from '../../client'
 import { openOfflineClient } from '../../client/testing/offline-testing'
 import { Arrivals, pendingIds } from './message-marks'
 
@@ -20,12 +20,14 @@ const open = async () => {
 const openPair = async () => {
   const ada = await open()
   const bob = await open()
-  // Bob's profile carries the key his messages are verified with.
-  bob.client.setProfile({ name: 'Bob' })
-  Y.applyUpdate(ada.doc(DIRECTORY_ROOM), Y.encodeStateAsUpdate(bob.doc(DIRECTORY_ROOM)))
   const ref = directConversation(ada.client.me.user_id, bob.client.me.user_id)
   const adaChat = await ada.client.openDirect(bob.client.me.user_id)
   const bobChat = await bob.client.openDirect(ada.client.me.user_id)
+  // Bob's profile carries the key his messages are verified with: it reaches Ada's copy of his profile room.
+  bob.client.setProfile({ name: 'Bob' })
+  const bobProfile = profileRoom(bob.client.me.user_id)
+  await ada.client.lookUp(bob.client.me.user_id)
+  Y.applyUpdate(ada.doc(bobProfile), Y.encodeStateAsUpdate(bob.doc(bobProfile)))
   const deliver = () => {
     for (const room of [conversationRoom(ref), bucketRoom(ref, 0)]) Y.applyUpdate(ada.doc(room), Y.encodeStateAsUpdate(bob.doc(room)))
   }
