@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { connectProtocols, createConnectToken, MAX_CLOCK_SKEW_MS, TOKEN_LIFETIME_MS } from '../shared/connect-token'
 import { createIdentity, type Identity } from '../shared/identity'
-import { fromBase64Url, toBase64Url } from '../shared/ids'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, PARLEY_PROTOCOL, encodeMuxFrame } from '../shared/protocol'
+import { fromBase64Url, randomId, toBase64Url } from '../shared/ids'
+import { CloseCode, MUX_PATH, PARLEY_PROTOCOL, encodeMuxFrame, profileRoom } from '../shared/protocol'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Admissions } from '../relay/auth/admissions'
 import { createInvite, createInviteSecret } from '../relay/auth/invites'
@@ -15,14 +15,15 @@ afterEach(() => fixture.cleanup())
 
 /**
  * Opens a socket offering `protocols` (and extra request `headers`). On a mux socket, it asks for
- * the directory: 'accepted' once the relay answers, else how the relay ended the socket.
+ * a profile (anyone signed in may read one): 'accepted' once the relay answers, else how the
+ * relay ended the socket.
  */
 const attempt = (url: string, protocols?: string[], headers?: Record<string, string>): Promise<'accepted' | { code: number; reason: string }> => new Promise((resolve, reject) => {
   const socket = new WebSocket(url, protocols ?? [], { headers })
   fixture.defer(() => socket.terminate())
   socket.on('error', () => {})
   socket.on('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)))
-  socket.on('open', () => { if (url.endsWith(`/${MUX_PATH}`)) socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM })) })
+  socket.on('open', () => { if (url.endsWith(`/${MUX_PATH}`)) socket.send(encodeMuxFrame({ kind: 'join', room: profileRoom(randomId()) })) })
   socket.once('message', () => resolve('accepted'))
   socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
 })
@@ -43,7 +44,7 @@ describe('authentication', () => {
     const relay = await fixture.relay()
     const ada = await createIdentity()
     const url = `${relay.wsUrl}/${MUX_PATH}`
-    const roomUrl = `${relay.wsUrl}/${DIRECTORY_ROOM}`
+    const roomUrl = `${relay.wsUrl}/${profileRoom(ada.user_id)}`
     const now = Date.now()
     const cases: Array<[string, string[] | undefined]> = [
       ['no-credentials', undefined],
@@ -64,8 +65,9 @@ describe('authentication', () => {
 
   it('accepts a token once: the same token again is refused as replayed', async () => {
     const relay = await fixture.relay()
-    const url = `${relay.wsUrl}/${DIRECTORY_ROOM}`
-    const protocols = await withToken(await createIdentity(), url)
+    const ada = await createIdentity()
+    const url = `${relay.wsUrl}/${profileRoom(ada.user_id)}`
+    const protocols = await withToken(ada, url)
     const first = new WebSocket(url, protocols)
     fixture.defer(() => first.terminate())
     await new Promise(resolve => first.once('open', resolve))
@@ -77,7 +79,8 @@ describe('authentication', () => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada')
     const bob = await fixture.client(relay, 'Bob')
-    await waitFor('Ada sees Bob', () => ada.users().some(user => user.name === 'Bob'))
+    await bob.whenSynced()
+    expect(await ada.lookUp(bob.me.user_id)).toMatchObject({ name: 'Bob' })
     ada.setOnline(false)
     bob.setProfile({ name: 'Bobby' })
     ada.setOnline(true)

@@ -14,7 +14,7 @@ import { bucketMessages } from '../shared/schema'
 import { randomId } from '../shared/ids'
 import { ParleyClient } from '../client/parley'
 import type { Conversation } from '../client/conversation/conversation'
-import type { Message } from '../shared/model'
+import type { Message, User } from '../shared/model'
 import { indexeddbStorage } from '../client/storage/indexeddb-storage'
 import { websocketNetwork } from '../client/network/websocket-network'
 import { muxNetwork } from '../client/network/mux-network'
@@ -94,7 +94,8 @@ export const groupWithMessage = async (fixture: Fixture, relay: { wsUrl: string 
   const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
   const bob = await fixture.client(relay, 'Bob')
   const eveClient = await fixture.client(relay, 'Eve', { identity: eve })
-  await waitFor('Ada knows Eve', () => ada.users().some(user => user.user_id === eve.user_id))
+  // Her profile, which carries the key her messages are checked with, is on the relay before she leaves.
+  await lookUp(ada, eveClient)
   await eveClient.close()
   const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id, eve.user_id] })
   const adaSide = await ada.openGroup(group.group_id)
@@ -104,6 +105,16 @@ export const groupWithMessage = async (fixture: Fixture, relay: { wsUrl: string 
   const bobSide = await bob.openGroup(group.group_id)
   await waitFor('Bob has the plan', async () => (await contents(bobSide)).includes('the plan'))
   return { ada, adaIdentity, bob, eve, group, adaSide, bobSide, original: original! }
+}
+
+/**
+ * `client` looks `other` up by id, as a person given that id does, once `other` has synced with
+ * the relay (the profile a client sets on opening reaches the relay as it connects); returns the
+ * profile found, now held by `client` with `other`'s online state.
+ */
+export const lookUp = async (client: ParleyClient, other: ParleyClient): Promise<User> => {
+  await other.whenSynced()
+  return await waitFor(`${client.profile()?.name ?? 'a client'} to find ${other.profile()?.name ?? 'someone'}`, () => client.lookUp(other.me.user_id))
 }
 
 /** Polls until `check` returns a truthy value (returned) or fails with `what` after the timeout. */

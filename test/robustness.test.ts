@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { createIdentity } from '../shared/identity'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, encodeMuxFrame, encodeRawMuxFrame } from '../shared/protocol'
+import { randomId } from '../shared/ids'
+import { CloseCode, MUX_PATH, V1_DIRECTORY_ROOM, encodeMuxFrame, encodeRawMuxFrame, profileRoom } from '../shared/protocol'
 import { Fixture, authenticatedSocket, contents, waitFor } from './helpers'
 
 const fixture = new Fixture()
@@ -15,8 +16,11 @@ afterEach(() => fixture.cleanup())
 
 const MAX_FRAME = 64 * 1024
 
+/** A room every signed-in user may join: someone's profile. */
+const PROFILE_ROOM = profileRoom(randomId())
+
 /** A raw ws client to a room; resolves once open. */
-const openSocket = async (wsUrl: string, room = DIRECTORY_ROOM): Promise<WebSocket> => {
+const openSocket = async (wsUrl: string, room = PROFILE_ROOM): Promise<WebSocket> => {
   const socket = await authenticatedSocket(wsUrl, room)
   socket.on('error', () => {})
   fixture.defer(() => socket.terminate())
@@ -28,7 +32,7 @@ const closeOf = (socket: WebSocket): Promise<{ code: number; reason: string }> =
   new Promise(resolve => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
 
 /** A TCP socket that has completed a WebSocket handshake by hand, to send frames ws would never send. */
-const handshakeByHand = async (port: number, room = DIRECTORY_ROOM): Promise<Socket> => {
+const handshakeByHand = async (port: number, room = PROFILE_ROOM): Promise<Socket> => {
   const socket = connect(port, '127.0.0.1')
   fixture.defer(() => { socket.destroy() })
   await new Promise(resolve => socket.once('connect', resolve))
@@ -142,8 +146,9 @@ describe('hostile and broken input', () => {
     const frames: Array<[string, Uint8Array]> = [
       ['truncated', new Uint8Array([0])],
       ['join of a room that does not exist', encodeMuxFrame({ kind: 'join', room: 'nowhere' })],
-      ['message for a room not joined', encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: new Uint8Array([0, 0, 0]) })],
-      ['unknown kind', encodeRawMuxFrame(7, DIRECTORY_ROOM)]
+      ['join of protocol v1\'s directory', encodeMuxFrame({ kind: 'join', room: V1_DIRECTORY_ROOM })],
+      ['message for a room not joined', encodeMuxFrame({ kind: 'message', room: PROFILE_ROOM, payload: new Uint8Array([0, 0, 0]) })],
+      ['unknown kind', encodeRawMuxFrame(7, PROFILE_ROOM)]
     ]
     for (const [what, frame] of frames) {
       const socket = await openSocket(relay.wsUrl, MUX_PATH)
@@ -155,15 +160,15 @@ describe('hostile and broken input', () => {
     // A garbage message inside a joined room closes the whole mux socket too.
     const socket = await openSocket(relay.wsUrl, MUX_PATH)
     const closed = closeOf(socket)
-    socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
-    socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff]) }))
+    socket.send(encodeMuxFrame({ kind: 'join', room: PROFILE_ROOM }))
+    socket.send(encodeMuxFrame({ kind: 'message', room: PROFILE_ROOM, payload: new Uint8Array([0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0xff]) }))
     expect((await closed).code).toBe(CloseCode.badMessage)
     await stillTalking()
   })
 
   it('refuses a WebSocket to a room that does not exist, before accepting it', async () => {
     const relay = await fixture.relay()
-    for (const path of ['/nowhere', '/dm/not-an-id/x', '/group', '/directory/0', '/%E0%A4%A']) {
+    for (const path of ['/nowhere', '/dm/not-an-id/x', '/group', `/${V1_DIRECTORY_ROOM}`, '/directory/0', '/profile/not-an-id', '/%E0%A4%A']) {
       const socket = new WebSocket(relay.wsUrl + path)
       const status = await new Promise<number>(resolve => {
         socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))

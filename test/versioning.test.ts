@@ -4,7 +4,8 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { connectProtocols, createConnectToken } from '../shared/connect-token'
 import { createIdentity } from '../shared/identity'
-import { CloseCode, DIRECTORY_ROOM, MUX_PATH, PROTOCOL_VERSION, encodeMuxFrame, protocolName } from '../shared/protocol'
+import { randomId } from '../shared/ids'
+import { CloseCode, MUX_PATH, PROTOCOL_VERSION, encodeMuxFrame, profileRoom, protocolName } from '../shared/protocol'
 import { muxNetwork } from '../client/network/mux-network'
 import { websocketNetwork } from '../client/network/websocket-network'
 import type { Network } from '../client/transport'
@@ -12,6 +13,9 @@ import { Fixture, TRANSPORTS, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
+
+/** A room every signed-in user may join: someone's profile. */
+const PROFILE_ROOM = profileRoom(randomId())
 
 /** How long a refused client is watched for reconnection attempts: several backoffs of 300 ms. */
 const WATCH_MS = 2500
@@ -24,7 +28,7 @@ const attempt = async (wsUrl: string, path: string, version: number): Promise<'a
     const socket = new WebSocket(url, [protocolName(version), token!])
     fixture.defer(() => socket.terminate())
     socket.on('error', () => {})
-    socket.on('open', () => { if (path === MUX_PATH) socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM })) })
+    socket.on('open', () => { if (path === MUX_PATH) socket.send(encodeMuxFrame({ kind: 'join', room: PROFILE_ROOM })) })
     socket.once('message', () => resolve('accepted'))
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
   })
@@ -48,7 +52,7 @@ describe('protocol version', () => {
   it('refuses a client of another version with 4426, saying which side is newer, on both kinds of socket', async () => {
     const relay = await fixture.relay()
     const newer = await fixture.relay({ protocolVersion: PROTOCOL_VERSION + 1 })
-    for (const path of [MUX_PATH, DIRECTORY_ROOM]) {
+    for (const path of [MUX_PATH, PROFILE_ROOM]) {
       expect(await attempt(relay.wsUrl, path, PROTOCOL_VERSION), path).toBe('accepted')
       expect(await attempt(relay.wsUrl, path, PROTOCOL_VERSION + 1), path).toEqual({ code: CloseCode.versionMismatch, reason: 'relay-older' })
       expect(await attempt(newer.wsUrl, path, PROTOCOL_VERSION), path).toEqual({ code: CloseCode.versionMismatch, reason: 'relay-newer' })
@@ -65,7 +69,7 @@ describe('protocol version', () => {
         ? muxNetwork({ url: relay.wsUrl, identity, WebSocket: counter.WebSocket, maxBackoffMs: 300 })
         : websocketNetwork({ url: relay.wsUrl, identity, WebSocket: counter.WebSocket, broadcastChannel: false, maxBackoffMs: 300 })
       const doc = new Y.Doc()
-      const link = network.connect(DIRECTORY_ROOM, doc)
+      const link = network.connect(PROFILE_ROOM, doc)
       fixture.defer(() => { link.destroy(); doc.destroy() })
       await waitFor('the client to be refused, or to try again', () => link.status === 'refused' || counter.opened > 1)
       await new Promise(resolve => setTimeout(resolve, WATCH_MS))
