@@ -282,7 +282,8 @@ export class ParleyClient {
     this.assertOpen()
     if (!isId(user_id)) throw new ParleyError('invalid-input', 'not a user id')
     const replica = await this.profiles.lookUp(user_id)
-    if (replica && this.status === 'connected') await replica.link.whenSynced(this.syncWaitMs)
+    // NOTE: also while still connecting (just opened, or reconnecting): the relay may answer within the wait.
+    if (replica && (this.status === 'connected' || this.status === 'connecting')) await replica.link.whenSynced(this.syncWaitMs)
     return this.user(user_id)
   }
 

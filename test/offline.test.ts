@@ -1,7 +1,10 @@
 // Offline-first: what a client writes without the relay is delivered once, in order, when it is back.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Message } from '../shared/model'
-import { Fixture, TRANSPORTS, contents, waitFor } from './helpers'
+import { profileRoom } from '../shared/protocol'
+import { profileRecord } from '../shared/schema'
+import { relayDoc } from './hand-socket'
+import { Fixture, TRANSPORTS, contents, lookUp, waitFor } from './helpers'
 
 describe.each(TRANSPORTS)('offline (%s)', transport => {
   const fixture = new Fixture(transport)
@@ -40,7 +43,7 @@ describe.each(TRANSPORTS)('offline (%s)', transport => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada', { storagePrefix: 'ada-alone/' })
     const bob = await fixture.client(relay, 'Bob')
-    await waitFor('Ada knows Bob', () => ada.user(bob.me.user_id))
+    await lookUp(ada, bob)
     const conversation = await ada.openDirect(bob.me.user_id)
     const kept = await conversation.send('kept locally')
     await waitFor('the relay confirms it', () => !conversation.isPending(kept.message_id))
@@ -49,7 +52,8 @@ describe.each(TRANSPORTS)('offline (%s)', transport => {
     // The relay is gone; Ada comes back on the same device.
     await relay.close()
     const again = await fixture.client({ wsUrl: relay.wsUrl }, 'Ada', { identity: ada.me, storagePrefix: 'ada-alone/' })
-    expect(again.user(bob.me.user_id)?.name).toBe('Bob')
+    // Bob is her contact: his profile, kept on this device, loads as her conversations do.
+    await waitFor('Ada\'s device shows Bob\'s name', () => again.user(bob.me.user_id)?.name === 'Bob', 1000)
     const reopened = await again.openDirect(bob.me.user_id)
     expect(await contents(reopened)).toEqual(['kept locally'])
     // What the relay confirmed before stays confirmed, even with no relay to ask now.
@@ -59,5 +63,32 @@ describe.each(TRANSPORTS)('offline (%s)', transport => {
     expect(reopened.isPending(offline.message_id)).toBe(true)
     expect(reopened.isPending(kept.message_id)).toBe(false)
     expect(again.status).not.toBe('connected')
+  })
+
+  it('looks someone up on the relay while still connecting, and offline answers at once from what it holds', async () => {
+    const dataDir = await fixture.tempDir()
+    const first = await fixture.relay({ dataDir })
+    const bob = await fixture.client(first, 'Bob')
+    await waitFor('the relay has Bob\'s profile', async () => profileRecord(await relayDoc(first, profileRoom(bob.me.user_id))).has(bob.me.user_id))
+    await bob.close()
+    await first.close()
+    // Ada opens while the relay is down: she asks for Bob before it is back, and is answered once it is.
+    const ada = await fixture.client(first, 'Ada')
+    const found = ada.lookUp(bob.me.user_id)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(ada.status).toBe('connecting')
+    const relay = await fixture.relay({ dataDir, port: first.port })
+    expect(await found).toMatchObject({ name: 'Bob' })
+
+    const carol = await fixture.client(relay, 'Carol')
+    await waitFor('the relay has Carol\'s profile', async () => profileRecord(await relayDoc(relay, profileRoom(carol.me.user_id))).has(carol.me.user_id))
+    ada.setOnline(false)
+    await waitFor('Ada offline', () => ada.status === 'offline')
+    const asked = Date.now()
+    expect(await ada.lookUp(carol.me.user_id)).toBeNull()
+    expect(Date.now() - asked).toBeLessThan(1000)
+    expect(await ada.lookUp(bob.me.user_id)).toMatchObject({ name: 'Bob' })
+    ada.setOnline(true)
+    await waitFor('Carol found once Ada is back', () => ada.user(carol.me.user_id)?.name === 'Carol')
   })
 })
