@@ -1,6 +1,6 @@
 // Three real clients against the real relay, over a socket per room (upstream WebsocketProvider) and over one mux socket.
 import { afterEach, describe, expect, it } from 'vitest'
-import { Fixture, TRANSPORTS, contents, waitFor } from './helpers'
+import { Fixture, TRANSPORTS, contents, lookUp, sendConfirmed, waitFor } from './helpers'
 
 describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
   const fixture = new Fixture(transport)
@@ -11,16 +11,29 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
     const [ada, bob, cy] = await Promise.all([
       fixture.client(relay, 'Ada'), fixture.client(relay, 'Bob'), fixture.client(relay, 'Cy')
     ])
-    for (const client of [ada, bob, cy]) {
-      await waitFor('everyone in the directory', () => client.users().length === 3)
-    }
+    for (const client of [ada, bob, cy]) expect(await client.whenSynced()).toBe(true)
     return { relay, ada, bob, cy }
   }
 
-  it('lists every user, by name, to every client', async () => {
-    const { ada, bob } = await threeClients()
-    expect(ada.users().map(user => user.name)).toEqual(['Ada', 'Bob', 'Cy'])
-    expect(bob.user(ada.me.user_id)?.public_key).toBe(ada.me.public_key)
+  it('lists oneself, whoever one looked up and one\'s contacts, by name, with their keys; nobody else', async () => {
+    const { ada, bob, cy } = await threeClients()
+    expect(ada.users().map(user => user.name)).toEqual(['Ada'])
+    expect(ada.user(bob.me.user_id)).toBeNull()
+
+    expect(await lookUp(ada, bob)).toMatchObject({ name: 'Bob', public_key: bob.me.public_key })
+    expect(ada.users().map(user => user.name)).toEqual(['Ada', 'Bob'])
+    // Being looked up tells Bob nothing: Ada is still a stranger to him.
+    expect(bob.user(ada.me.user_id)).toBeNull()
+
+    // Cy writes to Bob: each is now the other's contact, whom neither looked up.
+    await sendConfirmed(await cy.openDirect(bob.me.user_id), ['hi Bob'])
+    await waitFor('Bob knows Cy, who wrote to him', () => bob.user(cy.me.user_id))
+    expect(bob.user(cy.me.user_id)?.public_key).toBe(cy.me.public_key)
+    expect(bob.users().map(user => user.name)).toEqual(['Bob', 'Cy'])
+    await waitFor('Cy knows Bob, whom she wrote to', () => cy.users().length === 2)
+    expect(cy.users().map(user => user.name)).toEqual(['Bob', 'Cy'])
+    expect(ada.users().map(user => user.name)).toEqual(['Ada', 'Bob'])
+    expect(bob.user(ada.me.user_id)).toBeNull()
   })
 
   it('delivers direct messages in real time, to the two people only', async () => {
@@ -99,8 +112,11 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
     expect(deleted).toMatchObject({ message_id: sent.message_id, content: '' })
   })
 
-  it('shows who is online, following connects and disconnects', async () => {
-    const { relay, ada, bob } = await threeClients()
+  it('shows who is online among the people one knows, following connects and disconnects', async () => {
+    const { relay, ada, bob, cy } = await threeClients()
+    // Bob is Ada's contact; Cy she looked up.
+    await sendConfirmed(await ada.openDirect(bob.me.user_id), ['hi Bob'])
+    await lookUp(ada, cy)
     await waitFor('Ada sees all three online', () => ada.online().length === 3)
     expect(ada.isOnline(bob.me.user_id)).toBe(true)
 
@@ -108,6 +124,7 @@ describe.each(TRANSPORTS)('messaging through the relay (%s)', transport => {
     await waitFor('Bob goes offline for Ada', () => !ada.isOnline(bob.me.user_id), 2000)
 
     const dan = await fixture.client(relay, 'Dan')
+    await lookUp(ada, dan)
     await waitFor('Dan comes online for Ada', () => ada.isOnline(dan.me.user_id))
 
     dan.setOnline(false)
@@ -127,7 +144,7 @@ describe('the mux socket', () => {
   it('holds one socket per client, however many conversations are open', async () => {
     const relay = await fixture.relay()
     const [ada, bob, cy] = await Promise.all(['Ada', 'Bob', 'Cy'].map(name => fixture.client(relay, name)))
-    await waitFor('everyone in the directory', () => ada!.users().length === 3)
+    for (const client of [ada, bob, cy]) expect(await client!.whenSynced()).toBe(true)
     const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
     await Promise.all([ada!.openDirect(bob!.me.user_id), ada!.openDirect(cy!.me.user_id), ada!.openGroup(group.group_id)])
     expect(relay.connectionCount()).toBe(3)
