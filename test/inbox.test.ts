@@ -1,6 +1,6 @@
 // The conversation list: unread counts and last messages live in every conversation, typing, and the outbox.
 import { afterEach, describe, expect, it } from 'vitest'
-import { Fixture, TRANSPORTS, contents, waitFor } from './helpers'
+import { Fixture, TRANSPORTS, contents, lookUp, waitFor } from './helpers'
 
 describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)', transport => {
   const fixture = new Fixture(transport)
@@ -34,7 +34,7 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
   it('counts unread group messages per member, from every sender, most recent conversation first', async () => {
     const relay = await fixture.relay()
     const [ada, bob, cy] = await Promise.all(['Ada', 'Bob', 'Cy'].map(name => fixture.client(relay, name)))
-    await waitFor('directory', () => ada!.users().length === 3)
+    for (const client of [ada, bob, cy]) expect(await client!.whenSynced()).toBe(true)
     const group = await ada!.createGroup({ name: 'Trio', user_ids: [bob!.me.user_id, cy!.me.user_id] })
     const adaSide = await ada!.openGroup(group.group_id)
     await adaSide.send('one')
@@ -93,9 +93,9 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
   it('delivers what was written offline after a reload, without reopening the conversation', async () => {
     const relay = await fixture.relay()
     const bob = await fixture.client(relay, 'Bob')
-    // NOTE: a prefix per transport: a directory stored by the other run's Ada (from another relay) would be refused.
+    // NOTE: a prefix per transport, so that this Ada starts from nothing the other run's Ada stored (with another relay).
     const ada = await fixture.client(relay, 'Ada', { storagePrefix: `ada-device-${transport}/` })
-    await waitFor('Ada knows Bob', () => ada.user(bob.me.user_id))
+    await lookUp(ada, bob)
     ada.setOnline(false)
     const adaSide = await ada.openDirect(bob.me.user_id)
     for (const text of ['written', 'while', 'offline']) await adaSide.send(text)
