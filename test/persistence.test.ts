@@ -124,7 +124,7 @@ describe('room lifetime', () => {
     const bob = await createIdentity()
     const conversation = await ada.openDirect(bob.user_id)
     await sendConfirmed(conversation, ['kept'])
-    expect(relay.registry.size).toBeGreaterThanOrEqual(4) // directory, own room, conversation index, bucket 0…
+    expect(relay.registry.size).toBeGreaterThanOrEqual(4) // own profile, own room, conversation index, bucket 0…
     await ada.close()
     await waitFor('every room unloaded', () => relay.registry.size === 0)
     const room = bucketRoom(directConversation(ada.me.user_id, bob.user_id), 0)
