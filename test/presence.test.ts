@@ -1,10 +1,10 @@
-// Presence over the real relay: renewals stay with their sender, changes reach everyone, and the relay says who left (closed or silent).
+// Presence over the real relay: renewals stay with their sender, changes reach everyone in the room, and the relay says who left (closed or silent).
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createIdentity } from '../shared/identity'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, decodeMuxFrame, encodeMessage, encodeMuxFrame } from '../shared/protocol'
+import { createIdentity, type Identity } from '../shared/identity'
+import { MUX_PATH, MessageType, conversationRoom, decodeMuxFrame, directConversation, encodeMessage, encodeMuxFrame, profileRoom } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { Fixture, authenticatedSocket, waitFor } from './helpers'
 
@@ -13,9 +13,11 @@ afterEach(() => fixture.cleanup())
 
 interface Entry { client: number; clock: number; state: Record<string, unknown> | null }
 
-/** A raw mux socket in the directory, publishing presence by hand and recording every awareness entry the relay sends it. */
-const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
-  const identity = await createIdentity()
+/**
+ * A raw mux socket of `identity` in `room`, publishing presence by hand (by default, that it is
+ * there and not typing) and recording every awareness entry the relay sends it.
+ */
+const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>, identity: Identity, room: string) => {
   const socket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
   fixture.defer(() => socket.terminate())
   const received: Entry[] = []
@@ -34,8 +36,8 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
     }
   })
   await new Promise(resolve => socket.once('open', resolve))
-  socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
-  await waitFor('joined the directory', () => joined)
+  socket.send(encodeMuxFrame({ kind: 'join', room }))
+  await waitFor(`joined ${room}`, () => joined)
   const client = Math.floor(Math.random() * 2 ** 31)
   let clock = 0
   return {
@@ -44,7 +46,7 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
     /** Entries received about `about` (a client id). */
     about: (about: number) => received.filter(entry => entry.client === about),
     /** Publishes (or renews, with the same state) this socket's presence under the next clock. */
-    publish: (state: Record<string, unknown> | null = { user_id: identity.user_id }) => {
+    publish: (state: Record<string, unknown> | null = { user_id: identity.user_id, typing: false }) => {
       clock += 1
       const update = encoding.encode(encoder => {
         encoding.writeVarUint(encoder, 1)
@@ -52,7 +54,7 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
         encoding.writeVarUint(encoder, clock)
         encoding.writeVarString(encoder, JSON.stringify(state))
       })
-      socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update)) }))
+      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update)) }))
       return clock
     },
     user_id: identity.user_id,
@@ -60,19 +62,29 @@ const presenceSocket = async (relay: Pick<Relay, 'wsUrl'>) => {
   }
 }
 
-/** A relay with two presence sockets, once Bob sees Ada's state. */
+/**
+ * Ada and Bob, and the index room of their direct conversation: its presence is who is typing
+ * there, and both of them (on any of their devices) may publish theirs.
+ */
+const directPair = async () => {
+  const [ada, bob] = await Promise.all([createIdentity(), createIdentity()])
+  return { ada, bob, room: conversationRoom(directConversation(ada.user_id, bob.user_id)) }
+}
+
+/** A relay with Ada's and Bob's presence sockets in their conversation, once Bob sees Ada's state. */
 const adaSeenByBob = async () => {
   const relay = await fixture.relay()
-  const ada = await presenceSocket(relay)
-  const bob = await presenceSocket(relay)
+  const pair = await directPair()
+  const ada = await presenceSocket(relay, pair.ada, pair.room)
+  const bob = await presenceSocket(relay, pair.bob, pair.room)
   ada.publish()
   await waitFor('Bob sees Ada', () => bob.about(ada.client).length === 1)
-  return { relay, ada, bob }
+  return { relay, pair, ada, bob }
 }
 
 describe('presence on the relay', () => {
   it('forwards a new or changed state to everyone, and a renewal to nobody but its sender', async () => {
-    const { relay, ada, bob } = await adaSeenByBob()
+    const { relay, pair, ada, bob } = await adaSeenByBob()
 
     const renewal = ada.publish()
     await waitFor('Ada hears her renewal back', () => ada.about(ada.client).some(entry => entry.clock === renewal))
@@ -80,14 +92,14 @@ describe('presence on the relay', () => {
     await waitFor('Bob sees Ada typing', () => bob.about(ada.client).some(entry => entry.clock === typing))
     // Messages of one socket arrive in order: had the renewal gone to Bob, he would have it by now.
     expect(bob.about(ada.client)).toEqual([
-      { client: ada.client, clock: 1, state: { user_id: ada.user_id } },
+      { client: ada.client, clock: 1, state: { user_id: ada.user_id, typing: false } },
       { client: ada.client, clock: typing, state: { user_id: ada.user_id, typing: true } }
     ])
 
-    // A newcomer gets the latest of everyone.
-    const carol = await presenceSocket(relay)
-    await waitFor('Carol sees Ada', () => carol.about(ada.client).length === 1)
-    expect(carol.about(ada.client)[0]!.state).toEqual({ user_id: ada.user_id, typing: true })
+    // A newcomer (Bob on another device) gets the latest of everyone.
+    const bobsPhone = await presenceSocket(relay, pair.bob, pair.room)
+    await waitFor('Bob\'s phone sees Ada', () => bobsPhone.about(ada.client).length === 1)
+    expect(bobsPhone.about(ada.client)[0]!.state).toEqual({ user_id: ada.user_id, typing: true })
   })
 
   it('tells everyone at once that a closed connection\'s user left', async () => {
@@ -101,9 +113,11 @@ describe('presence on the relay', () => {
   it('removes a state not renewed within the timeout, for everyone, and keeps one renewed in time', async () => {
     const timeoutMs = 400
     const relay = await fixture.relay({ limits: { presenceTimeoutMs: timeoutMs } })
-    const ada = await presenceSocket(relay)
-    const silent = await presenceSocket(relay)
-    const bob = await presenceSocket(relay)
+    const pair = await directPair()
+    const ada = await presenceSocket(relay, pair.ada, pair.room)
+    // Ada's other device, which goes silent (asleep, say).
+    const silent = await presenceSocket(relay, pair.ada, pair.room)
+    const bob = await presenceSocket(relay, pair.bob, pair.room)
     ada.publish()
     const publishedAt = performance.now()
     silent.publish()
@@ -120,8 +134,10 @@ describe('presence on the relay', () => {
 
   it('hears back at once from a client it timed out that is still there (a device that slept)', async () => {
     const relay = await fixture.relay({ limits: { presenceTimeoutMs: 300 } })
-    const bob = await presenceSocket(relay)
-    const ada = await fixture.client(relay, 'Ada')
+    const adaIdentity = await createIdentity()
+    // Bob watches Ada's online state: her profile room's presence.
+    const bob = await presenceSocket(relay, await createIdentity(), profileRoom(adaIdentity.user_id))
+    const ada = await fixture.client(relay, 'Ada', { identity: adaIdentity })
     const adaEntries = () => {
       const client = bob.received.find(entry => entry.state?.user_id === ada.me.user_id)?.client
       return client === undefined ? [] : bob.about(client)
