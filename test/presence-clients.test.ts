@@ -1,6 +1,6 @@
 // Clients of the relay keep others online between changes: past y-protocols' 30 s timeout, with no renewal forwarded.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import { Fixture, TRANSPORTS, waitFor } from './helpers'
+import { Fixture, TRANSPORTS, sendConfirmed, waitFor } from './helpers'
 import { spawnRelay } from './relay-process'
 
 // NOTE: before any import runs: lib0 (and so y-protocols and y-websocket) reads the time through
@@ -18,13 +18,19 @@ describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
     fixture.defer(() => relay.stop())
     const ada = await fixture.client(relay, 'Ada', { transport })
     const bob = await fixture.client(relay, 'Bob', { transport })
+    // Contacts: each holds the other's profile, whose presence is their online state.
+    await sendConfirmed(await ada.openDirect(bob.me.user_id), ['hi Bob'])
     await waitFor('both see each other online', () => ada.isOnline(bob.me.user_id) && bob.isOnline(ada.me.user_id))
     // 45 s for the clients (each renews twice), a moment for the relay.
+    const offlineAt: number[] = []
     for (let second = 0; second < 45; second++) {
       vi.advanceTimersByTime(1000)
       // Real time for the sockets: renewals go out and their echoes come back.
       await new Promise(resolve => setTimeout(resolve, 10))
+      if (!bob.isOnline(ada.me.user_id) || !ada.isOnline(bob.me.user_id)) offlineAt.push(second)
     }
+    // Not even for a moment (a socket closed for silence and opened again, say).
+    expect(offlineAt).toEqual([])
     expect(bob.isOnline(ada.me.user_id)).toBe(true)
     expect(ada.isOnline(bob.me.user_id)).toBe(true)
     expect([ada.status, bob.status]).toEqual(['connected', 'connected'])

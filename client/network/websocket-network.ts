@@ -7,11 +7,14 @@ import * as syncProtocol from 'y-protocols/sync'
 import { WebsocketProvider } from 'y-websocket'
 import { connectProtocols, createConnectToken } from '../../shared/connect-token'
 import type { Identity } from '../../shared/identity'
-import { MessageType, readClose, readRefusal, type PresenceRefusal, type UpdateRefusal } from '../../shared/protocol'
+import { MessageType, encodeQueryAwarenessMessage, readClose, readRefusal, type PresenceRefusal, type UpdateRefusal } from '../../shared/protocol'
 import { RefusedChanges } from './refused-changes'
 import { RelayState } from './relay-state'
 import { holdRemoteStates } from './relay-presence'
 import type { ConnectionStatus, Network, RoomLink } from '../transport'
+
+/** Silence after which a presence room's socket asks the relay for its presence: well within the provider's 30 s. */
+const QUIET_MS = 10_000
 
 export interface WebsocketNetworkOptions {
   /** The relay's WebSocket URL, e.g. ws://localhost:1234 */
@@ -91,6 +94,8 @@ class WebsocketRoomLink implements RoomLink {
   private destroyed = false
   /** Stops holding others' presence (see holdRemoteStates); set while the socket is open. */
   private releaseRemoteStates: (() => void) | null = null
+  /** Asks for the room's presence when it has been quiet (see holdPresenceWhileConnected); set while the socket is open. */
+  private presenceQueries: ReturnType<typeof setInterval> | null = null
   private readonly notify = () => { for (const listener of this.listeners) listener() }
 
   constructor (room: string, doc: Y.Doc, awareness: awarenessProtocol.Awareness | undefined, options: WebsocketNetworkOptions, online: boolean,
@@ -136,16 +141,37 @@ class WebsocketRoomLink implements RoomLink {
     if (!this.destroyed) this.provider.connect()
   }
 
-  /** Others' presence stays while the socket is open; the provider removes it when the socket closes. */
+  /**
+   * Others' presence stays while the socket is open; the provider removes it when the socket
+   * closes. NOTE: the provider also closes a socket that has heard nothing for 30 s, and a room
+   * where one publishes no presence (someone else's profile) hears nothing while nothing
+   * changes: such a socket asks the relay for the room's presence once quiet for a while, so it
+   * stays open (and a dead one is still found out).
+   */
   private holdPresenceWhileConnected (awareness: awarenessProtocol.Awareness): void {
     this.provider.on('status', ({ status }) => {
       if (status === 'connected') {
         this.releaseRemoteStates ??= holdRemoteStates(awareness)
+        this.presenceQueries ??= setInterval(() => this.askPresenceIfQuiet(), QUIET_MS / 2)
+        ;(this.presenceQueries as { unref?: () => void }).unref?.()
       } else {
         this.releaseRemoteStates?.()
         this.releaseRemoteStates = null
+        this.stopPresenceQueries()
       }
     })
+  }
+
+  private stopPresenceQueries (): void {
+    if (this.presenceQueries) clearInterval(this.presenceQueries)
+    this.presenceQueries = null
+  }
+
+  private askPresenceIfQuiet (): void {
+    const socket = this.provider.ws
+    // The provider stamps each message it receives with lib0's getUnixTime (Date.now()).
+    if (!this.provider.wsconnected || socket === null || Date.now() - this.provider.wsLastMessageReceived < QUIET_MS) return
+    socket.send(encodeQueryAwarenessMessage() as Uint8Array<ArrayBuffer>)
   }
 
   /**
@@ -259,6 +285,7 @@ class WebsocketRoomLink implements RoomLink {
 
   destroy (): void {
     this.destroyed = true
+    this.stopPresenceQueries()
     this.releaseRemoteStates?.()
     this.releaseRemoteStates = null
     this.listeners.clear()
