@@ -1,4 +1,4 @@
-// Clients of the relay keep others online between changes: past y-protocols' 30 s timeout, with no renewal forwarded.
+// Clients of the relay keep others online between changes: past y-protocols' 30 s timeout, with no renewal forwarded, and across their own reconnections.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { Fixture, TRANSPORTS, sendConfirmed, waitFor } from './helpers'
 import { spawnRelay } from './relay-process'
@@ -36,5 +36,20 @@ describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
     expect([ada.status, bob.status]).toEqual(['connected', 'connected'])
     await ada.close()
     await waitFor('Bob sees Ada leave', () => !bob.isOnline(ada.me.user_id), 2000)
+  })
+  it('shows the people it knows online again as soon as it is back from working offline', async () => {
+    const relay = await spawnRelay({ dataDir: await fixture.tempDir() })
+    fixture.defer(() => relay.stop())
+    const ada = await fixture.client(relay, 'Ada', { transport })
+    const bob = await fixture.client(relay, 'Bob', { transport })
+    await sendConfirmed(await ada.openDirect(bob.me.user_id), ['hi Bob'])
+    await waitFor('both see each other online', () => ada.isOnline(bob.me.user_id) && bob.isOnline(ada.me.user_id))
+    bob.setOnline(false)
+    await waitFor('Bob, offline, sees nobody online', () => bob.status === 'offline' && !bob.isOnline(ada.me.user_id))
+    await waitFor('Ada sees Bob leave', () => !ada.isOnline(bob.me.user_id), 2000)
+    // Ada, idle all along, sends nothing new: what Bob is told of her on reconnecting must do.
+    bob.setOnline(true)
+    await waitFor('Bob sees Ada online again', () => bob.isOnline(ada.me.user_id), 3000)
+    await waitFor('Ada sees Bob back', () => ada.isOnline(bob.me.user_id), 3000)
   })
 })

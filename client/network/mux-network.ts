@@ -111,12 +111,13 @@ class MuxRoomLink implements RoomLink {
   stop (): void {
     this.isSynced = false
     this.answered = false
-    this.releaseRemoteStates?.()
-    this.releaseRemoteStates = null
     if (this.awareness) {
       const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness!.clientID)
       awarenessProtocol.removeAwarenessStates(this.awareness, others, this)
     }
+    // After the removals: their clocks are forgotten, for the relay's states to apply on rejoining.
+    this.releaseRemoteStates?.()
+    this.releaseRemoteStates = null
     this.notify()
   }
 
