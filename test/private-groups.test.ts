@@ -7,7 +7,7 @@ import { createIdentity, type Identity } from '../shared/identity'
 import { randomId } from '../shared/ids'
 import type { Group } from '../shared/model'
 import {
-  CloseCode, DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, encodeMessage, encodeMuxFrame, groupConversation, userRoom
+  CloseCode, MUX_PATH, MessageType, bucketRoom, conversationRoom, encodeMessage, encodeMuxFrame, groupConversation, profileRoom, userRoom
 } from '../shared/protocol'
 import { groupRecord } from '../shared/schema'
 import { Fixture, authenticatedSocket, readMuxRefusal, sendConfirmed, updateFrame, waitFor } from './helpers'
@@ -53,7 +53,7 @@ const listeningSocket = async (wsUrl: string, path: string, identity: Identity) 
 }
 
 describe('private groups', () => {
-  it('tells a stranger nothing of a group: not on the mux, not on a one-room socket, not in the directory, presence or her own room', async () => {
+  it('tells a stranger nothing of a group: not on the mux, not on a one-room socket, not in a member\'s profile, presence or her own room', async () => {
     const relay = await fixture.relay()
     const ada = await fixture.client(relay, 'Ada')
     const bob = await fixture.client(relay, 'Bob')
@@ -65,7 +65,7 @@ describe('private groups', () => {
     const index = conversationRoom(groupConversation(group.group_id))
     const bucket = bucketRoom(groupConversation(group.group_id), 0)
     const mux = await listeningSocket(relay.wsUrl, MUX_PATH, eve)
-    for (const room of [DIRECTORY_ROOM, userRoom(eve.user_id), index, bucket]) {
+    for (const room of [profileRoom(ada.me.user_id), userRoom(eve.user_id), index, bucket]) {
       mux.join(room)
       // Sent before the relay has answered the join: it waits with the join, and must be dropped with it.
       mux.askEverything(room)
@@ -82,6 +82,8 @@ describe('private groups', () => {
     expect(await client.whenSynced()).toBe(true)
     expect(client.groups()).toEqual([])
     expect(client.group(group.group_id)).toBeNull()
+    // Ada's profile is public: Eve did read it (and Ada's presence), which says nothing of the group.
+    expect(mux.heard(ada.me.public_key)).toBe(true)
     for (const socket of [mux, oneRoom]) {
       expect(socket.heard('Secret Cabal')).toBe(false)
       expect(socket.heard('meet at dawn')).toBe(false)
