@@ -1,11 +1,11 @@
-// A relay started on a data directory written by the v1 relay moves every group into its own room and keeps every profile.
+// A relay started on a data directory written by the v1 relay moves every profile and every group into its own room.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { importIdentity } from '../shared/identity-backup'
 import { parseGroup, parseUser } from '../shared/model'
-import { DIRECTORY_ROOM, conversationRoom, groupConversation, userRoom } from '../shared/protocol'
-import { directoryGroupsOfV1, directoryUsers, groupRecord, userConversations } from '../shared/schema'
+import { conversationRoom, groupConversation, profileRoom, userRoom } from '../shared/protocol'
+import { groupRecord, profileRecord, userConversations } from '../shared/schema'
 import { relayDoc } from './hand-socket'
 import { Fixture, contents, waitFor } from './helpers'
 import manifest from './fixtures/relay-v1/manifest.json'
@@ -29,16 +29,14 @@ const signIn = async (relay: { wsUrl: string }, index: number) => {
 }
 
 describe('converting a v1 data directory', () => {
-  it('keeps every profile, moves every group into its own room, and lists live groups for their members only', async () => {
+  it('moves every profile into its own room, every group into its own room, and lists live groups for their members only', async () => {
     const dataDir = await v1DataDir()
     const relay = await fixture.relay({ dataDir })
-    expect(relay.log.some(line => line.includes('groups-converted'))).toBe(true)
+    expect(relay.log.some(line => line.includes('converted-from-v1'))).toBe(true)
 
-    const directory = await relayDoc(relay, DIRECTORY_ROOM)
-    expect(directoryGroupsOfV1(directory).size).toBe(0)
     for (const user of manifest.users) {
-      const parsed = parseUser(directoryUsers(directory).get(user.user_id), user.user_id)
-      expect(parsed.ok && parsed.value.name).toBe(user.name)
+      const parsed = parseUser(profileRecord(await relayDoc(relay, profileRoom(user.user_id))).get(user.user_id), user.user_id)
+      expect(parsed.ok && { name: parsed.value.name, public_key: parsed.value.public_key }, user.name).toEqual({ name: user.name, public_key: user.public_key })
     }
 
     for (const group of manifest.groups) {
@@ -61,12 +59,15 @@ describe('converting a v1 data directory', () => {
     const first = await fixture.relay({ dataDir })
     await first.close()
     const relay = await fixture.relay({ dataDir })
-    expect(relay.log.some(line => line.includes('groups-converted'))).toBe(false)
+    expect(relay.log.some(line => line.includes('converted-from-v1'))).toBe(false)
 
     const [teamRocket, bookClub] = manifest.groups
     const ada = await signIn(relay, 0)
     await waitFor('Ada sees her group', () => ada.groups().length === 1)
     expect(ada.groups().map(group => group.name)).toEqual([teamRocket!.name])
+    // Its members' profiles came out of the directory with their names.
+    const others = manifest.users.filter(user => teamRocket!.user_ids.includes(user.user_id) && user.user_id !== ada.me.user_id)
+    await waitFor('Ada knows her group\'s members by name', () => others.every(user => ada.user(user.user_id)?.name === user.name))
     const history = await contents(await ada.openGroup(teamRocket!.group_id))
     expect(history).toEqual(manifest.group.find(entry => entry.group_id === teamRocket!.group_id)!.messages)
 
