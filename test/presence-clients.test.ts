@@ -49,7 +49,7 @@ describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
     await waitFor('Ada sees Bob leave', () => !ada.isOnline(bob.me.user_id), 2000)
     // Ada, idle all along, sends nothing new: what Bob is told of her on reconnecting must do.
     bob.setOnline(true)
-    await waitFor('Bob sees Ada online again', () => bob.isOnline(ada.me.user_id), 3000)
-    await waitFor('Ada sees Bob back', () => ada.isOnline(bob.me.user_id), 3000)
+    await waitFor('Bob sees Ada online again', () => bob.isOnline(ada.me.user_id))
+    await waitFor('Ada sees Bob back', () => ada.isOnline(bob.me.user_id))
   })
 })
