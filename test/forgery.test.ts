@@ -4,14 +4,14 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
 import type { Group, Message, User } from '../shared/model'
-import * as encoding from 'lib0/encoding'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
-import { bucketMessages, directoryGroupsOfV1, directoryUsers, groupRecord } from '../shared/schema'
+import * as decoding from 'lib0/decoding'
+import { CloseCode, MUX_PATH, MessageType, V1_DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, encodeAwarenessEntries, encodeMuxFrame, groupConversation, profileRoom } from '../shared/protocol'
+import { bucketMessages, directoryGroupsOfV1, directoryUsersOfV1, groupRecord, profileRecord } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
 import { muxNetwork } from '../client/network/mux-network'
 import type { Relay } from '../relay/server'
-import { Fixture, groupWithMessage, authenticatedSocket, readMuxRefusal, contents, waitFor } from './helpers'
+import { Fixture, groupWithMessage, authenticatedSocket, readMuxMessage, readMuxRefusal, contents, waitFor } from './helpers'
 import { joinRefusal } from './hand-socket'
 
 const fixture = new Fixture('mux')
@@ -112,26 +112,64 @@ describe('forged messages', () => {
   })
 })
 
-describe('forged directory entries', () => {
-  it('refuses renaming or removing another\'s profile, and any group written into the directory (groups are kept in their own rooms)', async () => {
+describe('forged profiles', () => {
+  it('refuses renaming or removing another\'s profile in their room, and anything but one\'s own profile in one\'s own; both rooms stay byte for byte', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await groupWithMessage(fixture, relay)
-    const before = await relayCopy(relay, DIRECTORY_ROOM)
-    /** One forgery from a fresh replica of the directory, judged on its own. */
-    const forge = async (reason: string, write: (doc: Y.Doc, adaProfile: User) => void) => {
-      const forger = await handReplica(relay, eve, DIRECTORY_ROOM)
-      await forger.forge(reason, () => write(forger.doc, directoryUsers(forger.doc).get(ada.me.user_id) as User))
+    const { ada, bob, eve } = await groupWithMessage(fixture, relay)
+    const adaRoom = profileRoom(ada.me.user_id)
+    const eveRoom = profileRoom(eve.user_id)
+    const before = { ada: await relayCopy(relay, adaRoom), eve: await relayCopy(relay, eveRoom) }
+    /** One forgery by Eve from a fresh replica of a profile room (anyone may open one: profiles are public), judged on its own. */
+    const forge = async (room: string, reason: string, write: (doc: Y.Doc, adaProfile: User) => void) => {
+      const forger = await handReplica(relay, eve, room)
+      const adaProfile = ada.profile()!
+      await forger.forge(reason, () => write(forger.doc, adaProfile))
     }
-    await forge('not-yours', (doc, profile) => directoryUsers(doc).set(ada.me.user_id, { ...profile, name: 'Ada (hacked)' }))
-    await forge('not-yours', doc => directoryUsers(doc).delete(ada.me.user_id))
-    // Where every group used to be: no longer a map of the directory at all, not even for a group of one's own.
     const now = new Date().toISOString()
+    const eveProfile: User = { user_id: eve.user_id, name: 'Eve', public_key: eve.public_key, created_at: now, updated_at: now, deleted_at: null }
+    // In Ada's room: her profile is hers alone to change or remove; no one else's goes there.
+    await forge(adaRoom, 'not-yours', (doc, profile) => profileRecord(doc).set(ada.me.user_id, { ...profile, name: 'Ada (hacked)' }))
+    await forge(adaRoom, 'not-yours', doc => profileRecord(doc).delete(ada.me.user_id))
+    await forge(adaRoom, 'unknown-entry', doc => profileRecord(doc).set(eve.user_id, eveProfile))
+    // In her own room: her profile only, under her own key; Ada's (as it is, signed key and all) is not hers to publish.
+    await forge(eveRoom, 'unknown-entry', (doc, profile) => profileRecord(doc).set(ada.me.user_id, { ...profile, name: 'Ada (the real one)' }))
+    // A profile room holds the one map `profile`: the directory's old maps, a group, or anything else are refused.
     const own: Group = { group_id: randomId(), name: 'Eve\'s', user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id, created_at: now, updated_at: now, deleted_at: null }
-    await forge('unknown-root', doc => directoryGroupsOfV1(doc).set(own.group_id, own))
-    await forge('unknown-root', doc => directoryGroupsOfV1(doc).set(group.group_id, { ...group, name: 'Eve\'s team', admin_ids: [eve.user_id] }))
-    expect((await relayCopy(relay, DIRECTORY_ROOM)).equals(before)).toBe(true)
+    for (const room of [adaRoom, eveRoom]) {
+      await forge(room, 'unknown-root', doc => directoryUsersOfV1(doc).set(eve.user_id, eveProfile))
+      await forge(room, 'unknown-root', doc => directoryGroupsOfV1(doc).set(own.group_id, own))
+      await forge(room, 'unknown-root', doc => groupRecord(doc).set(own.group_id, own))
+    }
+    expect((await relayCopy(relay, adaRoom)).equals(before.ada)).toBe(true)
+    expect((await relayCopy(relay, eveRoom)).equals(before.eve)).toBe(true)
     expect(ada.profile()?.name).toBe('Ada')
-    expect(ada.group(group.group_id)?.name).toBe('Team')
+    expect(bob.user(ada.me.user_id)?.name).toBe('Ada')
+
+    // Her own profile she may change, and those who hold it see the change.
+    const { doc } = await handReplica(relay, eve, eveRoom)
+    profileRecord(doc).set(eve.user_id, { ...(profileRecord(doc).get(eve.user_id) as User), name: 'Eve Renamed', updated_at: new Date().toISOString() })
+    await waitFor('Bob sees Eve\'s new name', () => bob.user(eve.user_id)?.name === 'Eve Renamed')
+  })
+
+  it('keeps the directory of protocol v1 out of reach: no socket may join it', async () => {
+    const relay = await fixture.relay()
+    const eve = await createIdentity()
+    // On one socket for every room, asking for it is asking for a room that cannot exist: the socket is closed.
+    const mux = await authenticatedSocket(relay.wsUrl, MUX_PATH, eve)
+    fixture.defer(() => mux.terminate())
+    await new Promise(resolve => mux.once('open', resolve))
+    const closed = new Promise<{ code: number; reason: string }>(resolve => mux.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+    mux.send(encodeMuxFrame({ kind: 'join', room: V1_DIRECTORY_ROOM }))
+    expect(await closed).toEqual({ code: CloseCode.badMessage, reason: 'unknown-room' })
+    // On a socket of its own, the relay does not even upgrade the request.
+    const single = await authenticatedSocket(relay.wsUrl, V1_DIRECTORY_ROOM, eve)
+    fixture.defer(() => single.terminate())
+    single.on('error', () => {})
+    const status = await new Promise<number>((resolve, reject) => {
+      single.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
+      single.once('open', () => reject(new Error('the relay opened a socket to the directory')))
+    })
+    expect(status).toBe(404)
   })
 })
 
@@ -180,69 +218,124 @@ describe('forged group records', () => {
 })
 
 describe('forged presence', () => {
-  /** A raw mux socket in the directory for `identity`, that records the presence refusals it is told. */
-  const presenceSocket = async (relay: Relay, identity: Identity) => {
+  /**
+   * A raw mux socket of `identity` in `room`: publishes hand-made awareness entries, and records
+   * the presence refusals it is told and the client ids it hears present now (with whose state).
+   */
+  const presenceSocket = async (relay: Relay, identity: Identity, room: string) => {
     const socket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
     fixture.defer(() => socket.terminate())
     const refusals: string[] = []
+    const heard = new Map<number, string>()
+    let synced = false
     socket.on('message', (data: Buffer) => {
       const { refusal } = readMuxRefusal(data)
-      if (refusal !== null) refusals.push(refusal)
+      if (refusal !== null) { refusals.push(refusal); return }
+      synced = true
+      const decoder = decoding.createDecoder(readMuxMessage(data).payload)
+      if (decoding.readVarUint(decoder) !== MessageType.awareness) return
+      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+      for (let count = decoding.readVarUint(update); count > 0; count--) {
+        const client = decoding.readVarUint(update)
+        decoding.readVarUint(update)
+        const state = JSON.parse(decoding.readVarString(update)) as { user_id?: string } | null
+        if (state?.user_id) heard.set(client, state.user_id)
+        else heard.delete(client)
+      }
     })
     await new Promise(resolve => socket.once('open', resolve))
-    socket.send(encodeMuxFrame({ kind: 'join', room: DIRECTORY_ROOM }))
+    socket.send(encodeMuxFrame({ kind: 'join', room }))
+    await waitFor(`${room} to answer the join`, () => synced)
+    type Entry = { client: number; clock: number; state: unknown }
+    const publish = (entries: Entry[]): void => {
+      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeAwarenessEntries(entries.map(entry => ({ ...entry, state: JSON.stringify(entry.state) }))) }))
+    }
     return {
+      heard,
       refusals,
-      publish: (entries: Array<{ client: number; clock: number; state: unknown }>) => {
-        const update = encoding.encode(encoder => {
-          encoding.writeVarUint(encoder, entries.length)
-          for (const { client, clock, state } of entries) {
-            encoding.writeVarUint(encoder, client)
-            encoding.writeVarUint(encoder, clock)
-            encoding.writeVarString(encoder, JSON.stringify(state))
-          }
-        })
-        socket.send(encodeMuxFrame({ kind: 'message', room: DIRECTORY_ROOM, payload: encodeMessage(MessageType.awareness, encoder => encoding.writeVarUint8Array(encoder, update)) }))
+      publish,
+      /** Publishes entries and waits for the relay's refusal of them, returning it. */
+      refused: async (entries: Entry[]): Promise<string> => {
+        const count = refusals.length
+        publish(entries)
+        await waitFor('the relay to refuse the presence', () => refusals.length > count)
+        return refusals[count]!
       }
     }
   }
 
-  it('refuses making someone else look online, taking over their presence to freeze it, and flooding entries', async () => {
+  it('refuses anyone\'s presence in Ada\'s profile room but hers: nobody makes her look online, or freezes her online state', async () => {
     const relay = await fixture.relay()
-    const ada = await fixture.client(relay, 'Ada')
-    const bob = await fixture.client(relay, 'Bob')
-    const victim = await createIdentity()
-    const eve = await createIdentity()
-    const forger = await presenceSocket(relay, eve)
+    const { ada, bob, eve } = await groupWithMessage(fixture, relay)
     await waitFor('Bob sees Ada online', () => bob.isOnline(ada.me.user_id))
+    // Eve may look at Ada's profile (profiles are public), and so hears the client id Ada is online under.
+    const forger = await presenceSocket(relay, eve, profileRoom(ada.me.user_id))
+    const adaClient = await waitFor('Eve hears Ada\'s presence', () => [...forger.heard].find(([, user]) => user === ada.me.user_id)?.[0])
 
-    forger.publish([{ client: 1234, clock: 1, state: { user_id: victim.user_id } }])
-    await waitFor('refused', () => forger.refusals.length === 1)
-    expect(forger.refusals[0]).toBe('rejected-presence:not-your-presence')
-
-    // Ada's awareness client id is visible to everyone in the directory; Eve tries to freeze it.
-    const adaClient = [...(bob as unknown as { awareness: { getStates(): Map<number, { user_id?: string }> } }).awareness.getStates()]
-      .find(([, state]) => state.user_id === ada.me.user_id)![0]
-    forger.publish([{ client: adaClient, clock: 2 ** 40, state: { user_id: eve.user_id } }])
-    forger.publish([{ client: adaClient, clock: 2 ** 40, state: null }])
-    await waitFor('both refused', () => forger.refusals.length === 3)
-    expect(forger.refusals.slice(1)).toEqual(['rejected-presence:taken-client-id', 'rejected-presence:taken-client-id'])
+    // Present in Ada's room as herself, or as Ada under a client id of her own: neither is hers to publish.
+    expect(await forger.refused([{ client: 1234, clock: 1, state: { user_id: eve.user_id } }])).toBe('rejected-presence:not-your-presence')
+    expect(await forger.refused([{ client: 1235, clock: 1, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
+    // Ada's own client id, at a clock Ada would never reach, with a state or with none: that would freeze Ada's state.
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:taken-client-id')
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: null }])).toBe('rejected-presence:taken-client-id')
     expect(bob.isOnline(ada.me.user_id)).toBe(true)
-    expect(bob.isOnline(victim.user_id)).toBe(false)
 
-    forger.publish([1, 2, 3].map(client => ({ client: 5000 + client, clock: 1, state: { user_id: eve.user_id } })))
-    await waitFor('too many entries refused', () => forger.refusals.length === 4)
-    expect(forger.refusals[3]).toBe('rejected-presence:too-many-presence-entries')
-
-    // Ada's presence still works both ways: offline shows, and online again.
+    // Ada goes offline; Eve cannot bring her back online, under a new client id or under Ada's last one.
     ada.setOnline(false)
     await waitFor('Bob sees Ada go offline', () => !bob.isOnline(ada.me.user_id))
+    expect(await forger.refused([{ client: 1236, clock: 1, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:taken-client-id')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(bob.isOnline(ada.me.user_id)).toBe(false)
+    expect(bob.online().map(user => user.user_id)).not.toContain(ada.me.user_id)
+    // Ada's presence still works both ways.
     ada.setOnline(true)
     await waitFor('Bob sees Ada back online', () => bob.isOnline(ada.me.user_id))
-    // Eve's own presence is fine.
-    forger.publish([{ client: 777, clock: 1, state: { user_id: eve.user_id } }])
+    ada.setOnline(false)
+    await waitFor('Bob sees Ada offline again', () => !bob.isOnline(ada.me.user_id))
+  })
+
+  it('in her own profile room Eve is present as herself only, under a few client ids', async () => {
+    const relay = await fixture.relay()
+    const { bob, eve } = await groupWithMessage(fixture, relay)
+    const victim = await createIdentity()
+    const own = await presenceSocket(relay, eve, profileRoom(eve.user_id))
+    // Someone else's state in her room (which would read as their presence to no one, and is still no one's to publish).
+    expect(await own.refused([{ client: 1234, clock: 1, state: { user_id: victim.user_id } }])).toBe('rejected-presence:not-your-presence')
+    // A flood of entries, each its own client id.
+    expect(await own.refused([1, 2, 3].map(client => ({ client: 5000 + client, clock: 1, state: { user_id: eve.user_id } })))).toBe('rejected-presence:too-many-presence-entries')
+    expect(bob.isOnline(eve.user_id)).toBe(false)
+    // Her own presence is fine: Bob, who shares a group with her, sees her online.
+    own.publish([{ client: 777, clock: 1, state: { user_id: eve.user_id } }])
     await waitFor('Bob sees Eve online', () => bob.isOnline(eve.user_id))
-    expect(forger.refusals).toHaveLength(4)
+    expect(own.refusals).toHaveLength(2)
+  })
+
+  it('in a conversation, nobody takes over the client id someone is typing under to freeze it', async () => {
+    const relay = await fixture.relay()
+    const { adaIdentity: ada, bob, eve, group } = await groupWithMessage(fixture, relay)
+    const index = conversationRoom(groupConversation(group.group_id))
+    // Ada's and Bob's apps in the group's room, by hand: Ada types (as her app says so), Bob hears it.
+    const adaApp = await presenceSocket(relay, ada, index)
+    const bobApp = await presenceSocket(relay, bob.me, index)
+    const forger = await presenceSocket(relay, eve, index)
+    const adaClient = 0x5a5a
+    adaApp.publish([{ client: adaClient, clock: 1, state: { user_id: ada.user_id, typing: true } }])
+    await waitFor('Bob hears Ada typing', () => bobApp.heard.get(adaClient) === ada.user_id)
+    await waitFor('Eve hears Ada typing', () => forger.heard.get(adaClient) === ada.user_id)
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: eve.user_id, typing: true } }])).toBe('rejected-presence:taken-client-id')
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: null }])).toBe('rejected-presence:taken-client-id')
+    // Ada typing under a client id of Eve's: refused as any state not one's own. And no flood of ids of her own.
+    expect(await forger.refused([{ client: 4321, clock: 1, state: { user_id: ada.user_id, typing: true } }])).toBe('rejected-presence:not-your-presence')
+    expect(await forger.refused([1, 2, 3].map(client => ({ client: 6000 + client, clock: 1, state: { user_id: eve.user_id, typing: true } })))).toBe('rejected-presence:too-many-presence-entries')
+    expect(bobApp.heard).toEqual(new Map([[adaClient, ada.user_id]]))
+    // Ada's typing still ends, for Bob: her client id was not frozen.
+    adaApp.publish([{ client: adaClient, clock: 2, state: null }])
+    await waitFor('Bob hears Ada stop typing', () => !bobApp.heard.has(adaClient))
+    // Eve typing as herself, under a client id of her own, is heard.
+    forger.publish([{ client: 4322, clock: 1, state: { user_id: eve.user_id, typing: true } }])
+    await waitFor('Bob hears Eve typing', () => bobApp.heard.get(4322) === eve.user_id)
+    expect([adaApp.refusals, bobApp.refusals]).toEqual([[], []])
   })
 })
 
