@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { createIdentity, type Identity } from '../shared/identity'
 import { randomId } from '../shared/ids'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
+import { MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
 import type { Relay } from '../relay/server'
 import { MAX_BUCKET_ENTRIES } from '../relay/writes/judge-update'
 import { after, craft, deleting, mapEntry, run } from './hand-updates'
@@ -63,9 +63,8 @@ const rawSocket = async (relay: Relay, identity: Identity, room: string) => {
   }
 }
 
-const profileOf = (identity: Identity, name: string) => ({
-  user_id: identity.user_id, name, public_key: identity.public_key, created_at: NOW, updated_at: NOW, deleted_at: null
-})
+/** An activity entry of a conversation's index: how many messages its sender sent there (none yet). */
+const activityOf = () => ({ count: 0, last: null, signature: SIGNATURE })
 
 const groupOf = (creator: Identity, members: Identity[]) => ({
   group_id: randomId(), name: 'Team', user_ids: [creator.user_id, ...members.map(member => member.user_id)], admin_ids: [creator.user_id],
@@ -165,25 +164,27 @@ describe('Yjs client ids belong to people', () => {
   it('a client id someone publishes presence under cannot be taken by another user before its owner first writes under it', async () => {
     const relay = await fixture.relay()
     const [bob, eve] = await Promise.all([createIdentity(), createIdentity()])
-    const eveSide = await rawSocket(relay, eve, DIRECTORY_ROOM)
-    const bobSide = await rawSocket(relay, bob, DIRECTORY_ROOM)
-    // Bob's app opens the directory: its presence names its document's Yjs client id, as y-protocols does.
+    const room = conversationRoom(directConversation(bob.user_id, eve.user_id))
+    const eveSide = await rawSocket(relay, eve, room)
+    const bobSide = await rawSocket(relay, bob, room)
+    // Bob's app opens their conversation and he types: his presence names his document's Yjs client id, as y-protocols does.
     const bobDoc = new Y.Doc()
     const awareness = new awarenessProtocol.Awareness(bobDoc)
     fixture.defer(() => awareness.destroy())
-    awareness.setLocalState({ user_id: bob.user_id })
+    awareness.setLocalState({ user_id: bob.user_id, typing: true })
     bobSide.send(encodeMessage(MessageType.awareness, e => encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, [bobDoc.clientID]))))
-    // Eve hears it, and writes her own profile under Bob's id before Bob writes anything.
+    // Eve hears it, and writes her own activity entry under Bob's id before Bob writes anything.
     const taken = await waitFor('Eve to hear Bob\'s presence', () => [...eveSide.heard].find(([, user]) => user === bob.user_id)?.[0])
     expect(taken).toBe(bobDoc.clientID)
-    const eveOutcome = await eveSide.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, taken, 0); mapEntry(e, 'users', eve.user_id, profileOf(eve, 'Eve')) }),
-      async () => (await relayDoc(relay, DIRECTORY_ROOM)).getMap('users').has(eve.user_id))
-    // Bob, offline meanwhile, wrote his profile under his id. When he syncs, Yjs takes his items
-    // for ones it holds (same id, same clocks): the relay neither applies nor refuses them, so his
-    // client takes them for delivered, and his copy and the relay's differ for good.
-    bobDoc.getMap('users').set(bob.user_id, profileOf(bob, 'Bob'))
+    const eveOutcome = await eveSide.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, taken, 0); mapEntry(e, 'activity', eve.user_id, activityOf()) }),
+      async () => (await relayDoc(relay, room)).getMap('activity').has(eve.user_id))
+    // Bob, offline meanwhile, wrote his activity entry under his id. Had Eve's gone through, Yjs
+    // would take his items for ones it holds (same id, same clocks): the relay would neither apply
+    // nor refuse them, his client would take them for delivered, and his copy and the relay's
+    // would differ for good.
+    bobDoc.getMap('activity').set(bob.user_id, activityOf())
     const bobOutcome = await bobSide.outcome(Y.encodeStateAsUpdate(bobDoc),
-      async () => (await relayDoc(relay, DIRECTORY_ROOM)).getMap('users').has(bob.user_id), 2000)
+      async () => (await relayDoc(relay, room)).getMap('activity').has(bob.user_id), 2000)
     expect({ eve: eveOutcome, bob: bobOutcome }).toEqual({ eve: 'rejected-update:not-your-client-id', bob: 'accepted' })
   })
 })
