@@ -4,8 +4,8 @@ import * as Y from 'yjs'
 import { createIdentity } from '../shared/identity'
 import type { Group, User } from '../shared/model'
 import { LOCAL_ORIGIN } from '../shared/origin'
-import { DIRECTORY_ROOM, conversationRoom, groupConversation } from '../shared/protocol'
-import { directoryUsers, groupRecord } from '../shared/schema'
+import { conversationRoom, groupConversation, profileRoom } from '../shared/protocol'
+import { groupRecord, profileRecord } from '../shared/schema'
 import { ParleyClient, type DirectoryChange } from '../client/parley'
 import { indexeddbStorage } from '../client/storage/indexeddb-storage'
 import type { Replica } from '../client/replica'
@@ -19,15 +19,18 @@ const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
 
 /**
- * Writes into a client's directory below its API (what another version of the app, or a client
- * that checks less, would write): the SDK has no call that makes someone an admin.
+ * Writes into a client's copy of its own profile room below its API (what another version of the
+ * app, or a client that checks less, would write): the SDK writes only profiles it can parse.
  */
-const writeDirectory = (client: ParleyClient, write: (doc: Y.Doc) => void): void => {
-  const directory = (client as unknown as { directory: Replica }).directory
-  directory.doc.transact(() => write(directory.doc), LOCAL_ORIGIN)
+const writeOwnProfile = (client: ParleyClient, write: (doc: Y.Doc) => void): void => {
+  const profile = (client as unknown as { ownProfile: Replica }).ownProfile
+  profile.doc.transact(() => write(profile.doc), LOCAL_ORIGIN)
 }
 
-/** Writes a group's record into a client's copy of the group's room, below its API, as writeDirectory does. */
+/**
+ * Writes a group's record into a client's copy of the group's room, below its API, as
+ * writeOwnProfile does: the SDK has no call that makes someone an admin.
+ */
 const writeGroup = (client: ParleyClient, group: Group): void => {
   const replica = (client as unknown as { groupBook: GroupBook }).groupBook.replicaOf(group.group_id)
   if (replica === null) throw new Error(`the client has no room for group ${group.group_id}`)
@@ -101,24 +104,36 @@ describe('a change the relay refuses is undone on the device that made it', () =
     expect(again.lastRejection).toBeNull()
   })
 
-  it('a profile the relay refuses (a field it does not know) is undone, and a reload shows the profile everyone sees', async () => {
+  it('a profile the relay refuses (a field it does not know) is undone in one\'s profile room, and a reload shows the profile everyone sees', async () => {
     const relay = await fixture.relay()
     const bobIdentity = await createIdentity()
     const ada = await fixture.client(relay, 'Ada')
     const bob = await fixture.client(relay, 'Bob', { identity: bobIdentity, storagePrefix: 'bob-profile/' })
-    await waitFor('Ada knows Bob', () => ada.user(bob.me.user_id)?.name === 'Bob')
+    await waitFor('Ada looks Bob up', async () => (await ada.lookUp(bob.me.user_id))?.name === 'Bob')
+    const seenByAda = new Set<string>()
+    ada.subscribe(() => { const name = ada.user(bob.me.user_id)?.name; if (name) seenByAda.add(name) })
 
     // As a newer app would write it: a field this relay does not know, which this client's parser drops.
+    const changes: DirectoryChange[] = []
+    bob.subscribe(change => changes.push(change))
     const profile = bob.profile()!
-    writeDirectory(bob, doc => directoryUsers(doc).set(bob.me.user_id, { ...profile, name: 'Robert', pronouns: 'he/him' } satisfies User & { pronouns: string }))
+    writeOwnProfile(bob, doc => profileRecord(doc).set(bob.me.user_id, { ...profile, name: 'Robert', pronouns: 'he/him' } satisfies User & { pronouns: string }))
     expect(bob.profile()?.name).toBe('Robert')
     await waitFor('Bob\'s copy is rebuilt', () => bob.lastReverted)
-    expect(bob.lastReverted).toEqual({ room: DIRECTORY_ROOM, reason: 'unknown-field', subject: { kind: 'profile' } })
+    expect(bob.lastReverted).toEqual({ room: profileRoom(bob.me.user_id), reason: 'unknown-field', subject: { kind: 'profile' } })
+    expect(changes).toContain('rejected')
+    expect(changes).toContain('reverted')
     expect(bob.profile()?.name).toBe('Bob')
+    expect(profileRecord(await relayDoc(relay, profileRoom(bob.me.user_id))).get(bob.me.user_id)).toEqual(profile)
     expect(ada.user(bob.me.user_id)?.name).toBe('Bob')
+
+    // The rebuilt room goes on: Bob's next name reaches Ada, who never saw the refused one.
+    bob.setProfile({ name: 'Bobby' })
+    await waitFor('Ada sees Bob\'s next name', () => ada.user(bob.me.user_id)?.name === 'Bobby')
+    expect([...seenByAda]).not.toContain('Robert')
 
     await bob.close()
     const stored = await openStored(bobIdentity, 'bob-profile/')
-    expect(stored.profile()?.name).toBe('Bob')
+    expect(stored.profile()?.name).toBe('Bobby')
   })
 })
