@@ -4,8 +4,8 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { createIdentity } from '../shared/identity'
 import type { Group } from '../shared/model'
-import { conversationRoom, directConversation, groupConversation, userRoom } from '../shared/protocol'
-import { groupRecord, userConversations } from '../shared/schema'
+import { conversationRoom, directConversation, groupConversation, profileRoom, userRoom } from '../shared/protocol'
+import { groupRecord, profileRecord, userConversations } from '../shared/schema'
 import type { Relay } from '../relay/server'
 import { Fixture, contents, groupWithMessage, readMarksUpdate, sendConfirmed, waitFor } from './helpers'
 import { handSocket, inRelayRoom, relayDoc } from './hand-socket'
@@ -19,6 +19,9 @@ const indexOf = (group_id: string): string => conversationRoom(groupConversation
 
 const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
   groupRecord(await relayDoc(relay, indexOf(group_id))).get(group_id) as Group
+
+const NOW = '2026-12-07T10:00:00.000Z'
+const LATER = '2026-12-07T11:00:00.000Z'
 
 /** A Yjs client id of its own (a fresh, random one). */
 const freshClient = (): number => 1 + Math.floor(Math.random() * 0x7ffffff0)
@@ -72,6 +75,29 @@ describe('a refused update is undone before anyone acts on it', () => {
     await relay.close()
     const restarted = await fixture.relay({ dataDir })
     expect(await groupIn(restarted, group.group_id)).toMatchObject({ name: 'Team 2', admin_ids: [ada.me.user_id] })
+  })
+
+  it('a refused profile is undone in its profile room before anyone holding it sees it, and its owner writes on', async () => {
+    const relay = await fixture.relay()
+    const [bob, ada] = await Promise.all([createIdentity(), fixture.client(relay, 'Ada')])
+    const room = profileRoom(bob.user_id)
+    const hand = await handSocket(fixture, relay, bob, room)
+    const profile = { user_id: bob.user_id, name: 'Bob', public_key: bob.public_key, created_at: NOW, updated_at: NOW, deleted_at: null }
+    await hand.accepted(entryUpdate('profile', bob.user_id, profile), async () => profileRecord(await relayDoc(relay, room)).has(bob.user_id))
+    // Ada holds Bob's profile, and notes every name she is shown for him.
+    await waitFor('Ada looks Bob up', async () => (await ada.lookUp(bob.user_id))?.name === 'Bob')
+    const shown = new Set<string>()
+    ada.subscribe(() => { const name = ada.user(bob.user_id)?.name; if (name) shown.add(name) })
+    const before = Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))
+    // Yjs applies the new name, with a field no parser knows, before the judge refuses it.
+    expect(await hand.refused(await overwrite(relay, room, 'profile', bob.user_id, { ...profile, name: 'Robert', avatar: 'x'.repeat(500) })))
+      .toBe('rejected-update:unknown-field')
+    expect(Buffer.from(Y.encodeStateAsUpdate(await relayDoc(relay, room)))).toEqual(before)
+    // His next profile, built on what the relay holds, goes through to Ada.
+    await hand.accepted(await overwrite(relay, room, 'profile', bob.user_id, { ...profile, name: 'Bobby', updated_at: LATER }),
+      async () => (profileRecord(await relayDoc(relay, room)).get(bob.user_id) as { name?: string } | undefined)?.name === 'Bobby')
+    await waitFor('Ada sees Bob\'s next name', () => ada.user(bob.user_id)?.name === 'Bobby')
+    expect([...shown]).not.toContain('Robert')
   })
 
   it('keeps what the relay wrote itself in a room since its last accepted update', async () => {
