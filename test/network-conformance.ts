@@ -2,8 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
-import { bucketRoom, conversationRoom, directConversation, groupConversation } from '../shared/protocol'
-import { bucketMessages, groupRecord } from '../shared/schema'
+import { LOCAL_ORIGIN } from '../shared/origin'
+import { bucketRoom, conversationRoom, directConversation, groupConversation, profileRoom } from '../shared/protocol'
+import { bucketMessages, groupRecord, profileRecord } from '../shared/schema'
 import { ParleyClient } from '../client/parley'
 import { memoryStorage, type Network, type RoomLink } from '../client/transport'
 import { MemoryStore } from '../relay/storage/memory-store'
@@ -46,6 +47,7 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
           links.set(room, { link, doc })
           return link
         },
+        findPeople: (query, options) => inner.findPeople(query, options),
         setOnline: online => inner.setOnline(online),
         setInvite: invite => inner.setInvite(invite)
       }
@@ -79,7 +81,8 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
       const ada = await open(relay, 'Ada')
       const bob = relay ? await open(relay, 'Bob') : null
       const bobId = bob?.client.me.user_id ?? (await createIdentity()).user_id
-      if (bob) await waitFor('Ada knows Bob', () => ada.client.user(bobId) !== null)
+      // Ada has Bob's profile (his key, which his messages are checked with) before she goes offline.
+      if (bob) await waitFor('Ada looks Bob up', () => ada.client.lookUp(bobId))
       ada.client.setOnline(false)
       await waitFor('Ada is offline', () => ada.client.status === 'offline')
       const conversation = await ada.client.openDirect(bobId)
@@ -109,7 +112,8 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
       const relay = await fixture.relay()
       const ada = await open(relay, 'Ada')
       const bob = await open(relay, 'Bob')
-      await waitFor('each knows the other', () => ada.client.user(bob.client.me.user_id)?.name === 'Bob' && bob.client.user(ada.client.me.user_id)?.name === 'Ada')
+      await waitFor('each looks the other up', async () =>
+        (await ada.client.lookUp(bob.client.me.user_id))?.name === 'Bob' && (await bob.client.lookUp(ada.client.me.user_id))?.name === 'Ada')
       const adaSide = await ada.client.openDirect(bob.client.me.user_id)
       const bobSide = await bob.client.openDirect(ada.client.me.user_id)
       await sendConfirmed(adaSide, ['from Ada'])
@@ -230,6 +234,27 @@ export const runNetworkConformance = (name: string, setup: NetworkSetup): void =
       await settle()
       expect(rejections()).toBe(1)
       expect(ada.client.undelivered()).toEqual([])
+    })
+
+    it('reports a refused profile on one\'s profile link, rebuilds the room, and writes on after it', async () => {
+      const relay = await fixture.relay()
+      const ada = await open(relay, 'Ada')
+      const bob = await open(relay, 'Bob')
+      const room = profileRoom(ada.client.me.user_id)
+      await waitFor('Bob looks Ada up', async () => (await bob.client.lookUp(ada.client.me.user_id))?.name === 'Ada')
+      // A profile with a field the relay does not know, written below the API (as another version of the app might).
+      const own = ada.link(room)
+      own.doc.transact(() => profileRecord(own.doc).set(ada.client.me.user_id, { ...ada.client.profile()!, name: 'Ada?', mood: 'curious' }), LOCAL_ORIGIN)
+      await waitFor('Ada is told', () => own.link.rejections === 1)
+      expect(own.link.rejection).toBe('unknown-field')
+      await waitFor('Ada\'s copy is the relay\'s again', () => ada.client.lastReverted?.room === room && ada.client.profile()?.name === 'Ada')
+      ada.client.setProfile({ name: 'Ada Lovelace' })
+      await waitFor('Bob sees her next name', () => bob.client.user(ada.client.me.user_id)?.name === 'Ada Lovelace')
+      await waitFor('her profile settles', () => settled(ada.link(room)))
+      await resync(ada, room)
+      await settle()
+      expect([...new Set([own.link, ada.link(room).link])].reduce((sum, link) => sum + link.rejections, 0)).toBe(1)
+      expect(bob.client.user(ada.client.me.user_id)?.name).toBe('Ada Lovelace')
     })
 
     /**
