@@ -4,8 +4,8 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
-import { createIdentity } from '../../shared/identity'
-import { DIRECTORY_ROOM, MessageType, SyncStep, formatRefusal, readRefusal } from '../../shared/protocol'
+import { createIdentity, type Identity } from '../../shared/identity'
+import { MessageType, SyncStep, formatRefusal, profileRoom, readRefusal } from '../../shared/protocol'
 import { Fixture, authenticatedSocket, waitFor } from '../helpers'
 import { updateMessage } from './frames'
 import { copyOverWire, relayCopy } from './run-fuzz'
@@ -30,9 +30,12 @@ const gcStructs = (clients: number[]): Uint8Array => encoding.encode(encoder => 
   encoding.writeVarUint(encoder, 0) // no deletions
 })
 
-/** A one-room socket to the directory that records the relay's answers: refusals, and its echo of applied updates. */
-const directorySocket = async (wsUrl: string): Promise<{ socket: WebSocket; answers: string[] }> => {
-  const socket = await authenticatedSocket(wsUrl, DIRECTORY_ROOM)
+/**
+ * A one-room socket to `identity`'s own profile room (the one public room everyone may write to:
+ * their own), recording the relay's answers: refusals, and its echo of applied updates.
+ */
+const ownProfileSocket = async (wsUrl: string, identity: Identity): Promise<{ socket: WebSocket; answers: string[] }> => {
+  const socket = await authenticatedSocket(wsUrl, profileRoom(identity.user_id), identity)
   fixture.defer(() => socket.terminate())
   socket.on('error', () => {})
   const answers: string[] = []
@@ -57,31 +60,34 @@ describe('finding: GC structs of Yjs clients nobody has are stored in any room o
   /*
    * Found by the fuzzer's cpu-heavy 'gc-huge' and 'gc-flood' frames (seed 20240601, and every
    * seed tried since): the check "the relay's <room> holds changes of honest clients only" failed
-   * for the directory and for a group's rooms (whose member sent them). A GC struct writes no
+   * for the directory of protocol v1 (now each profile's own room) and for a group's rooms (whose
+   * member sent them). A GC struct writes no
    * entry, so the write rules (update-inspection.ts skips non-items) have nothing to refuse, and
    * update-cost.ts lets through any GC struct that starts at a client's clock and ends below
    * maxClock (2^40). No honest Parley client sends one: its documents hold only root maps, whose
    * replaced values become ContentDeleted items, never GC structs.
    */
-  it('refuses a one-tick GC struct of a new client in the directory (8 bytes), rather than storing it', async () => {
+  it('refuses a one-tick GC struct of a new client in one\'s own profile room (8 bytes), rather than storing it', async () => {
     const relay = await fixture.relay()
-    const { socket, answers } = await directorySocket(relay.wsUrl)
+    const eve = await createIdentity()
+    const { socket, answers } = await ownProfileSocket(relay.wsUrl, eve)
     socket.send(updateMessage(gcStructs([4242])))
     await waitFor('the relay to answer (a refusal, or the echo of an applied update)', () => answers.length > 0)
-    expect(await clientsOf(relay, DIRECTORY_ROOM)).not.toContain(4242)
+    expect(await clientsOf(relay, profileRoom(eve.user_id))).not.toContain(4242)
   })
 
-  it('does not let one 18 KB frame add 2,000 clients to the directory that every newcomer then downloads', async () => {
+  it('does not let one 18 KB frame add 2,000 clients to one\'s profile that everyone who looks one up then downloads', async () => {
     const relay = await fixture.relay()
-    const { socket, answers } = await directorySocket(relay.wsUrl)
+    const eve = await createIdentity()
+    const { socket, answers } = await ownProfileSocket(relay.wsUrl, eve)
     const flood = gcStructs(Array.from({ length: 2000 }, (_, i) => 1_000_000 + i))
     socket.send(updateMessage(flood))
     await waitFor('the relay to answer', () => answers.length > 0)
-    // What a new client is sent when it first syncs the directory: the 2,000 clients, for good.
-    const firstSync = await copyOverWire(relay.wsUrl, DIRECTORY_ROOM, await createIdentity())
+    // What someone is sent when they first look Eve up: the 2,000 clients, for good.
+    const firstSync = await copyOverWire(relay.wsUrl, profileRoom(eve.user_id), await createIdentity())
     expect(flood.length).toBeLessThan(20_000)
-    expect((await clientsOf(relay, DIRECTORY_ROOM)).length, 'clients in the directory').toBeLessThan(10)
-    expect(firstSync.length, 'bytes of a newcomer\'s first directory sync').toBeLessThan(1000)
+    expect((await clientsOf(relay, profileRoom(eve.user_id))).length, 'clients in Eve\'s profile room').toBeLessThan(10)
+    expect(firstSync.length, 'bytes of a first look at Eve\'s profile').toBeLessThan(1000)
   })
 })
 
@@ -97,7 +103,7 @@ describe('finding: a refused update that Yjs cannot parse ends in an internal er
    */
   it('refuses a Skip struct followed by an unknown content type without an internal error', async () => {
     const relay = await fixture.relay()
-    const { socket, answers } = await directorySocket(relay.wsUrl)
+    const { socket, answers } = await ownProfileSocket(relay.wsUrl, await createIdentity())
     const closed = new Promise<number>(resolve => socket.once('close', code => resolve(code)))
     // 01 02 e9 07 00 0a 05 0b 01 01 6d 00: a run of 2 structs of client 1001 from clock 0: a Skip
     // of length 5, then an item (info 11, an unknown content type) in root map 'm'; no deletions.
