@@ -67,15 +67,17 @@ export interface Frame {
 export interface HostileWorld {
   /** The hostile user's id. */
   self: string
-  /** Rooms where its own entries are fine (its own room, a conversation with another hostile user). */
+  /** Rooms where its own entries are fine (its own room and profile, a conversation with another hostile user). */
   playground: string[]
-  /** Honest rooms it may join (the directory, a group's rooms if it is a member): only forgeries go there. */
+  /** Honest rooms it may join (others' profiles, a group's rooms if it is a member): only forgeries go there. */
   honest: string[]
   /** Rooms it may not join (others' conversations and own rooms). */
   forbidden: string[]
   /** An honest user whose entries it forges, and the honest group it meddles with. */
   victim: string
   group: { group_id: string; record: Record<string, unknown> }
+  /** Public keys by user id (its own, the victim's): a forged profile carries the real key, so only the rules refuse it. */
+  keys: Readonly<Record<string, string>>
   maxFrameBytes: number
   /** The relay's copy of a room as this user last heard it, for forgeries of real entries. */
   known(room: string): Y.Doc | undefined
@@ -104,12 +106,16 @@ const text = encoding.writeVarString
 const ISO = '2025-01-01T00:00:00.000Z'
 const fakeSignature = (random: Random): string => toBase64Url(random.bytes(64))
 
+/** `user_id`'s profile, with their real key where the world knows it. */
+const profileOf = (random: Random, user_id: string, world: HostileWorld) =>
+  ({ user_id, name: 'Mallet', public_key: world.keys[user_id] ?? random.id(), created_at: ISO, updated_at: ISO, deleted_at: null })
+
 /** The root map and a plausible entry (key, value) of a room, written as `writer`. */
 const entryFor = (random: Random, room: string, writer: string, world: HostileWorld): { root: string; key: string; value: unknown } => {
   const ref = parseRoom(room)
   switch (ref?.kind) {
     case 'user': return { root: 'reads', key: `group/${random.id()}`, value: { counts: { [random.id()]: random.int(100) } } }
-    case 'directory': return { root: 'users', key: writer, value: { user_id: writer, name: 'Mallet', public_key: random.id(), created_at: ISO, updated_at: ISO, deleted_at: null } }
+    case 'profile': return { root: 'profile', key: writer, value: profileOf(random, writer, world) }
     case 'conversation': return { root: 'activity', key: writer, value: { count: random.int(9), last: null, signature: fakeSignature(random) } }
     case 'bucket': {
       const message_id = random.id()
@@ -184,12 +190,8 @@ const forgeries: Record<string, (random: Random, world: HostileWorld, room: stri
     const group_id = random.id()
     return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'group', group_id, { ...world.group.record, group_id, created_by: world.victim }) })
   },
-  /** A group of one's own, or the honest group taken over, written where groups were kept before (the directory has no such map now). */
-  'group-in-directory': (random, world) => {
-    const group_id = random.chance(0.5) ? world.group.group_id : random.id()
-    const group = { ...world.group.record, group_id, name: 'taken', user_ids: [world.self], admin_ids: [world.self], created_by: world.self }
-    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'groups', group_id, group) })
-  },
+  'profile-under-another-key': (random, world, room) => ownForgeries['profile-under-another-key']!(random, world, room),
+  'other-root-in-profile': (random, world, room) => ownForgeries['other-root-in-profile']!(random, world, room),
   /**
    * A struct whose clocks overlap what the relay holds of a client: it declares the hostile
    * user's own entry, but Yjs applies only the unknown tail, after that client's last item.
@@ -246,14 +248,40 @@ const ownForgeries: Record<string, (random: Random, world: HostileWorld, room: s
     if (parseRoom(room)?.kind !== 'bucket') return null
     const { root, key, value } = entryFor(random, room, world.self, world)
     return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, root, key, { ...(value as object), group_id: random.id(), receiver_id: null }) })
+  },
+  /** A profile room holds its owner's profile only: someone else's profile, with their real key, under their own key. */
+  'profile-under-another-key': (random, world, room) => {
+    const owner = profileOwner(room)
+    const other = owner === world.victim ? world.self : world.victim
+    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'profile', other, profileOf(random, other, world)) })
+  },
+  /** The maps the directory had, a group's record, or another room's map, in a profile room (whose one map is `profile`). */
+  'other-root-in-profile': (random, world) => {
+    const group_id = random.chance(0.5) ? world.group.group_id : random.id()
+    const group = { ...world.group.record, group_id, name: 'taken', user_ids: [world.self], admin_ids: [world.self], created_by: world.self }
+    const [root, key, value] = random.pick<[string, string, unknown]>([
+      ['users', world.self, profileOf(random, world.self, world)],
+      ['users', world.victim, profileOf(random, world.victim, world)],
+      ['groups', group_id, group],
+      ['group', group_id, group],
+      ['conversations', `group/${group_id}`, { added_at: ISO }]
+    ])
+    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, root, key, value) })
   }
 }
 
-/** The group forgeries, each for the one room where it is a forgery of that group. */
-const GROUP_FORGERY_ROOMS: Record<string, (world: HostileWorld, room: string) => boolean> = {
+/** The forgeries made for one kind of room only: of the honest group, in its room; of a profile, in a profile room. */
+const FORGERY_ROOMS: Record<string, (world: HostileWorld, room: string) => boolean> = {
   'group-takeover': (world, room) => isGroupIndex(world, room),
   'group-as-victim': (world, room) => isGroupIndex(world, room),
-  'group-in-directory': (_, room) => parseRoom(room)?.kind === 'directory'
+  'profile-under-another-key': (_, room) => profileOwner(room) !== null,
+  'other-root-in-profile': (_, room) => profileOwner(room) !== null
+}
+
+/** Whose profile room `room` is, or null for any other room. */
+const profileOwner = (room: string): string | null => {
+  const ref = parseRoom(room)
+  return ref?.kind === 'profile' ? ref.user_id : null
 }
 
 /** Whether `room` is the honest group's index room, which holds the group's record. */
@@ -268,7 +296,7 @@ const forgedRootOf = (random: Random, world: HostileWorld, room: string): string
 
 const rootOf = (room: string): string => {
   switch (parseRoom(room)?.kind) {
-    case 'directory': return 'users'
+    case 'profile': return 'profile'
     case 'user': return 'reads'
     case 'conversation': return 'activity'
     default: return 'messages'
@@ -473,9 +501,11 @@ const mutations: Record<string, (random: Random, bytes: Uint8Array, other: Uint8
 }
 
 /** Room names the relay must refuse as unknown: malformed, not canonical, or out of range. */
-const BAD_ROOM_NAMES = ['', 'nowhere', 'dm/x/y', 'group', 'group/', 'user/', 'directory/0', '../directory', 'directory\0',
+const BAD_ROOM_NAMES = ['', 'nowhere', 'dm/x/y', 'group', 'group/', 'user/', 'profile', 'profile/', 'profile/x',
+  // The directory of protocol v1 is no room of v2.
+  'directory', 'directory/0', '../directory', 'directory\0', 'DIRECTORY',
   'dm/BBBBBBBBBBBBBBBBBBBBBB/AAAAAAAAAAAAAAAAAAAAAA', 'group/AAAAAAAAAAAAAAAAAAAAAA/01', 'group/AAAAAAAAAAAAAAAAAAAAAA/1000001',
-  'user/AAAAAAAAAAAAAAAAAAAAAA/0', 'DIRECTORY', '\u{1F600}', 'x'.repeat(5000)]
+  'user/AAAAAAAAAAAAAAAAAAAAAA/0', 'profile/AAAAAAAAAAAAAAAAAAAAAA/0', 'PROFILE/AAAAAAAAAAAAAAAAAAAAAA', '\u{1F600}', 'x'.repeat(5000)]
 
 // --- the generator -------------------------------------------------------------------------
 
@@ -633,7 +663,7 @@ export class HostileFrames {
   private forged (target: FrameTarget, room: string): Frame {
     const random = this.random
     const table = isHonest(this.world, room) ? forgeries : ownForgeries
-    const names = Object.keys(table).filter(name => GROUP_FORGERY_ROOMS[name]?.(this.world, room) ?? true)
+    const names = Object.keys(table).filter(name => FORGERY_ROOMS[name]?.(this.world, room) ?? true)
     let name = random.pick(names)
     let update = table[name]!(random, this.world, room)
     if (update === null) {

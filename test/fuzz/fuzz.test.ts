@@ -35,11 +35,12 @@ describe('the relay under fuzzing', () => {
 describe('the frame generators', () => {
   const world: HostileWorld = {
     self: 'EEEEEEEEEEEEEEEEEEEEEE',
-    playground: ['user/EEEEEEEEEEEEEEEEEEEEEE'],
-    honest: ['directory', 'group/GGGGGGGGGGGGGGGGGGGGGG', 'group/GGGGGGGGGGGGGGGGGGGGGG/0'],
+    playground: ['user/EEEEEEEEEEEEEEEEEEEEEE', 'profile/EEEEEEEEEEEEEEEEEEEEEE'],
+    honest: ['profile/AAAAAAAAAAAAAAAAAAAAAA', 'group/GGGGGGGGGGGGGGGGGGGGGG', 'group/GGGGGGGGGGGGGGGGGGGGGG/0'],
     forbidden: ['user/AAAAAAAAAAAAAAAAAAAAAA'],
     victim: 'AAAAAAAAAAAAAAAAAAAAAA',
     group: { group_id: 'GGGGGGGGGGGGGGGGGGGGGG', record: {} },
+    keys: {},
     maxFrameBytes: limits.maxFrameBytes,
     known: () => undefined
   }

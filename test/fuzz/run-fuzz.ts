@@ -5,11 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import * as decoding from 'lib0/decoding'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
 import type { Conversation } from '../../client/conversation/conversation'
 import type { ParleyClient } from '../../client/parley'
 import { PARLEY_PROTOCOL, TOKEN_PROTOCOL_PREFIX, connectProtocols, createConnectToken } from '../../shared/connect-token'
 import { createIdentity, type Identity } from '../../shared/identity'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, userRoom, decodeMuxFrame, encodeMuxFrame } from '../../shared/protocol'
+import { MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, parseRoom, profileRoom, userRoom, decodeMuxFrame, encodeMuxFrame } from '../../shared/protocol'
 import type { Relay } from '../../relay/server'
 import { authenticatedSocket, contents, waitFor } from '../helpers'
 import { HostileFrames, Random, updateMessage, type FrameTarget, type HostileWorld } from './frames'
@@ -116,10 +117,11 @@ const openHonest = async (options: FuzzOptions, eve: string): Promise<Honest> =>
   const { relay, openClient } = options
   const [ada, bob, carol] = [await openClient(relay, 'Ada'), await openClient(relay, 'Bob'), await openClient(relay, 'Carol')]
   const clients = [ada!, bob!, carol!]
-  // Messages show once their signature verifies against the sender's key, read from the directory.
-  await waitFor('the honest clients know each other', () => clients.every(client => clients.every(other => client.user(other.me.user_id) !== null)), 10_000)
   const group = await ada!.createGroup({ name: 'Fuzzed', user_ids: [bob!.me.user_id, carol!.me.user_id, eve] })
   await waitFor('everyone sees the group', () => clients.every(client => client.group(group.group_id) !== null), 10_000)
+  // Messages show once their signature verifies against the sender's key, read from the sender's
+  // profile room, which each holds for everyone it shares the group with.
+  await waitFor('the honest clients hold each other\'s profiles', () => clients.every(client => clients.every(other => client.user(other.me.user_id) !== null)), 10_000)
   const direct = [await ada!.openDirect(bob!.me.user_id), await bob!.openDirect(ada!.me.user_id)] as const
   const inGroup = await Promise.all(clients.map(client => client.openGroup(group.group_id)))
   const arrivals = [...direct, ...inGroup].map(conversation => new Arrivals(conversation))
@@ -306,7 +308,7 @@ const rawWorker = async (relay: FuzzRelay, identity: Identity, random: Random, b
     let outcome: string
     if (kind === 'unauthenticated') {
       // No token, a garbage one, or one replayed: refused after the upgrade (4401), whatever is sent.
-      const path = random.pick([MUX_PATH, DIRECTORY_ROOM])
+      const path = random.pick([MUX_PATH, profileRoom(identity.user_id)])
       const protocols = random.weighted({ none: 2, garbage: 1, replayed: 1 })
       let offered: string[] = []
       if (protocols === 'garbage') offered = [PARLEY_PROTOCOL, TOKEN_PROTOCOL_PREFIX + random.pick(['', 'x', 'a.b', 'a.b.c', Buffer.from(random.bytes(90)).toString('base64url')])]
@@ -333,8 +335,9 @@ const rawWorker = async (relay: FuzzRelay, identity: Identity, random: Random, b
       const request = random.pick([
         () => upgradeRequest(host, MUX_PATH, ['Sec-WebSocket-Version: 13']), // no key
         () => upgradeRequest(host, MUX_PATH, [key(), 'Sec-WebSocket-Version: 99']),
-        () => upgradeRequest(host, random.pick(['../../etc/passwd', '%E0%A4%A', 'dm/x/y', '', 'directory?x=1#y']), [key(), 'Sec-WebSocket-Version: 13']),
-        () => upgradeRequest(host, DIRECTORY_ROOM, [key(), 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Protocol: ${PARLEY_PROTOCOL}, ${TOKEN_PROTOCOL_PREFIX}${'A'.repeat(random.int(3000))}`]),
+        // Paths that are no room ('directory' was one in protocol v1): 404.
+        () => upgradeRequest(host, random.pick(['../../etc/passwd', '%E0%A4%A', 'dm/x/y', '', 'directory', 'directory?x=1#y', 'profile/x']), [key(), 'Sec-WebSocket-Version: 13']),
+        () => upgradeRequest(host, profileRoom(identity.user_id), [key(), 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Protocol: ${PARLEY_PROTOCOL}, ${TOKEN_PROTOCOL_PREFIX}${'A'.repeat(random.int(3000))}`]),
         () => upgradeRequest(host, MUX_PATH, [key(), 'Sec-WebSocket-Version: 13', `X-Padding: ${'p'.repeat(20_000 + random.int(50_000))}`]),
         () => `${Buffer.from(random.bytes(random.between(1, 200))).toString('latin1')}\r\n\r\n`,
         () => 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\nabc',
@@ -345,7 +348,7 @@ const rawWorker = async (relay: FuzzRelay, identity: Identity, random: Random, b
       const bytes = random.bytes(random.between(1, 4096))
       outcome = await rawExchange(Number(port), socket => socket.end(bytes), 1000)
     } else {
-      const path = random.pick([MUX_PATH, DIRECTORY_ROOM])
+      const path = random.pick([MUX_PATH, profileRoom(identity.user_id)])
       const token = await createConnectToken(identity, `${relay.wsUrl}/${path}`)
       const frames = Array.from({ length: random.between(1, 3) }, () => rawWsFrame(random))
       outcome = await rawExchange(Number(port), socket => {
@@ -378,11 +381,36 @@ const docOf = (update: Uint8Array): Y.Doc => {
 
 const stateVectorOf = (doc: Y.Doc): Map<number, number> => Y.decodeStateVector(Y.encodeStateVector(doc))
 
+/** What a check reads of an honest client's replica of a room: its document and its presence. */
+interface HeldReplica { doc: Y.Doc; awareness: Awareness | null }
+
 /** An honest client's replica of a room. NOTE: reached through private fields: the client exposes no documents. */
-const replicaDoc = async (client: ParleyClient, room: string): Promise<Y.Doc | null> => {
-  const inside = client as unknown as { directory: { doc: Y.Doc }; pool: { entries: Map<string, { replica: Promise<{ doc: Y.Doc }> }> } }
-  if (room === DIRECTORY_ROOM) return inside.directory.doc
-  return (await inside.pool.entries.get(room)?.replica.catch(() => null))?.doc ?? null
+const replicaOf = async (client: ParleyClient, room: string): Promise<HeldReplica | null> => {
+  const inside = client as unknown as { ownProfile: HeldReplica; pool: { entries: Map<string, { replica: Promise<HeldReplica> }> } }
+  if (room === profileRoom(client.me.user_id)) return inside.ownProfile
+  return (await inside.pool.entries.get(room)?.replica.catch(() => null)) ?? null
+}
+
+const replicaDoc = async (client: ParleyClient, room: string): Promise<Y.Doc | null> => (await replicaOf(client, room))?.doc ?? null
+
+/**
+ * Presence an honest client holds in profile rooms that is not the room owner's: a profile
+ * room's presence is its owner's online state, and nobody else's (as `room: client id → user`).
+ */
+const othersPresence = async (clients: readonly ParleyClient[], rooms: readonly string[]): Promise<string[]> => {
+  const found: string[] = []
+  for (const client of clients) {
+    for (const room of rooms) {
+      const owner = parseRoom(room)
+      const awareness = (await replicaOf(client, room))?.awareness
+      if (owner?.kind !== 'profile' || !awareness) continue
+      for (const [id, state] of awareness.getStates()) {
+        const user_id = (state as { user_id?: unknown } | null)?.user_id
+        if (id !== awareness.clientID && user_id !== owner.user_id) found.push(`${nameOf(client)} in ${room}: ${id} → ${String(user_id)}`)
+      }
+    }
+  }
+  return found
 }
 
 /** The relay's copy of a room, asked for over the wire as a newcomer would (a sync step 1 with nothing). */
@@ -435,13 +463,16 @@ const nameOf = (client: ParleyClient): string => client.profile()?.name ?? clien
 
 /**
  * Entries of an honest room that no honest client wrote: by their keys, senders and texts. The
- * honest group's record is in its own index room only, under its id, as its admin wrote it.
+ * honest group's record is in its own index room only, under its id, as its admin wrote it; a
+ * profile, in its owner's profile room only, as its owner published it.
  */
-const strangeEntries = (doc: Y.Doc, room: string, honestIds: ReadonlySet<string>, group: { group_id: string; record: unknown }, sent: ReadonlySet<string>): string[] => {
+const strangeEntries = (doc: Y.Doc, room: string, honestIds: ReadonlySet<string>, group: { group_id: string; record: unknown }, profiles: ReadonlyMap<string, unknown>, sent: ReadonlySet<string>): string[] => {
   const strange: string[] = []
   const entries = (root: string) => doc.share.has(root) ? [...doc.getMap(root).entries()] as Array<[string, Record<string, unknown>]> : []
   const groupIndex = conversationRoom(groupConversation(group.group_id))
-  for (const [key] of entries('users')) if (!honestIds.has(key)) strange.push(`users/${key}`)
+  for (const [key, value] of entries('profile')) {
+    if (room !== profileRoom(key) || !profiles.has(key) || canonical(value) !== canonical(profiles.get(key))) strange.push(`profile/${key}`)
+  }
   for (const [key, value] of entries('group')) {
     if (room !== groupIndex || key !== group.group_id || canonical(value) !== canonical(group.record)) strange.push(`group/${key}`)
   }
@@ -450,8 +481,8 @@ const strangeEntries = (doc: Y.Doc, room: string, honestIds: ReadonlySet<string>
   for (const [key, message] of entries('messages')) {
     if (!honestIds.has(String(message?.sender_id)) || !sent.has(String(message?.content))) strange.push(`messages/${key}`)
   }
-  // NOTE: 'groups' (where the directory kept every group before) is no root of any room now.
-  const known = new Set(['users', 'group', 'activity', 'buckets', 'messages'])
+  // NOTE: 'users' and 'groups' (the directory's maps in protocol v1) are no roots of any room now.
+  const known = new Set(['profile', 'group', 'activity', 'buckets', 'messages'])
   for (const root of doc.share.keys()) if (!known.has(root) && doc.getMap(root).size > 0) strange.push(`${root}/*`)
   return strange
 }
@@ -480,9 +511,10 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
   for (const route of [honest.routes[0]!, honest.routes[2]!]) {
     if (await roundTrip(route, `${route.name} warm-up`, 10_000) === null) check('warm-up round trip', false, route.name)
   }
-  const honestRooms = [DIRECTORY_ROOM, conversationRoom(direct), bucketRoom(direct, 0), conversationRoom(group), bucketRoom(group, 0)]
+  const honestProfiles = honest.clients.map(client => profileRoom(client.me.user_id))
+  const honestRooms = [...honestProfiles, conversationRoom(direct), bucketRoom(direct, 0), conversationRoom(group), bucketRoom(group, 0)]
   const hostileDirect = directConversation(eve.user_id, mallory.user_id)
-  const playground = (self: Identity) => [userRoom(self.user_id), conversationRoom(hostileDirect), bucketRoom(hostileDirect, 0)]
+  const playground = (self: Identity) => [userRoom(self.user_id), profileRoom(self.user_id), conversationRoom(hostileDirect), bucketRoom(hostileDirect, 0)]
   const groupRecord = ada.group(honest.group_id) as unknown as Record<string, unknown>
   const forbidden = [userRoom(ada.me.user_id), conversationRoom(direct), bucketRoom(direct, 0)]
   const hostileUsers = [eve, mallory].map(self => {
@@ -491,10 +523,12 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
     const world: HostileWorld = {
       self: self.user_id,
       playground: playground(self),
-      honest: member ? [DIRECTORY_ROOM, conversationRoom(group), bucketRoom(group, 0)] : [DIRECTORY_ROOM],
+      // Anyone may look at a profile: every honest one is an honest room to both.
+      honest: member ? [...honestProfiles, conversationRoom(group), bucketRoom(group, 0)] : honestProfiles,
       forbidden: member ? forbidden : [...forbidden, conversationRoom(group), bucketRoom(group, 0)],
       victim: ada.me.user_id,
       group: { group_id: honest.group_id, record: groupRecord },
+      keys: { [self.user_id]: self.public_key, [ada.me.user_id]: ada.me.public_key },
       maxFrameBytes,
       known: room => known.get(room)
     }
@@ -520,12 +554,16 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
   const reporter = setInterval(() => progress(`${Math.round((Date.now() - hostileStart) / 1000)} s: ${budget.spent} frames, ${tally.connections} connections, ${roundTrips.length} honest round trips`), 10_000)
   let sequence = 0
   let slow = 0
+  // Presence is never stored: what honest clients hold of it is looked at while the hostile sockets are there.
+  const presenceRooms = [...honestProfiles, profileRoom(eve.user_id)]
+  const foreignPresence = new Set<string>()
   try {
     while (!hostileDone) {
       const route = honest.routes[sequence % honest.routes.length]!
       const time = await roundTrip(route, `${route.name} #${sequence++}`, limitMs)
       if (time === null) slow += 1
       else roundTrips.push(time)
+      for (const found of await othersPresence(honest.clients, presenceRooms)) foreignPresence.add(found)
       await sleep(50)
     }
     await hostile
@@ -533,6 +571,7 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
     clearInterval(reporter)
   }
   check(`every honest round trip within ${limitMs} ms`, slow === 0, slow > 0 ? `${slow} slower` : undefined)
+  check('honest clients hold presence in a profile room from its owner only', foreignPresence.size === 0, [...foreignPresence].slice(0, 3).join('; '))
   progress(`hostile phase over after ${Math.round((Date.now() - hostileStart) / 1000)} s; checking`)
 
   // The relay is up.
@@ -557,9 +596,11 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
   // The relay's copy of each honest room is what the honest clients hold, and holds nothing from anyone else.
   const copy = relay.copy?.bind(relay) ?? ((room: string) => copyOverWire(relay.wsUrl, room, ada.me))
   const honestIds = new Set(honest.clients.map(client => client.me.user_id))
+  const profiles = new Map(honest.clients.map(client => [client.me.user_id, client.profile()]))
   const allSent = new Set(honest.conversations.flatMap(conversation => conversation.sent))
   const holders = async (room: string) => {
-    const members = room.includes(honest.group_id) || room === DIRECTORY_ROOM ? honest.clients : [ada, bob]
+    // Everyone holds the group's rooms, and everyone's profile (they share the group); only Ada and Bob their conversation.
+    const members = room.includes(honest.group_id) || honestProfiles.includes(room) ? honest.clients : [ada, bob]
     return Promise.all(members.map(async client => ({ client, doc: await replicaDoc(client, room) })))
   }
   const sameState = (a: Y.Doc, b: Y.Doc): boolean => canonical([...stateVectorOf(a)].sort()) === canonical([...stateVectorOf(b)].sort())
@@ -583,7 +624,7 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
     const foreign = [...stateVectorOf(relayDoc)].filter(([client]) => !clientIds.has(client))
     check(`the relay's ${room} holds changes of honest clients only`, foreign.length === 0,
       foreign.length > 0 ? `${foreign.length} other Yjs clients, e.g. ${foreign.slice(0, 3).map(([client, clock]) => `${client}@${clock}`).join(', ')}` : undefined)
-    const strangers = strangeEntries(relayDoc, room, honestIds, { group_id: honest.group_id, record: groupRecord }, allSent)
+    const strangers = strangeEntries(relayDoc, room, honestIds, { group_id: honest.group_id, record: groupRecord }, profiles, allSent)
     check(`the relay's ${room} holds honest entries only`, strangers.length === 0, strangers.slice(0, 3).join('; '))
     relayDoc.destroy()
   }
