@@ -1,6 +1,7 @@
 // Replicas shared by everyone in the client who needs a room, opened once and closed with the last user.
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
+import { parseRoom } from '../shared/protocol'
 import { Replica, type ReplicaContext } from './replica'
 
 interface Entry {
@@ -14,12 +15,17 @@ export class ReplicaPool {
   constructor (private readonly context: ReplicaContext) {}
 
   /**
-   * The room's replica, opened if needed. With `presence`, it carries an awareness that
-   * starts empty (nobody is told anything until the caller sets a state).
+   * The room's replica, opened if needed. A room whose presence means something (a profile: its
+   * owner's online state; a conversation's index: who is typing) carries an awareness that starts
+   * empty (nobody is told anything until the caller sets a state). NOTE: decided by the room, not
+   * by whoever opens it first: a replica opened without one (by the outbox, say) would leave every
+   * later user of the room without presence.
    */
-  acquire (room: string, { presence = false } = {}): Promise<Replica> {
+  acquire (room: string): Promise<Replica> {
     let entry = this.entries.get(room)
     if (!entry) {
+      const kind = parseRoom(room)?.kind
+      const presence = kind === 'profile' || kind === 'conversation'
       const doc = new Y.Doc()
       let awareness: Awareness | undefined
       if (presence) {

@@ -275,16 +275,18 @@ describe('forged presence', () => {
     // Present in Ada's room as herself, or as Ada under a client id of her own: neither is hers to publish.
     expect(await forger.refused([{ client: 1234, clock: 1, state: { user_id: eve.user_id } }])).toBe('rejected-presence:not-your-presence')
     expect(await forger.refused([{ client: 1235, clock: 1, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
-    // Ada's own client id, at a clock Ada would never reach, with a state or with none: that would freeze Ada's state.
-    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:taken-client-id')
-    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: null }])).toBe('rejected-presence:taken-client-id')
+    // Ada's own client id, at a clock Ada would never reach, with a state or with none (that would
+    // freeze Ada's state), or a removal under any other: in her profile room nobody else publishes anything.
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: null }])).toBe('rejected-presence:not-your-presence')
+    expect(await forger.refused([{ client: 4321, clock: 2 ** 40, state: null }])).toBe('rejected-presence:not-your-presence')
     expect(bob.isOnline(ada.me.user_id)).toBe(true)
 
     // Ada goes offline; Eve cannot bring her back online, under a new client id or under Ada's last one.
     ada.setOnline(false)
     await waitFor('Bob sees Ada go offline', () => !bob.isOnline(ada.me.user_id))
     expect(await forger.refused([{ client: 1236, clock: 1, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
-    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:taken-client-id')
+    expect(await forger.refused([{ client: adaClient, clock: 2 ** 40, state: { user_id: ada.me.user_id } }])).toBe('rejected-presence:not-your-presence')
     await new Promise(resolve => setTimeout(resolve, 200))
     expect(bob.isOnline(ada.me.user_id)).toBe(false)
     expect(bob.online().map(user => user.user_id)).not.toContain(ada.me.user_id)

@@ -90,6 +90,18 @@ describe.each(TRANSPORTS)('conversation list and presence in conversations (%s)'
     await waitFor('Ada left the conversation', () => bobSide.typing().length === 0)
   })
 
+  it('shows who is typing in a group, whose room the group list opened before the conversation did', async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const bob = await fixture.client(relay, 'Bob')
+    const group = await ada.createGroup({ name: 'Team', user_ids: [bob.me.user_id] })
+    await waitFor('Bob is told of the group', () => bob.group(group.group_id) !== null)
+    const adaSide = await ada.openGroup(group.group_id)
+    const bobSide = await bob.openGroup(group.group_id)
+    adaSide.setTyping(true)
+    await waitFor('Bob sees Ada typing', () => bobSide.typing().includes(ada.me.user_id))
+  })
+
   it('delivers what was written offline after a reload, without reopening the conversation', async () => {
     const relay = await fixture.relay()
     const bob = await fixture.client(relay, 'Bob')

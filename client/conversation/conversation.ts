@@ -102,7 +102,7 @@ export class Conversation {
   }
 
   static async open (context: ConversationContext, ref: ConversationRef): Promise<Conversation> {
-    const index = await context.pool.acquire(conversationRoom(ref), { presence: true })
+    const index = await context.pool.acquire(conversationRoom(ref))
     const conversation = new Conversation(context, ref, index)
     if (conversation.head >= 0) await conversation.buckets.load(conversation.head)
     return conversation

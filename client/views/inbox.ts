@@ -80,7 +80,7 @@ export class Inbox {
   private watch (room: string, ref: ConversationRef): void {
     const watched: Watched = { ref, replica: null, activity: null }
     this.watched.set(room, watched)
-    this.pool.acquire(room, { presence: true }).then(replica => {
+    this.pool.acquire(room).then(replica => {
       if (this.watched.get(room) !== watched) {
         void this.pool.release(room)
         return

@@ -83,7 +83,7 @@ export class ProfileBook implements PublicKeys {
     this.refresh()
     const watched = this.watched.get(user_id)
     if (!watched) return null
-    const replica = await this.pool.acquire(watched.room, { presence: true })
+    const replica = await this.pool.acquire(watched.room)
     void this.pool.release(watched.room)
     return replica
   }
@@ -135,7 +135,7 @@ export class ProfileBook implements PublicKeys {
     const room = profileRoom(user_id)
     const watched: Watched = { room, replica: null, record: null, unfollow: () => {} }
     this.watched.set(user_id, watched)
-    this.pool.acquire(room, { presence: true }).then(replica => {
+    this.pool.acquire(room).then(replica => {
       if (this.watched.get(user_id) !== watched) {
         void this.pool.release(room)
         return

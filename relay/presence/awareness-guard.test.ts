@@ -48,7 +48,9 @@ describe('judgePresence', () => {
     const adaProfile = { only: ADA }
     expect(judgePresence([entry(7, { user_id: EVE })], context(adaProfile))).toBe('not-your-presence')
     expect(judgePresence([entry(7, { user_id: ADA })], context(adaProfile))).toBe('not-your-presence')
-    expect(judgePresence([entry(1, null, 2 ** 40)], context(adaProfile))).toBe('taken-client-id')
+    // Not even a removal, under her client id or any other (the relay would remember each).
+    expect(judgePresence([entry(1, null, 2 ** 40)], context(adaProfile))).toBe('not-your-presence')
+    expect(judgePresence([entry(9, null, 2 ** 40)], context(adaProfile))).toBe('not-your-presence')
     // Ada herself, in her own profile room.
     expect(judgePresence([entry(2, { user_id: ADA })], context({ ...adaProfile, user_id: ADA, holderOf: () => ADA }))).toBeNull()
     // Eve in hers.

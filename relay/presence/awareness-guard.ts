@@ -52,6 +52,8 @@ export interface PresenceContext {
  * id nobody else holds (RoomPresence.holderOf).
  */
 export const judgePresence = (entries: AwarenessEntry[], context: PresenceContext): PresenceRefusal | null => {
+  // Not even a removal: the relay would remember each removed client id for the room.
+  if (context.only !== undefined && context.only !== context.user_id && entries.length > 0) return 'not-your-presence'
   let added = 0
   for (const { client, state } of entries) {
     const holder = context.holderOf(client)
