@@ -78,10 +78,15 @@ describe('private groups', () => {
     // The group changes while she is connected: she hears nothing of that either.
     ada.renameGroup(group.group_id, 'Secret Cabal, renamed')
     await waitFor('Bob sees the new name', () => bob.group(group.group_id)?.name === 'Secret Cabal, renamed')
-    const client = await fixture.client(relay, 'Eve', { identity: eve })
+    const client = await fixture.client(relay, 'Eve', { identity: eve, transport: 'mux' })
     expect(await client.whenSynced()).toBe(true)
     expect(client.groups()).toEqual([])
     expect(client.group(group.group_id)).toBeNull()
+    // The people search finds people, never groups: not by the group's name, not in the whole list.
+    expect((await client.findPeople('Secret')).people).toEqual([])
+    const everyone = await client.findPeople('', { limit: 50 })
+    expect(everyone.people.map(person => person.name).sort()).toEqual(['Ada', 'Bob', 'Eve'])
+    expect(JSON.stringify(everyone)).not.toContain('Secret Cabal')
     // Ada's profile is public: Eve did read it (and Ada's presence), which says nothing of the group.
     expect(mux.heard(ada.me.public_key)).toBe(true)
     for (const socket of [mux, oneRoom]) {
