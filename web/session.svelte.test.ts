@@ -3,8 +3,11 @@
 import { flushSync } from 'svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DIRECTORY_ROOM, type ParleyClient } from '../client'
+import { ParleyClient, createIdentity, type User } from '../client'
+import { Hub } from '../client/testing/hub-testing'
 import { openOfflineClient } from '../client/testing/offline-testing'
+import { memoryStorage } from '../client/transport'
+import { profileRoom } from '../shared/protocol'
 import { Session } from './session.svelte'
 
 const sessions: Session[] = []
@@ -24,13 +27,22 @@ const openAda = async () => {
   return { session, doc }
 }
 
-/** Someone else with a profile, whose directory entry reaches Ada as it would through the relay. */
-const meet = async (adaDoc: (room: string) => Y.Doc, name: string): Promise<ParleyClient> => {
+/** Someone else with a profile, whom Ada looks up: their profile reaches her as it would through the relay. */
+const meet = async ({ session, doc: adaDoc }: { session: Session; doc: (room: string) => Y.Doc }, name: string): Promise<ParleyClient> => {
   const { client, doc } = await openOfflineClient()
   others.push(client)
   client.setProfile({ name })
-  Y.applyUpdate(adaDoc(DIRECTORY_ROOM), Y.encodeStateAsUpdate(doc(DIRECTORY_ROOM)))
+  const room = profileRoom(client.me.user_id)
+  await session.client.lookUp(client.me.user_id)
+  Y.applyUpdate(adaDoc(room), Y.encodeStateAsUpdate(doc(room)))
   return client
+}
+
+/** Someone's profile as the relay's search would give it, without their profile room reaching this device. */
+const stranger = async (name: string): Promise<User> => {
+  const { client } = await openOfflineClient()
+  others.push(client)
+  return client.setProfile({ name })
 }
 
 /** What a component reading `read()` renders each time it re-runs. */
@@ -53,11 +65,12 @@ describe('Session', () => {
     expect(session.nameOf(session.me)).toBe('Ada')
   })
 
-  it('lists people as they arrive, by name, offline while no relay says otherwise', async () => {
-    const { session, doc } = await openAda()
+  it('lists the people it knows as their profiles arrive, by name, offline while no relay says otherwise', async () => {
+    const ada = await openAda()
+    const { session } = ada
     const listed = renders(() => session.userEntries.map(entry => entry.user.name))
-    await meet(doc, 'Carol')
-    await meet(doc, 'Bob')
+    await meet(ada, 'Carol')
+    await meet(ada, 'Bob')
     flushSync()
     expect(listed.at(-1)).toEqual(['Bob', 'Carol'])
     expect(session.userEntries.every(entry => !entry.online)).toBe(true)
@@ -65,9 +78,10 @@ describe('Session', () => {
   })
 
   it('puts the person one last wrote to first, with the message in their entry', async () => {
-    const { session, doc } = await openAda()
-    await meet(doc, 'Bob')
-    const carol = await meet(doc, 'Carol')
+    const ada = await openAda()
+    const { session } = ada
+    await meet(ada, 'Bob')
+    const carol = await meet(ada, 'Carol')
     expect(session.userEntries.map(entry => entry.user.name)).toEqual(['Bob', 'Carol'])
 
     await session.open({ kind: 'direct', user_id: carol.me.user_id })
@@ -78,8 +92,9 @@ describe('Session', () => {
   })
 
   it('opens a direct conversation titled with the other person\'s name, and closes it', async () => {
-    const { session, doc } = await openAda()
-    const bob = await meet(doc, 'Bob')
+    const ada = await openAda()
+    const { session } = ada
+    const bob = await meet(ada, 'Bob')
     await session.open({ kind: 'direct', user_id: bob.me.user_id })
     expect(session.title).toBe('Bob')
     expect(session.view).not.toBeNull()
@@ -92,9 +107,10 @@ describe('Session', () => {
   })
 
   it('shows the conversation picked last when an earlier pick finishes opening after it', async () => {
-    const { session, doc } = await openAda()
-    const bob = await meet(doc, 'Bob')
-    const carol = await meet(doc, 'Carol')
+    const ada = await openAda()
+    const { session } = ada
+    const bob = await meet(ada, 'Bob')
+    const carol = await meet(ada, 'Carol')
     // Bob's conversation is slow to open (its documents still loading, say).
     const openDirect = session.client.openDirect.bind(session.client)
     vi.spyOn(session.client, 'openDirect').mockImplementation(async user_id => {
@@ -109,8 +125,9 @@ describe('Session', () => {
   })
 
   it('does not show an earlier pick\'s failure over the conversation picked after it', async () => {
-    const { session, doc } = await openAda()
-    const bob = await meet(doc, 'Bob')
+    const ada = await openAda()
+    const { session } = ada
+    const bob = await meet(ada, 'Bob')
     const failing = session.open({ kind: 'direct', user_id: session.me })
     await session.open({ kind: 'direct', user_id: bob.me.user_id })
     await failing
@@ -126,8 +143,9 @@ describe('Session', () => {
   })
 
   it('opens a new group as its admin, and closes it with a notice when the group is deleted', async () => {
-    const { session, doc } = await openAda()
-    const bob = await meet(doc, 'Bob')
+    const ada = await openAda()
+    const { session } = ada
+    const bob = await meet(ada, 'Bob')
     const group = await session.createGroup('Walks', [bob.me.user_id])
     await vi.waitFor(() => expect(session.view).not.toBeNull())
     expect(session.title).toBe('Walks')
@@ -142,9 +160,41 @@ describe('Session', () => {
     expect(session.groupEntries).toEqual([])
   })
 
+  it('opens a conversation with someone found on the relay, titled with their name before their profile arrives, and empties the search', async () => {
+    const { session } = await openAda()
+    const bob = await stranger('Bob')
+    vi.spyOn(session.client, 'findPeople').mockResolvedValue({ people: [bob], cursor: null })
+    session.people.setQuery('bo')
+    session.people.searchNow()
+    await vi.waitFor(() => expect(session.people.results.people).toEqual([bob]))
+    expect(session.presenceOf(bob.user_id)).toBeNull()
+
+    await session.openPerson(bob)
+    expect(session.title).toBe('Bob')
+    expect(session.view?.conversation.ref).toEqual({ kind: 'direct', user_ids: expect.arrayContaining([bob.user_id]) })
+    expect(session.people.query).toBe('')
+    expect(session.people.searching).toBe(false)
+  })
+
+  it('once connected with a profile, lists everyone on the relay it does not know yet', async () => {
+    const hub = new Hub()
+    const client = await ParleyClient.open({ identity: await createIdentity(), network: hub.network(), storage: memoryStorage })
+    const [bob, carol] = [await stranger('Bob'), await stranger('Carol')]
+    const findPeople = vi.spyOn(client, 'findPeople').mockImplementation(async () => ({ people: [bob, carol, client.profile()!], cursor: null }))
+    const session = new Session(client)
+    sessions.push(session)
+    // No list before the person has joined with a name.
+    expect(findPeople).not.toHaveBeenCalled()
+    session.setName('Ada')
+    await vi.waitFor(() => expect(session.strangers.map(user => user.name)).toEqual(['Bob', 'Carol']))
+    expect(findPeople).toHaveBeenCalledWith('', { cursor: null, limit: 20 })
+    expect(session.people.reach).toBe('everyone')
+  })
+
   it('opens nothing once closed', async () => {
-    const { session, doc } = await openAda()
-    const bob = await meet(doc, 'Bob')
+    const ada = await openAda()
+    const { session } = ada
+    const bob = await meet(ada, 'Bob')
     await session.close()
     await session.open({ kind: 'direct', user_id: bob.me.user_id })
     expect(session.selection).toBeNull()
