@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, inject, onTestFailed } from 'vitest'
 import { memoryLogger } from '../../relay/log'
 import { startRelay, type Relay } from '../../relay/server'
 import type { AccessMode } from '../../relay/auth/authenticate'
+import type { PeopleMode } from '../../shared/protocol'
 import { LeveldbStore } from '../../relay/storage/leveldb-store'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { launchChromium } from './chromium'
@@ -78,9 +79,10 @@ export class BrowserFixture {
 
   /**
    * The real relay serving the web app built for this run: storing in memory, or in LevelDB at
-   * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's).
+   * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's); finding
+   * everyone unless `people` says otherwise.
    */
-  async relay (options: { dataDir?: string; port?: number; access?: AccessMode; protocolVersion?: number } = {}): Promise<TestRelay> {
+  async relay (options: { dataDir?: string; port?: number; access?: AccessMode; protocolVersion?: number; people?: PeopleMode } = {}): Promise<TestRelay> {
     const log = memoryLogger()
     const dataDir = options.dataDir ?? null
     const store = dataDir === null ? new MemoryStore() : await LeveldbStore.open(dataDir)
@@ -91,6 +93,7 @@ export class BrowserFixture {
       idleUnloadMs: 1000,
       access: options.access,
       protocolVersion: options.protocolVersion,
+      people: options.people,
       log
     })
     this.defer(() => relay.close())
