@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import {
-  conversationLog, everyoneList, expectMessage, expectStatus, findAndOpen, findPeopleBox, foundEntry, openUser, peopleFound, presenceOf, send,
+  conversationLog, everyoneList, expectMessage, expectStatus, findAndOpen, findPeopleBox, foundEntry, openUser, ownUserId, peopleFound, presenceOf, send,
   useBrowserFixture, usersList
 } from './harness'
 import { personOnRelay } from './relay-people'
@@ -54,10 +54,7 @@ test('a relay that lists no one still finds people by name; one that searches no
   await findPeopleBox(bob.page).fill('dan')
   await bob.page.getByRole('status').filter({ hasText: 'This relay finds people by their id only.' }).waitFor({ state: 'visible' })
   // Dan reads his id in Settings and gives it to Bob.
-  await dan.page.getByRole('button', { name: 'Settings', exact: true }).click()
-  const danId = (await dan.page.getByRole('dialog').locator('p', { hasText: 'Your user id:' }).locator('code').first().innerText()).trim()
-  await dan.page.keyboard.press('Escape')
-  await findAndOpen(bob.page, 'Dan', danId)
+  await findAndOpen(bob.page, 'Dan', await ownUserId(dan.page))
   await send(bob.page, 'Dan, it is Bob: found you by your id')
   await openUser(dan.page, 'Bob')
   await expectMessage(dan.page, 'Bob', 'Dan, it is Bob: found you by your id')

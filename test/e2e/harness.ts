@@ -12,7 +12,7 @@ import type { PeopleMode } from '../../shared/protocol'
 import { LeveldbStore } from '../../relay/storage/leveldb-store'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { launchChromium } from './chromium'
-import { join, openUser } from './parley-app'
+import { findAndOpen, join } from './parley-app'
 
 export * from './parley-app'
 
@@ -142,11 +142,14 @@ export class BrowserFixture {
     return person
   }
 
-  /** Alice and Bob, joined, each with their direct conversation with the other open. */
+  /**
+   * Alice and Bob, joined, each with their direct conversation with the other open: each found the
+   * other with the search (strangers until then), so each follows the other's presence.
+   */
   async aliceAndBobChatting (relay: TestRelay): Promise<[Person, Person]> {
     const [alice, bob] = await Promise.all([this.joined(relay, 'Alice'), this.joined(relay, 'Bob')])
-    await openUser(alice.page, 'Bob')
-    await openUser(bob.page, 'Alice')
+    await findAndOpen(alice.page, 'Bob')
+    await findAndOpen(bob.page, 'Alice')
     return [alice, bob]
   }
 }

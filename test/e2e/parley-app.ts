@@ -17,6 +17,7 @@
 //   and a deleted one reads "Message deleted"; the line under the log reads "Bob is typing…";
 //   button "Group settings" opens dialog "Group settings" (textbox "Group name", button "Rename",
 //   buttons "Remove <name>");
+// - button "Settings" opens dialog "Settings", which shows "Your user id: <id>";
 // - the header reads "Relay: <host:port>"; a page opened with ?relay= naming another relay first
 //   shows dialog "Switch relay?" (buttons "Stay" and "Switch"), and nothing connects until answered.
 import type { Locator, Page } from 'playwright-core'
@@ -94,6 +95,16 @@ export const findAndOpen = async (page: Page, name: string, query = name): Promi
   await entry.waitFor({ state: 'visible', timeout: SYNC_TIMEOUT_MS })
   await entry.click()
   await conversationLog(page).waitFor({ state: 'visible' })
+}
+
+/** The person's own user id, as Settings shows it (what they give someone to be found by id). */
+export const ownUserId = async (page: Page): Promise<string> => {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: 'Settings', exact: true })
+  const id = (await dialog.locator('p', { hasText: 'Your user id:' }).locator('code').first().innerText()).trim()
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'hidden' })
+  return id
 }
 
 /** Opens group `name` from the Groups list, waiting for it to appear there first. */
