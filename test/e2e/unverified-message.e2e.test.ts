@@ -9,7 +9,7 @@ import { createIdentity } from '../../shared/identity'
 import { bucketRoom, directConversation } from '../../shared/protocol'
 import { bucketMessages } from '../../shared/schema'
 import type { Message } from '../../shared/model'
-import { SYNC_TIMEOUT_MS, expectAbsentFor, expectMessage, expectStatus, openUser, useBrowserFixture } from './harness'
+import { SYNC_TIMEOUT_MS, expectAbsentFor, expectMessage, expectStatus, openUser, ownUserId, useBrowserFixture } from './harness'
 import { openWidget, widgetUserId } from './widget-page'
 
 const browsers = useBrowserFixture()
@@ -29,10 +29,6 @@ test('the app and the widget show Mallory’s genuine message, and only a notice
   })
   browsers.defer(() => mallory.close())
   mallory.setProfile({ name: 'Mallory' })
-  const idOf = async (name: string): Promise<string> => {
-    await expect.poll(() => mallory.users().some(user => user.name === name), { timeout: SYNC_TIMEOUT_MS }).toBe(true)
-    return mallory.users().find(user => user.name === name)!.user_id
-  }
   /** A genuine message to `peerId`, then one whose words change after signing (as a compromised relay would do). */
   const writeTo = async (peerId: string): Promise<void> => {
     const chat = await mallory.openDirect(peerId)
@@ -45,7 +41,8 @@ test('the app and the widget show Mallory’s genuine message, and only a notice
   }
   const notice = '1 message could not be verified and is hidden.'
 
-  await writeTo(await idOf('Alice'))
+  // Alice is a stranger to Mallory, who writes to her by the id she gives out (Settings shows it).
+  await writeTo(await ownUserId(alice.page))
   await openUser(alice.page, 'Mallory')
   await expectMessage(alice.page, 'Mallory', 'a genuine hello')
   await alice.page.getByRole('status').filter({ hasText: notice }).waitFor({ state: 'visible', timeout: SYNC_TIMEOUT_MS })
