@@ -62,7 +62,7 @@ export const relayWebSocketUrl = (relay: string): string => {
 
 /**
  * Opens a client of `relay` over one multiplexed socket (the web app's transport) and waits,
- * at most `timeoutMs`, until the directory is in sync. Throws a ConnectError when the relay
+ * at most `timeoutMs`, until one's own rooms (one's profile and one's list of conversations) are in sync. Throws a ConnectError when the relay
  * refuses the identity or cannot be reached in that time; the caller closes the client.
  */
 export const connectParley = async (options: ConnectOptions): Promise<ParleyClient> => {
@@ -91,7 +91,10 @@ const storageFor = (storage: 'memory' | { directory: string }, identity: Identit
 export const refusalText = (refusal: string | null): string =>
   refusal !== null && isCloseReason(refusal) ? CLOSE_REASONS[refusal].text : `The relay refused: ${refusal ?? 'no reason given'}.`
 
-/** Resolves once the directory is in sync; rejects as soon as the relay refuses, or after `timeoutMs`. */
+/** How long each of untilSynced's waits for the sync lasts: at most this long past a refusal or a timeout. */
+const SYNC_POLL_MS = 200
+
+/** Resolves once one's own rooms are in sync; rejects as soon as the relay refuses, or after `timeoutMs`. */
 const untilSynced = (client: ParleyClient, relay: string, timeoutMs: number): Promise<void> => new Promise((resolve, reject) => {
   let done = false
   const finish = (error?: ConnectError): void => {
@@ -102,17 +105,20 @@ const untilSynced = (client: ParleyClient, relay: string, timeoutMs: number): Pr
     if (error) reject(error)
     else resolve()
   }
-  const check = (): void => {
-    if (client.status === 'refused') {
-      finish(new ConnectError('refused', client.refusal, `${relay} refused this identity: ${refusalText(client.refusal)}`))
-      return
-    }
-    // NOTE: whenSynced(0) only asks "synced now?"; a long wait here would keep a timer alive after a refusal.
-    if (client.status === 'connected') void client.whenSynced(0).then(synced => { if (synced) finish() })
+  const checkRefused = (): void => {
+    if (client.status !== 'refused') return
+    finish(new ConnectError('refused', client.refusal, `${relay} refused this identity: ${refusalText(client.refusal)}`))
   }
   const timer = setTimeout(() => finish(new ConnectError('unreachable', null,
     `could not reach the relay at ${relay} within ${timeoutMs / 1000} s`)), timeoutMs)
-  // The directory's link reports every change of status and sync as 'status'.
-  const unsubscribe = client.subscribe(change => { if (change === 'status') check() })
-  check()
+  // One's profile link reports every change of its status as 'status'.
+  const unsubscribe = client.subscribe(change => { if (change === 'status') checkRefused() })
+  checkRefused()
+  // NOTE: in short waits, not one long one: the sync of one's own room (the second of the two)
+  // is not reported as a change, and a long wait would keep a timer alive after a refusal.
+  void (async () => {
+    while (!done) {
+      if (await client.whenSynced(SYNC_POLL_MS)) finish()
+    }
+  })()
 })

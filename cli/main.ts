@@ -1,4 +1,4 @@
-// `npm run parley -- <command>`: create an identity, list people and groups, send and listen, from a shell or a script.
+// `npm run parley -- <command>`: create an identity, find people, list one's groups, send and listen, from a shell or a script.
 import { parseArgs } from 'node:util'
 import type { ParleyClient } from '../client/parley'
 import type { Conversation } from '../client/conversation/conversation'
@@ -6,9 +6,11 @@ import { ParleyError } from '../shared/errors'
 import { isId } from '../shared/ids'
 import type { Message } from '../shared/model'
 import { directConversation, groupConversation, type ConversationRef } from '../shared/protocol'
+import { untilGroup, untilQuiet } from './arrivals'
 import { ConnectError, DEFAULT_TIMEOUT_MS, connectParley } from './connect'
 import { IdentityFileError, createIdentityFile, loadIdentityFile } from './identity-file'
 import { followNewMessages } from './new-messages'
+import { findAll, personLine, presenceOf } from './people'
 
 const USAGE = `Usage: npm run parley -- <command> [options]
 
@@ -18,12 +20,16 @@ Commands:
       --force replaces an existing F (the identity in it is lost).
   whoami --file F
       Prints the user id of the identity in F.
-  users --relay URL --file F [--json]
-      Everyone on the relay: name, user id, online or offline.
+  people --relay URL --file F [--search TEXT] [--json]
+      People on the relay whose name has a word starting with TEXT (accents and case ignored),
+      or everyone without --search, where the relay allows it: name, user id, and online or
+      offline for your contacts ("-" for others: their presence is not followed).
+      "users" is another name for it.
   groups --relay URL --file F [--json]
       Your groups: name, group id, number of members.
   send --relay URL --file F (--to USER_ID | --group GROUP_ID) [--name N] TEXT
-      Sends TEXT, waits until the relay has it, prints its message id.
+      Sends TEXT, waits until the relay has it, prints its message id. USER_ID may be anyone on
+      the relay, contacted before or not.
       Ids may start with "-": write them as --to=ID and --group=ID.
       An identity needs a name on a relay before others can read its messages: give it once with --name.
   listen --relay URL --file F [--to USER_ID | --group GROUP_ID]
@@ -37,7 +43,8 @@ Options of the commands that connect:
   --data-dir DIR     keep documents in DIR between runs (default: in memory only)
   --timeout S        seconds to wait for the relay, and for it to confirm a message (default ${DEFAULT_TIMEOUT_MS / 1000})
 
-Exit status: 0 done, 1 failed (refused, unreachable, not found, not confirmed), 2 bad usage.`
+Exit status: 0 done, 1 failed (refused, unreachable, not found, not confirmed, a search the
+relay does not allow or cannot answer now), 2 bad usage.`
 
 /** A command line that does not make sense: exit status 2. */
 class UsageError extends Error {}
@@ -77,20 +84,25 @@ const COMMANDS: Record<string, Command> = {
     options: { file: { type: 'string' } },
     run: async values => { console.log((await loadIdentityFile(required(values, 'file'))).user_id) }
   },
-  users: {
-    options: { ...CONNECTION, json: { type: 'boolean' } },
+  people: {
+    options: { ...CONNECTION, search: { type: 'string' }, json: { type: 'boolean' } },
     run: values => withClient(values, async client => {
-      for (const user of client.users()) {
-        const online = client.isOnline(user.user_id)
-        console.log(values.json
-          ? JSON.stringify({ name: user.name, user_id: user.user_id, online })
-          : [user.name, user.user_id, online ? 'online' : 'offline'].join('\t'))
+      const query = optional(values, 'search') ?? ''
+      // Presence is known for one's contacts only, whose profiles arrive after one's own rooms.
+      await untilQuiet(client, ['users', 'groups', 'presence'])
+      try {
+        for await (const people of findAll(client, query, { patienceMs: timeoutMs(values) })) {
+          for (const user of people) console.log(personLine(user, presenceOf(client, user.user_id), values.json === true))
+        }
+      } catch (error) {
+        throw searchFailure(error, query)
       }
     })
   },
   groups: {
     options: { ...CONNECTION, json: { type: 'boolean' } },
     run: values => withClient(values, async client => {
+      await untilQuiet(client, ['groups'])
       for (const group of client.groups()) {
         console.log(values.json
           ? JSON.stringify({ name: group.name, group_id: group.group_id, user_ids: group.user_ids, admin_ids: group.admin_ids })
@@ -109,6 +121,7 @@ const COMMANDS: Record<string, Command> = {
         if (client.profile() === null) {
           throw new CommandFailure('this identity has no profile on this relay yet, so nobody could check its messages: give it a name with --name NAME')
         }
+        await checkTarget(client, target)
         const conversation = await openTarget(client, target)
         try {
           const message = await conversation.send(text)
@@ -125,9 +138,7 @@ const COMMANDS: Record<string, Command> = {
     run: async values => {
       const target = conversationTarget(values, false)
       await withClient(values, async client => {
-        if (target?.kind === 'group' && !client.group(target.group_id)?.user_ids.includes(client.me.user_id)) {
-          throw new CommandFailure(`no group ${target.group_id} with you in it on this relay`)
-        }
+        if (target) await checkTarget(client, target)
         const stop = await followNewMessages(client, {
           conversation: target && refOf(client, target),
           onMessage: message => console.log(JSON.stringify(messageLine(client, message))),
@@ -144,6 +155,9 @@ const COMMANDS: Record<string, Command> = {
     }
   }
 }
+
+// The command's name from before people were found by asking the relay: kept for scripts.
+COMMANDS.users = COMMANDS.people!
 
 type Target = { kind: 'direct'; user_id: string } | { kind: 'group'; group_id: string }
 
@@ -167,7 +181,19 @@ const conversationTarget = (values: Values, needed: boolean): Target | undefined
 const refOf = (client: ParleyClient, target: Target): ConversationRef =>
   target.kind === 'group' ? groupConversation(target.group_id) : directConversation(client.me.user_id, target.user_id)
 
-/** Opens the conversation, with a clear failure for a group one is not in. */
+/**
+ * Fails clearly unless the relay knows the person (looked up: they need not be a contact), or
+ * shows the group to this identity (only its members see it).
+ */
+const checkTarget = async (client: ParleyClient, target: Target): Promise<void> => {
+  if (target.kind === 'direct') {
+    if (await client.lookUp(target.user_id) === null) throw new CommandFailure(`the relay knows no user ${target.user_id}`)
+  } else if (await untilGroup(client, target.group_id) === null) {
+    throw new CommandFailure(`no group ${target.group_id} with you in it on this relay`)
+  }
+}
+
+/** Opens the conversation (see checkTarget). */
 const openTarget = (client: ParleyClient, target: Target): Promise<Conversation> =>
   target.kind === 'group' ? client.openGroup(target.group_id) : client.openDirect(target.user_id)
 
@@ -187,6 +213,17 @@ const confirmed = (conversation: Conversation, message_id: string, timeoutMs: nu
   const unsubscribe = conversation.subscribe(check)
   check()
 })
+
+/** Why the relay would not search, for a person: refused (1), cannot now (1), or a bad --search (2). */
+const searchFailure = (error: unknown, query: string): unknown => {
+  if (!(error instanceof ParleyError)) return error
+  switch (error.reason) {
+    case 'not-allowed': return new CommandFailure(`${error.message}${query === '' ? ' (--search TEXT)' : ''}`)
+    case 'unavailable': return new CommandFailure(`cannot search for people now: ${error.message}`)
+    case 'invalid-input': return new UsageError(`--search: ${error.message}`)
+    default: return error
+  }
+}
 
 /** A message as one line of `listen`: the message without its signature, and the sender's name. */
 const messageLine = (client: ParleyClient, { signature: _signature, ...message }: Message) =>

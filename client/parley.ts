@@ -52,6 +52,9 @@ export interface RevertedChange {
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name)
 
+/** Groups up to this size count their members among one's contacts (see followContacts). */
+const GROUP_CONTACTS_MAX = 64
+
 /** Why findPeople found nobody, for the caller. */
 const searchError = (reason: PeoplePage & { ok: false } extends { reason: infer R } ? R : never): ParleyError => {
   switch (reason) {
@@ -317,11 +320,18 @@ export class ParleyClient {
     return user_id === this.me.user_id ? this.status === 'connected' : this.profiles.isOnline(user_id)
   }
 
-  /** Holds the profiles of everyone one shares a conversation or a group with (and their online state). */
+  /**
+   * Holds the profiles of everyone one shares a conversation or a group with (and their online
+   * state). NOTE: the members of a large group are held only once they write there (ProfileBook
+   * looks up a sender whose key is needed): a thousand profile rooms per group would cost more
+   * than they show.
+   */
   private followContacts (): void {
     if (this.closed || !this.inbox) return
     const contacts = new Set(this.inbox.directPeers())
-    for (const group of this.groupBook.groups()) for (const id of group.user_ids) contacts.add(id)
+    for (const group of this.groupBook.groups()) {
+      if (group.user_ids.length <= GROUP_CONTACTS_MAX) for (const id of group.user_ids) contacts.add(id)
+    }
     this.profiles.setContacts(contacts)
   }
 

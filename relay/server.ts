@@ -134,6 +134,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     },
     onDocument: room => {
       if (room.ref.kind === 'conversation' && room.ref.conversation.kind === 'group') groups.attach(room, room.ref.conversation.group_id)
+      // Every accepted version of a profile reaches the people index.
       if (room.ref.kind === 'profile') watchProfile(room, room.ref.user_id, (user_id, value) => people.noteProfile(user_id, value))
     },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),

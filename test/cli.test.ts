@@ -17,7 +17,7 @@ import type { Message } from '../shared/model'
 import { MemoryStore } from '../relay/storage/memory-store'
 import { Admissions } from '../relay/auth/admissions'
 import { createInvite, createInviteSecret } from '../relay/auth/invites'
-import { Fixture, contents, waitFor } from './helpers'
+import { Fixture, contents, sendConfirmed, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -271,6 +271,96 @@ describe('the parley CLI', () => {
     await waitFor('Ada to receive it', async () => (await adaSide.history({ limit: 10 })).messages.find(message => message.message_id === message_id))
     expect(await contents(adaSide)).toEqual(['hello from the CLI'])
     expect(ada.user(user_id)?.name).toBe('Script')
+  })
+
+  it('sends to a group on a first run, which has to load the group from the relay, and lists it', { timeout: 60_000 }, async () => {
+    const relay = await fixture.relay()
+    const ada = await fixture.client(relay, 'Ada')
+    const file = join(await fixture.tempDir(), 'member.json')
+    const member = await createIdentityFile(file)
+    const group = await ada.createGroup({ name: 'Team', user_ids: [member.user_id] })
+    const theirs = await ada.createGroup({ name: 'Not yours', user_ids: [] })
+
+    // Each run starts with nothing stored: the group arrives after the relay lists it.
+    const listed = await runCli(['groups', '--relay', relay.url, '--file', file, '--name', 'Member', '--json'])
+    expect(listed, listed.stderr).toMatchObject({ code: 0 })
+    expect(listed.stdout.trim().split('\n').map(line => JSON.parse(line))).toEqual([
+      { name: 'Team', group_id: group.group_id, user_ids: [ada.me.user_id, member.user_id], admin_ids: [ada.me.user_id] }
+    ])
+
+    const sent = await runCli(['send', '--relay', relay.url, '--file', file, `--group=${group.group_id}`, 'hello team'])
+    expect(sent, sent.stderr).toMatchObject({ code: 0 })
+    const adaSide = await ada.openGroup(group.group_id)
+    await waitFor('Ada to receive it', async () => (await contents(adaSide)).includes('hello team'))
+
+    const refused = await runCli(['send', '--relay', relay.url, '--file', file, `--group=${theirs.group_id}`, 'let me in'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`no group ${theirs.group_id} with you in it`)
+  })
+
+  it('fails clearly when sending to an id the relay knows nobody by', { timeout: 60_000 }, async () => {
+    const relay = await fixture.relay()
+    const file = join(await fixture.tempDir(), 'sender.json')
+    await createIdentityFile(file)
+    const nobody = (await createIdentity()).user_id
+    const sent = await runCli(['send', '--relay', relay.url, '--file', file, '--name', 'Sender', `--to=${nobody}`, 'anyone there?'])
+    expect(sent.code).toBe(1)
+    expect(sent.stderr).toContain(`the relay knows no user ${nobody}`)
+    expect(sent.stdout).toBe('')
+  })
+
+  it('finds people on the relay, everyone page by page or by the start of a word, with the presence of its contacts', { timeout: 90_000 }, async () => {
+    // One search at a time, one a second: paging through everyone meets the relay's limit.
+    const relay = await fixture.relay({ limits: { searchBurst: 1, searchesPerMinute: 60 } })
+    const ada = await fixture.client(relay, 'Ada Lovelace')
+    const zoe = await fixture.client(relay, 'Zoë Ng')
+    // More people than one page holds (50), each with a profile of their own.
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => createIdentity()))
+    crowd.forEach((identity, n) => relay.people.noteProfile(identity.user_id, {
+      user_id: identity.user_id, public_key: identity.public_key, name: `Member ${String(n).padStart(2, '0')}`,
+      created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', deleted_at: null
+    }))
+    const file = join(await fixture.tempDir(), 'finder.json')
+    const finder = await createIdentityFile(file)
+    const named = await connectParley({ relay: relay.url, identity: { file }, name: 'Script' })
+    await named.close()
+    // Ada writes first: she becomes a contact, whose presence the CLI follows; Zoë is not one.
+    await sendConfirmed(await ada.openDirect(finder.user_id), ['hello Script'])
+
+    const everyone = await runCli(['people', '--relay', relay.url, '--file', file, '--json'])
+    expect(everyone, everyone.stderr).toMatchObject({ code: 0 })
+    const lines = everyone.stdout.trim().split('\n').map(line => JSON.parse(line))
+    expect(lines).toEqual([
+      { name: 'Ada Lovelace', user_id: ada.me.user_id, online: true },
+      ...crowd.map((identity, n) => ({ name: `Member ${String(n).padStart(2, '0')}`, user_id: identity.user_id, online: null })),
+      { name: 'Script', user_id: finder.user_id, online: true },
+      { name: 'Zoë Ng', user_id: zoe.me.user_id, online: null }
+    ])
+
+    // `users` is the same command; accents and case are ignored, and any word's start matches.
+    const found = await runCli(['users', '--relay', relay.url, '--file', file, '--search', 'ZOE'])
+    expect(found, found.stderr).toMatchObject({ code: 0 })
+    expect(found.stdout).toBe(`Zoë Ng\t${zoe.me.user_id}\t-\n`)
+    const byLastName = await runCli(['people', '--relay', relay.url, '--file', file, '--search', 'lov'])
+    expect(byLastName.stdout).toBe(`Ada Lovelace\t${ada.me.user_id}\tonline\n`)
+  })
+
+  it('says why when the relay does not let people be listed or searched', { timeout: 60_000 }, async () => {
+    const file = join(await fixture.tempDir(), 'finder.json')
+    await createIdentityFile(file)
+    const searchOnly = await fixture.relay({ people: 'search' })
+    await fixture.client(searchOnly, 'Ada Lovelace')
+    const listed = await runCli(['people', '--relay', searchOnly.url, '--file', file])
+    expect(listed.code).toBe(1)
+    expect(listed.stderr).toContain('this relay does not list everyone: search by name (--search TEXT)')
+    const searched = await runCli(['people', '--relay', searchOnly.url, '--file', file, '--search', 'ada'])
+    expect(searched, searched.stderr).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Ada Lovelace\t/) })
+
+    const off = await fixture.relay({ people: 'off' })
+    const refused = await runCli(['people', '--relay', off.url, '--file', file, '--search', 'ada'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('this relay does not let people be searched: ask for their id')
+    expect(refused.stdout).toBe('')
   })
 
   it('listens, printing each new message as a JSON line, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {

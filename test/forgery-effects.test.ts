@@ -6,7 +6,8 @@ import { createIdentity } from '../shared/identity'
 import type { Group, Message } from '../shared/model'
 import { randomId } from '../shared/ids'
 import { signMessage } from '../shared/message-signature'
-import { DIRECTORY_ROOM, MUX_PATH, bucketRoom, conversationRoom, groupConversation, encodeMuxFrame } from '../shared/protocol'
+import { MUX_PATH, bucketRoom, conversationRoom, groupConversation, encodeMuxFrame } from '../shared/protocol'
+import { groupRecord } from '../shared/schema'
 import type { Relay } from '../relay/server'
 import { MAX_REFUSALS_PER_USER } from '../relay/writes/judge-update'
 import { Fixture, groupWithMessage, authenticatedSocket, contents, readMuxRefusal, waitFor } from './helpers'
@@ -29,11 +30,12 @@ describe('refusals cost their writer', () => {
   it('after 8 refused updates in a room, a user\'s next ones there are refused before they are tried', async () => {
     const relay = await fixture.relay()
     const { ada, eve, group } = await groupWithMessage(fixture, relay)
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    // Eve is a member, so she may be in the group's room; she is no admin.
+    const hand = await handSocket(fixture, relay, eve, indexOf(group.group_id))
     const stored = await groupIn(relay, group.group_id)
     const takeover = () => craft(e => {
       encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0)
-      mapEntry(e, 'groups', group.group_id, { ...stored, name: 'Eve\'s', admin_ids: [...stored.admin_ids, eve.user_id] })
+      mapEntry(e, 'group', group.group_id, { ...stored, name: 'Eve\'s', admin_ids: [...stored.admin_ids, eve.user_id] })
     })
     for (let i = 0; i < MAX_REFUSALS_PER_USER; i++) expect(await hand.refused(takeover())).toBe('rejected-update:not-an-admin')
     expect(await hand.refused(takeover())).toBe('rejected-update:too-many-refusals')
@@ -49,14 +51,17 @@ describe('Yjs client ids belong to people, after a restart too', () => {
     const first = await fixture.relay({ dataDir })
     const [ada, bob, eve] = await Promise.all([createIdentity(), createIdentity(), createIdentity()])
     const group = { group_id: randomId(), name: 'Team', user_ids: [ada.user_id, bob.user_id, eve.user_id], admin_ids: [ada.user_id], created_by: ada.user_id, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), deleted_at: null }
-    const adaHand = await handSocket(fixture, first, ada, DIRECTORY_ROOM)
-    await adaHand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 0); mapEntry(e, 'groups', group.group_id, group) }),
+    const index = indexOf(group.group_id)
+    // Ada's id wrote only the group's record, from which nobody can tell whose it is (any admin writes it).
+    const adaHand = await handSocket(fixture, first, ada, index)
+    await adaHand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 0); mapEntry(e, 'group', group.group_id, group) }),
       async () => (await groupIn(first, group.group_id)) !== undefined)
     await first.close()
     const second = await fixture.relay({ dataDir })
-    const hand = await handSocket(fixture, second, eve, DIRECTORY_ROOM)
-    const profile = { user_id: eve.user_id, name: 'Eve', public_key: eve.public_key, created_at: group.created_at, updated_at: group.created_at, deleted_at: null }
-    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 1); mapEntry(e, 'users', eve.user_id, profile) })))
+    const hand = await handSocket(fixture, second, eve, index)
+    // Eve's own activity entry, which she may write, under Ada's id at its next clock.
+    const activity = { count: 1, last: null, signature: 'A'.repeat(85) + 'w' }
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 4242, 1); mapEntry(e, 'activity', eve.user_id, activity) })))
       .toBe('rejected-update:not-your-client-id')
   })
 })
@@ -64,47 +69,55 @@ describe('Yjs client ids belong to people, after a restart too', () => {
 /** A Yjs client id no honest client is likely to have, larger than any: Yjs orders concurrent items by client id. */
 const HIGH_CLIENT = 0xfffffff0
 
+/** A group's own index room, where its record is. */
+const indexOf = (group_id: string): string => conversationRoom(groupConversation(group_id))
+
 const groupIn = async (relay: Relay, group_id: string): Promise<Group> =>
-  (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group_id) as Group
+  groupRecord(await relayDoc(relay, indexOf(group_id))).get(group_id) as Group
 
 describe('effects hidden by the encoding', () => {
   it('a struct overlapping clocks the relay holds, applied by Yjs from its tail into a group entry, is judged there', async () => {
     const relay = await fixture.relay()
     const { ada, eve, group } = await groupWithMessage(fixture, relay)
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
-    // Eve leaves the group honestly, under a client id of her choosing...
-    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    const index = indexOf(group.group_id)
+    const leaving = await handSocket(fixture, relay, eve, index)
+    // Eve leaves the group honestly, under a client id of her choosing (and so is let out of its room)...
+    const current = await itemOf(relay, index, 'group', group.group_id)
     const stored = await groupIn(relay, group.group_id)
     const left = { ...stored, user_ids: stored.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() }
-    await hand.accepted(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); after(e, current.id.client, current.id.clock + current.length - 1, left) }),
-      async () => !(await groupIn(relay, group.group_id)).user_ids.includes(eve.user_id))
+    leaving.send(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); after(e, current.id.client, current.id.clock + current.length - 1, left) }))
+    await waitFor('Eve is out', async () => !(await groupIn(relay, group.group_id)).user_ids.includes(eve.user_id))
+    await waitFor('Eve is let out of the room', () => leaving.refusals.length > 0)
+    expect(leaving.refusals).toEqual(['not-a-member'])
     // ...and Ada adds her back: Ada's entry now sits right after Eve's.
     ada.addMembers(group.group_id, [eve.user_id])
     await waitFor('Eve is back in', async () => (await groupIn(relay, group.group_id)).user_ids.includes(eve.user_id))
-    const before_ = await bytesOf(relay, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, index)
+    const before_ = await bytesOf(relay, index)
 
-    // Two deleted clocks declared in her own profile, from clock 0: Yjs skips the clock it holds and
-    // places the second after her group entry, where it deletes Ada's current value.
-    const overlapping = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); deletedEntry(e, 'users', eve.user_id, 2) })
+    // Two deleted clocks declared in her own activity entry, from clock 0: Yjs skips the clock it
+    // holds and places the second after her group entry, where it deletes Ada's current value.
+    const overlapping = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT, 0); deletedEntry(e, 'activity', eve.user_id, 2) })
     expect(await hand.refused(overlapping)).toBe('rejected-update:not-an-admin')
-    expect((await bytesOf(relay, DIRECTORY_ROOM)).equals(before_)).toBe(true)
+    expect((await bytesOf(relay, index)).equals(before_)).toBe(true)
     expect(ada.group(group.group_id)?.admin_ids).toEqual([ada.me.user_id])
   })
 
   it('a value dead on arrival beside a deletion of the current value is judged as the removal it is', async () => {
     const relay = await fixture.relay()
     const { ada, eve, group } = await groupWithMessage(fixture, relay)
-    const before_ = await bytesOf(relay, DIRECTORY_ROOM)
-    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    const index = indexOf(group.group_id)
+    const before_ = await bytesOf(relay, index)
+    const current = await itemOf(relay, index, 'group', group.group_id)
     const stored = await groupIn(relay, group.group_id)
     const leaving = { ...stored, user_ids: stored.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() }
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, index)
     // A leave (which she may write) placed before the current value, so Yjs deletes it on arrival,
     // and a delete set removing the current value: together, the group is gone.
     const deadLeave = craft(e => { encoding.writeVarUint(e, 1); run(e, 1, HIGH_CLIENT - 1, 0); before(e, current.id, leaving) },
       deleting(current.id.client, [[current.id.clock, 1]]))
     expect(await hand.refused(deadLeave)).toBe('rejected-update:not-an-admin')
-    expect((await bytesOf(relay, DIRECTORY_ROOM)).equals(before_)).toBe(true)
+    expect((await bytesOf(relay, index)).equals(before_)).toBe(true)
     expect(ada.group(group.group_id)?.name).toBe('Team')
   })
 
@@ -123,17 +136,19 @@ describe('effects hidden by the encoding', () => {
 })
 
 describe('nothing comes back from deletion', () => {
-  it('a group an admin took out of the directory cannot be created again by someone else, who would be its admin', async () => {
+  it('a group an admin took out of its room cannot be created again by someone else, who would be its admin', async () => {
     const relay = await fixture.relay()
     const { adaIdentity, eve, group } = await groupWithMessage(fixture, relay)
-    const adaHand = await handSocket(fixture, relay, adaIdentity, DIRECTORY_ROOM)
-    const current = await itemOf(relay, DIRECTORY_ROOM, 'groups', group.group_id)
+    const index = indexOf(group.group_id)
+    const adaHand = await handSocket(fixture, relay, adaIdentity, index)
+    const current = await itemOf(relay, index, 'group', group.group_id)
     await adaHand.accepted(craft(e => encoding.writeVarUint(e, 0), deleting(current.id.client, [[current.id.clock, 1]])),
       async () => (await groupIn(relay, group.group_id)) === undefined)
-    const hand = await handSocket(fixture, relay, eve, DIRECTORY_ROOM)
+    const hand = await handSocket(fixture, relay, eve, index)
     const now = new Date().toISOString()
     const taken: Group = { ...group, name: 'Mine now', user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id, created_at: now, updated_at: now }
-    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); mapEntry(e, 'groups', group.group_id, taken) })))
+    // Written after the removed value, as a client that saw it would write it (so Yjs would make it the entry's value).
+    expect(await hand.refused(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, randomClient(), 0); after(e, current.id.client, current.id.clock + current.length - 1, taken) })))
       .toBe('rejected-update:deleted-for-good')
     // And so the group's history stays closed to her.
     const bucket = await authenticatedSocket(relay.wsUrl, MUX_PATH, eve)

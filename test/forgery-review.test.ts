@@ -12,6 +12,7 @@ import type { Relay } from '../relay/server'
 import { MAX_BUCKET_ENTRIES } from '../relay/writes/judge-update'
 import { after, craft, deleting, mapEntry, run } from './hand-updates'
 import { parseGroup } from '../shared/model'
+import { groupRecord } from '../shared/schema'
 import { relayDoc } from './hand-socket'
 import { Fixture, authenticatedSocket, readMuxMessage, readMuxRefusal, updateFrame, waitFor } from './helpers'
 
@@ -87,21 +88,21 @@ const writtenAndDeleted = (client: number, root: string, values: Array<[string, 
 const entryItem = async (relay: Relay, room: string, root: string, key: string): Promise<Y.Item | undefined> =>
   (await relayDoc(relay, room)).getMap(root)._map.get(key)
 
-/** Ada (admin) creates a group with Eve and Bob as members, written by hand in the directory. */
+/** Ada (admin) creates a group with Eve and Bob as members, its record written by hand in the group's own index room. */
 const handGroup = async (relay: Relay) => {
   const [ada, bob, eve] = await Promise.all([createIdentity(), createIdentity(), createIdentity()])
   const group = groupOf(ada, [bob, eve])
-  const adaDirectory = await rawSocket(relay, ada, DIRECTORY_ROOM)
-  expect(await adaDirectory.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 5001, 0); mapEntry(e, 'groups', group.group_id, group) }),
-    async () => (await entryItem(relay, DIRECTORY_ROOM, 'groups', group.group_id)) !== undefined)).toBe('accepted')
-  return { ada, bob, eve, group }
+  const index = conversationRoom(groupConversation(group.group_id))
+  const adaSide = await rawSocket(relay, ada, index)
+  expect(await adaSide.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 5001, 0); mapEntry(e, 'group', group.group_id, group) }),
+    async () => (await entryItem(relay, index, 'group', group.group_id)) !== undefined)).toBe('accepted')
+  return { ada, bob, eve, group, index }
 }
 
 describe('a removal made within the writing update is judged as a removal', () => {
   it('a member cannot tombstone a future bucket of a group\'s index (which would hide every later message from the others)', async () => {
     const relay = await fixture.relay()
-    const { ada, eve, group } = await handGroup(relay)
-    const room = conversationRoom(groupConversation(group.group_id))
+    const { ada, eve, index: room } = await handGroup(relay)
     const eveSide = await rawSocket(relay, eve, room)
     // Eve adds buckets 1..3 to the index and takes them out again, in one update: the rules see
     // only the values written (each a valid entry), never the removal.
@@ -134,28 +135,28 @@ describe('the relay judges the value it stores', () => {
   it('a member cannot leave a group with a value whose fields sit under __proto__ (judged whole, stored without them: the group is destroyed)', async () => {
     const dataDir = await fixture.tempDir()
     const relay = await fixture.relay({ dataDir })
-    const { ada, eve, group } = await handGroup(relay)
-    const current = (await entryItem(relay, DIRECTORY_ROOM, 'groups', group.group_id))!
+    const { ada, eve, group, index } = await handGroup(relay)
+    const current = (await entryItem(relay, index, 'group', group.group_id))!
     // A valid leave, but for three own fields: the rest is under "__proto__", which lib0's readAny
     // assigns as the prototype. The relay's parser reads through it and finds a valid leave, and
     // Object.keys (the unknown-field check) does not see it; Yjs encodes the value it stores and
     // sends from its own fields only.
     const { group_id, created_by, created_at, ...rest } = { ...group, user_ids: group.user_ids.filter(id => id !== eve.user_id) }
     const leave = JSON.parse(`{"group_id":"${group_id}","created_by":"${created_by}","created_at":"${created_at}","__proto__":${JSON.stringify(rest)}}`) as unknown
-    const eveSide = await rawSocket(relay, eve, DIRECTORY_ROOM)
+    const eveSide = await rawSocket(relay, eve, index)
     const outcome = await eveSide.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 0x7000_0004, 0); after(e, current.id.client, current.id.clock + current.length - 1, leave) }),
-      async () => (await entryItem(relay, DIRECTORY_ROOM, 'groups', group.group_id))?.id.client === 0x7000_0004)
+      async () => (await entryItem(relay, index, 'group', group.group_id))?.id.client === 0x7000_0004)
     // What clients get, and what the store holds.
-    const served = (await relayDoc(relay, DIRECTORY_ROOM)).getMap('groups').get(group.group_id)
+    const served = groupRecord(await relayDoc(relay, index)).get(group.group_id)
     const servedValid = parseGroup(served, group.group_id).ok
     // After a restart the relay reads the stored value: the admin can no longer change the group.
     await relay.close()
     const again = await fixture.relay({ dataDir })
-    const adaSide = await rawSocket(again, ada, DIRECTORY_ROOM)
-    const latest = (await entryItem(again, DIRECTORY_ROOM, 'groups', group.group_id))!
+    const adaSide = await rawSocket(again, ada, index)
+    const latest = (await entryItem(again, index, 'group', group.group_id))!
     const renamed = { ...group, name: 'Renamed', updated_at: '2026-12-07T11:00:00.000Z' }
     const adaOutcome = await adaSide.outcome(craft(e => { encoding.writeVarUint(e, 1); run(e, 1, 5001, 1); after(e, latest.id.client, latest.id.clock + latest.length - 1, renamed) }),
-      async () => ((await relayDoc(again, DIRECTORY_ROOM)).getMap('groups').get(group.group_id) as { name?: string } | undefined)?.name === 'Renamed')
+      async () => (groupRecord(await relayDoc(again, index)).get(group.group_id) as { name?: string } | undefined)?.name === 'Renamed')
     expect({ outcome, servedValid, adaOutcome }).toEqual({ outcome: 'rejected-update:unknown-field', servedValid: true, adaOutcome: 'accepted' })
   })
 })

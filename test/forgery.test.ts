@@ -5,13 +5,14 @@ import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
 import type { Group, Message, User } from '../shared/model'
 import * as encoding from 'lib0/encoding'
-import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
-import { bucketMessages, directoryGroups, directoryUsers } from '../shared/schema'
+import { DIRECTORY_ROOM, MUX_PATH, MessageType, bucketRoom, conversationRoom, directConversation, groupConversation, encodeMessage, encodeMuxFrame } from '../shared/protocol'
+import { bucketMessages, directoryGroupsOfV1, directoryUsers, groupRecord } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
 import { muxNetwork } from '../client/network/mux-network'
 import type { Relay } from '../relay/server'
 import { Fixture, groupWithMessage, authenticatedSocket, readMuxRefusal, contents, waitFor } from './helpers'
+import { joinRefusal } from './hand-socket'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -112,36 +113,69 @@ describe('forged messages', () => {
 })
 
 describe('forged directory entries', () => {
-  it('refuses renaming another\'s profile and changing or taking over a group one does not administer; a member may only leave', async () => {
+  it('refuses renaming or removing another\'s profile, and any group written into the directory (groups are kept in their own rooms)', async () => {
     const relay = await fixture.relay()
     const { ada, eve, group } = await groupWithMessage(fixture, relay)
     const before = await relayCopy(relay, DIRECTORY_ROOM)
     /** One forgery from a fresh replica of the directory, judged on its own. */
-    const forge = async (reason: string, write: (users: Y.Map<unknown>, groups: Y.Map<unknown>, team: Group, adaProfile: User) => void) => {
+    const forge = async (reason: string, write: (doc: Y.Doc, adaProfile: User) => void) => {
       const forger = await handReplica(relay, eve, DIRECTORY_ROOM)
-      const users = directoryUsers(forger.doc)
-      const groups = directoryGroups(forger.doc)
-      await forger.forge(reason, () => write(users, groups, groups.get(group.group_id) as Group, users.get(ada.me.user_id) as User))
+      await forger.forge(reason, () => write(forger.doc, directoryUsers(forger.doc).get(ada.me.user_id) as User))
     }
-    await forge('not-yours', (users, _, __, profile) => users.set(ada.me.user_id, { ...profile, name: 'Ada (hacked)' }))
-    await forge('not-yours', users => users.delete(ada.me.user_id))
-    await forge('not-an-admin', (_, groups, team) => groups.set(group.group_id, { ...team, name: 'Eve\'s team' }))
-    await forge('not-an-admin', (_, groups, team) => groups.set(group.group_id, { ...team, admin_ids: [...team.admin_ids, eve.user_id] }))
-    await forge('not-an-admin', (_, groups) => groups.delete(group.group_id))
-    await forge('not-an-admin', (_, groups, team) => {
-      const group_id = randomId()
-      groups.set(group_id, { ...team, group_id, created_by: ada.me.user_id })
-    })
+    await forge('not-yours', (doc, profile) => directoryUsers(doc).set(ada.me.user_id, { ...profile, name: 'Ada (hacked)' }))
+    await forge('not-yours', doc => directoryUsers(doc).delete(ada.me.user_id))
+    // Where every group used to be: no longer a map of the directory at all, not even for a group of one's own.
+    const now = new Date().toISOString()
+    const own: Group = { group_id: randomId(), name: 'Eve\'s', user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id, created_at: now, updated_at: now, deleted_at: null }
+    await forge('unknown-root', doc => directoryGroupsOfV1(doc).set(own.group_id, own))
+    await forge('unknown-root', doc => directoryGroupsOfV1(doc).set(group.group_id, { ...group, name: 'Eve\'s team', admin_ids: [eve.user_id] }))
     expect((await relayCopy(relay, DIRECTORY_ROOM)).equals(before)).toBe(true)
     expect(ada.profile()?.name).toBe('Ada')
     expect(ada.group(group.group_id)?.name).toBe('Team')
+  })
+})
+
+describe('forged group records', () => {
+  it('keeps a group\'s room from anyone it does not name; a member who is no admin cannot change it, take it over, delete it or put another group there; she may only leave', async () => {
+    const relay = await fixture.relay()
+    const { ada, eve, group } = await groupWithMessage(fixture, relay)
+    const index = conversationRoom(groupConversation(group.group_id))
+    // Someone the group does not name cannot even open its rooms, so cannot read or write its record.
+    const mallory = await createIdentity()
+    const refused = await Promise.all([index, bucketRoom(groupConversation(group.group_id), 0)].map(room => joinRefusal(fixture, relay, mallory, room)))
+    expect(refused).toEqual([{ refusal: 'not-a-member', received: 0 }, { refusal: 'not-a-member', received: 0 }])
+
+    const before = await relayCopy(relay, index)
+    /** One forgery by Eve, a member but no admin, from a fresh replica of the group's room, judged on its own. */
+    const forge = async (reason: string, write: (record: Y.Map<unknown>, team: Group) => void, room = index) => {
+      const forger = await handReplica(relay, eve, room)
+      const record = groupRecord(forger.doc)
+      await forger.forge(reason, () => write(record, record.get(group.group_id) as Group))
+    }
+    await forge('not-an-admin', (record, team) => record.set(group.group_id, { ...team, name: 'Eve\'s team' }))
+    await forge('not-an-admin', (record, team) => record.set(group.group_id, { ...team, admin_ids: [...team.admin_ids, eve.user_id] }))
+    await forge('not-an-admin', (record, team) => record.set(group.group_id, { ...team, user_ids: [...team.user_ids, mallory.user_id] }))
+    await forge('not-an-admin', record => record.delete(group.group_id))
+    // Another group, of her own, in this group's room: a room holds its own group only.
+    await forge('unknown-entry', (record, team) => {
+      const group_id = randomId()
+      record.set(group_id, { ...team, group_id, user_ids: [eve.user_id], admin_ids: [eve.user_id], created_by: eve.user_id })
+    })
+    expect((await relayCopy(relay, index)).equals(before)).toBe(true)
+    expect(ada.group(group.group_id)?.name).toBe('Team')
+    expect(ada.group(group.group_id)?.admin_ids).toEqual([ada.me.user_id])
+
+    // A new group's room is open until its record is written, but not to a record in someone else's name.
+    const fresh = randomId()
+    await forge('not-an-admin', record => record.set(fresh, { ...group, group_id: fresh, created_by: ada.me.user_id }), conversationRoom(groupConversation(fresh)))
 
     // Leaving is the one change a plain member may make to a group.
-    const { doc } = await handReplica(relay, eve, DIRECTORY_ROOM)
-    const groups = directoryGroups(doc)
-    const current = groups.get(group.group_id) as Group
-    groups.set(group.group_id, { ...current, user_ids: current.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() })
+    const { doc } = await handReplica(relay, eve, index)
+    const current = groupRecord(doc).get(group.group_id) as Group
+    groupRecord(doc).set(group.group_id, { ...current, user_ids: current.user_ids.filter(id => id !== eve.user_id), updated_at: new Date().toISOString() })
     await waitFor('Ada sees Eve leave', () => ada.group(group.group_id)?.user_ids.includes(eve.user_id) === false)
+    // And once out, she is out: the room refuses her as it does any other non-member.
+    expect((await joinRefusal(fixture, relay, eve, index)).refusal).toBe('not-a-member')
   })
 })
 
@@ -223,7 +257,7 @@ describe('an honest change the relay refuses', () => {
     bob.subscribe(change => { if (change === 'rejected') rejected.push(bob.lastRejection ?? '') })
     bob.setOnline(false)
     ada.renameGroup(group.group_id, 'Team 2')
-    await waitFor('the rename is on the relay', async () => (await relayCopy(relay, DIRECTORY_ROOM)).includes(Buffer.from('Team 2')))
+    await waitFor('the rename is on the relay', async () => (await relayCopy(relay, conversationRoom(groupConversation(group.group_id)))).includes(Buffer.from('Team 2')))
     bob.removeMembers(group.group_id, [bob.me.user_id])
     bob.setOnline(true)
     await waitFor('Bob is told', () => rejected.length === 1)

@@ -23,25 +23,27 @@ export const handSocket = async (fixture: Fixture, relay: Relay, identity: Ident
   await new Promise(resolve => socket.once('open', resolve))
   socket.send(encodeMuxFrame({ kind: 'join', room }))
   await waitFor(`${room} to answer the join`, () => synced)
+  /** Sends one update, as it is. */
+  const send = (update: Uint8Array): void => {
+    socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
+      encoding.writeVarUint(encoder, 2)
+      encoding.writeVarUint8Array(encoder, update)
+    }) }))
+  }
   return {
     refusals,
+    send,
     /** Sends one update and waits for the relay to refuse it, returning why. */
     refused: async (update: Uint8Array): Promise<string> => {
       const count = refusals.length
-      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
-        encoding.writeVarUint(encoder, 2)
-        encoding.writeVarUint8Array(encoder, update)
-      }) }))
+      send(update)
       await waitFor('the relay to refuse the update', () => refusals.length > count)
       return refusals[count]!
     },
     /** Sends one update the relay should accept, and waits until its copy holds `holds`. */
     accepted: async (update: Uint8Array, holds: () => Promise<boolean>): Promise<void> => {
       const count = refusals.length
-      socket.send(encodeMuxFrame({ kind: 'message', room, payload: encodeMessage(MessageType.sync, encoder => {
-        encoding.writeVarUint(encoder, 2)
-        encoding.writeVarUint8Array(encoder, update)
-      }) }))
+      send(update)
       await waitFor('the relay to apply the update', holds)
       expect(refusals.slice(count)).toEqual([])
     }
@@ -65,3 +67,24 @@ export const relayDoc = (relay: Relay, room: string): Promise<Y.Doc> => inRelayR
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(loaded.doc))
   return doc
 })
+
+/**
+ * What the relay answers `identity` joining `room` on a raw mux socket: the refusal it is told
+ * (its reason, e.g. 'not-a-member'), and how many messages of the room reached it before that
+ * (none, for a room one may not read).
+ */
+export const joinRefusal = async (fixture: Fixture, relay: Relay, identity: Identity, room: string, timeoutMs = 8000): Promise<{ refusal: string; received: number }> => {
+  const socket: WebSocket = await authenticatedSocket(relay.wsUrl, MUX_PATH, identity)
+  fixture.defer(() => socket.terminate())
+  let refusal: string | null = null
+  let received = 0
+  socket.on('message', (data: Buffer) => {
+    const answer = readMuxRefusal(data)
+    if (answer.room !== room) return
+    if (answer.refusal !== null) refusal ??= answer.refusal
+    else if (refusal === null) received += 1
+  })
+  await new Promise(resolve => socket.once('open', resolve))
+  socket.send(encodeMuxFrame({ kind: 'join', room }))
+  return { refusal: await waitFor(`${room} to refuse the join`, () => refusal, timeoutMs), received }
+}

@@ -22,6 +22,22 @@ export const parleyHealth = async (server: Pick<RunningServer, 'system' | 'wsUrl
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, Math.max(0, ms)))
 
+/**
+ * Waits until a Parley relay holds at most `rooms` rooms (other systems: at once). NOTE: Parley
+ * unloads a room 5 s after its last peer left (relay/server.ts); publishing groups leaves their
+ * index rooms and their members' own rooms (where the relay lists each group) loaded for that
+ * long, and their unloading would otherwise fall into what is measured next.
+ */
+export const whenParleyRoomsAtMost = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, rooms: number, timeoutMs = 20_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const health = await parleyHealth(server)
+    if (health === null || health.rooms <= rooms) return
+    if (Date.now() > deadline) throw new Error(`the relay still holds ${health.rooms} rooms after ${timeoutMs} ms (waiting for at most ${rooms})`)
+    await sleep(100)
+  }
+}
+
 /** The relay's CPU time over `ms` of wall time, in ms per second. */
 export const cpuRate = async (server: Pick<RunningServer, 'cpuMs'>, ms: number): Promise<number> => {
   const before = await server.cpuMs()

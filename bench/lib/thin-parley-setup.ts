@@ -1,4 +1,4 @@
-// What Parley needs before thin clients can talk: identities, a group in the relay's directory, and profiles for readers that verify.
+// What Parley needs before thin clients can talk: identities, a group (its record in its own index room), and profiles for readers that verify.
 import { connectParley } from '../../cli/connect'
 import type { ParleyClient } from '../../client/parley'
 import { createIdentity, type Identity } from '../../shared/identity'
@@ -21,7 +21,7 @@ export const groupBucketRoom = (group_id: string): string => bucketRoom(groupCon
 
 /**
  * A full Parley client (ParleyClient over the mux socket, in-memory storage) that creates groups
- * on a relay: the relay admits to a group's rooms only the members its directory lists.
+ * on a relay: the relay admits to a group's rooms only the members its record (in the group's index room) lists.
  */
 export class GroupAdmin {
   private constructor (readonly client: ParleyClient, readonly identity: Identity) {}
@@ -34,7 +34,9 @@ export class GroupAdmin {
 
   /**
    * Creates a group of the admin and `members` (at most 999 others: a group holds 1,000).
-   * Members may join its rooms at once: the relay waits up to 3 s for a group it does not know yet.
+   * Members may join its rooms at once: the relay waits up to 3 s for the record of a group whose
+   * bucket they join before the admin's write has arrived. Resolves once the record is written
+   * locally and queued for the relay, not once the relay holds it.
    */
   async createGroup (members: readonly Identity[], name = 'bench'): Promise<string> {
     return (await this.client.createGroup({ name, user_ids: members.map(member => member.user_id) })).group_id

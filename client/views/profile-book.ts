@@ -103,8 +103,15 @@ export class ProfileBook implements PublicKeys {
   /** Who, among the people held here, is online now. */
   online (): string[] { return [...this.watched.keys()].filter(user_id => this.isOnline(user_id)) }
 
+  /**
+   * The key someone's entries are checked with. NOTE: asking for someone not held here looks them
+   * up: the sender of a message in a large group (whose members are not all held, see
+   * setContacts) is found when their first message needs checking, and it waits until then.
+   */
   publicKeyOf (user_id: string): string | null {
-    return user_id === this.me.user_id ? this.me.public_key : this.profile(user_id)?.public_key ?? null
+    if (user_id === this.me.user_id) return this.me.public_key
+    if (!this.watched.has(user_id) && !this.closed) void this.lookUp(user_id).catch(() => {})
+    return this.profile(user_id)?.public_key ?? null
   }
 
   onChange (listener: () => void): () => void {

@@ -5,11 +5,16 @@ import { conversationRoom, groupConversation } from '../../shared/protocol'
 import { groupRecord } from '../../shared/schema'
 import type { Room } from '../room'
 import type { RoomRegistry } from '../rooms'
+import { entryItem, holdsAnything } from '../../shared/yjs-internals'
 import { wasRefused } from '../writes/judged-apply'
 import type { GroupMembers, GroupMembership } from './room-access'
 
-/** Groups whose members are kept in memory, the least recently used forgotten first. */
-export const GROUPS_REMEMBERED = 50_000
+/**
+ * Groups whose members are kept in memory, the least recently used forgotten first. NOTE: a
+ * group holds up to 1,000 members; 20,000 groups of a hundred are 2 million ids (~100 MB at
+ * worst), and a group forgotten is read again from its room at its next join.
+ */
+export const GROUPS_REMEMBERED = 20_000
 
 /** One accepted change to a group's record: what it was and what it is (null: none, or not valid). */
 export interface GroupChange {
@@ -23,8 +28,17 @@ const parsedGroup = (value: unknown, group_id: string): Group | null => {
   return parsed?.ok ? parsed.value : null
 }
 
-const membersOf = (group: Group | null): GroupMembers =>
-  group === null ? 'no-group' : group.deleted_at === null ? new Set(group.user_ids) : 'deleted'
+/**
+ * Who the record lets in. NOTE: only an empty room admits anyone (that is where a creator writes
+ * a new group): a record taken out of the map by an admin leaves a tombstone, a value that does
+ * not parse is nobody's, and a room holding a history but no record (a v1 group whose record was
+ * lost) is nobody's either. Fails closed: such rooms still hold their history's previews.
+ */
+const membersIn = (record: Y.Map<unknown>, group_id: string): GroupMembers => {
+  if (entryItem(record, group_id) === undefined) return record.doc !== null && holdsAnything(record.doc) ? 'deleted' : 'no-group'
+  const group = parsedGroup(record.get(group_id), group_id)
+  return group === null || group.deleted_at !== null ? 'deleted' : new Set(group.user_ids)
+}
 
 /**
  * Group members as each group's own room says. The record's writes are checked by the relay
@@ -62,7 +76,7 @@ export class GroupRecords implements GroupMembership {
       if (wasRefused(event.transaction) || !event.keysChanged.has(group_id)) return
       const before = parsedGroup(event.changes.keys.get(group_id)?.oldValue, group_id)
       const after = parsedGroup(record.get(group_id), group_id)
-      this.remember(group_id, membersOf(after))
+      this.remember(group_id, membersIn(record, group_id))
       for (const listener of this.listeners) listener({ group_id, before, after })
     })
   }
@@ -77,7 +91,7 @@ export class GroupRecords implements GroupMembership {
   get rememberedGroups (): number { return this.remembered.size }
 
   private read (group_id: string, record: Y.Map<unknown>): GroupMembers {
-    const members = membersOf(parsedGroup(record.get(group_id), group_id))
+    const members = membersIn(record, group_id)
     this.remember(group_id, members)
     return members
   }

@@ -9,6 +9,7 @@ import type { RoomRegistry } from '../rooms'
 import { applyStored } from '../storage/apply-stored'
 import type { RoomStore } from '../storage/store'
 import type { GroupAnnouncer } from '../writes/group-announcer'
+import { entryItems } from '../../shared/yjs-internals'
 
 /** The store record that says the conversion is done (records live apart from rooms). */
 export const FROM_V1_DONE = 'conversions/from-v1'
@@ -61,11 +62,27 @@ export const convertFromV1 = async ({ store, registry, announcer, people, log }:
       people.noteProfile(user_id, user)
       moved.profiles += 1
     }
-    for (const [group_id, group] of validEntries(directoryGroupsOfV1(directory), parseGroup, log, 'group')) {
+    const groups = directoryGroupsOfV1(directory)
+    const valid = validEntries(groups, parseGroup, log, 'group')
+    for (const [group_id, group] of valid) {
       // The group records' observer announces a group written here to its members.
       const wrote = await writeOnce(registry, conversationRoom(groupConversation(group_id)), groupRecord, group_id, group)
       if (!wrote) announcer.noteChange({ group_id, before: null, after: group })
       moved.groups += 1
+    }
+    // NOTE: a group an admin took out of the v1 map (or one that never parsed) left its id used
+    // for good; a tombstone in its room keeps it so, and keeps its room closed to everyone.
+    const live = new Set(valid.map(([group_id]) => group_id))
+    for (const group_id of entryItems(groups).keys()) {
+      if (live.has(group_id)) continue
+      await registry.withRoom(conversationRoom(groupConversation(group_id)), room => {
+        const record = groupRecord(room.doc)
+        if (entryItems(record).has(group_id)) return
+        room.doc.transact(() => {
+          record.set(group_id, null)
+          record.delete(group_id)
+        }, RELAY_ORIGIN)
+      })
     }
   } finally {
     directory.destroy()

@@ -114,17 +114,17 @@ describe('PeopleDirectory', () => {
     await directory.close()
   })
 
-  it('skips records that no longer read as their user\'s live profile', async () => {
+  it('skips records that no longer read as their user\'s live profile, and trims one too large to answer', async () => {
     const store = new MemoryStore()
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
     await store.writeRecords(new Map([
-      [`people/${ada.user_id}`, encode(profileOf(ada, 'Ada'))],
+      [`people/${ada.user_id}`, encode({ ...profileOf(ada, 'Ada'), avatar: 'x'.repeat(5000) })],
       [`people/${bob.user_id}`, encode(profileOf(eve, 'Eve'))],
       [`people/${eve.user_id}`, new TextEncoder().encode('{not json')],
       [`people/${dan.user_id}`, encode(profileOf(dan, 'Dan', { deleted_at: AT }))]
     ]))
     const directory = await PeopleDirectory.open(store, { mode: 'everyone' })
-    expect(namesOf(directory.answer(query('')))).toEqual(['Ada'])
+    expect(directory.answer(query(''))).toEqual({ id: 7, ok: true, people: [profileOf(ada, 'Ada')], cursor: null })
     await directory.close()
   })
 

@@ -63,17 +63,21 @@ export class PeopleDirectory {
   /** Reads every kept profile (skipping any that no longer parse) and indexes them. */
   static async open (store: RoomStore, { mode, flushMs = FLUSH_MS }: { mode: PeopleMode; flushMs?: number }): Promise<PeopleDirectory> {
     const people: Array<{ user_id: string; name: string; profile: unknown }> = []
+    const decoder = new TextDecoder()
     for (const [key, bytes] of await store.readRecords(PREFIX)) {
       const user_id = key.slice(PREFIX.length)
+      const json = decoder.decode(bytes)
       let value: unknown
       try {
-        value = JSON.parse(new TextDecoder().decode(bytes))
+        value = JSON.parse(json)
       } catch {
         continue
       }
       const parsed = parseUser(value, user_id)
       if (!parsed.ok || parsed.value.deleted_at !== null) continue
-      people.push({ user_id, name: parsed.value.name, profile: keptProfile(value, parsed.value).value })
+      // A record is kept as answered already, unless it was written before a tighter bound.
+      const profile = json.length <= MAX_PROFILE_BYTES ? value : keptProfile(value, parsed.value).value
+      people.push({ user_id, name: parsed.value.name, profile })
     }
     return new PeopleDirectory(store, PeopleIndex.of(people), mode, flushMs)
   }

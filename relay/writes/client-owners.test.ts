@@ -53,9 +53,9 @@ describe('inferOwner', () => {
     doc.getMap('messages').set('m', { sender_id: 'ada', content: 'hi' })
     doc.getMap('messages').delete('m')
     expect(inferOwner(doc, room(ROOM), 11)).toBeUndefined()
-    const directory = new Y.Doc()
-    directory.clientID = 5
-    directory.getMap('groups').set('g', { name: 'Team' })
-    expect(inferOwner(directory, room('directory'), 5)).toBeUndefined()
+    const index = new Y.Doc()
+    index.clientID = 5
+    index.getMap('group').set('G'.repeat(22), { name: 'Team' })
+    expect(inferOwner(index, room(`group/${'G'.repeat(22)}`), 5)).toBeUndefined()
   })
 })

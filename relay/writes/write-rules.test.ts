@@ -26,18 +26,41 @@ const message = (fields: Partial<Record<string, unknown>> = {}) => ({
 
 describe('judgeWrite', () => {
   it('groups: created by oneself as admin; changed by admins; left by a member; nothing else', () => {
-    const directory = 'directory'
-    expect(judge(EVE, directory, 'groups', GROUP, group({ created_by: EVE, admin_ids: [EVE] }))).toBeNull()
-    expect(judge(EVE, directory, 'groups', GROUP, group())).toBe('not-an-admin')
-    const existing = { [`groups/${GROUP}`]: group() }
-    expect(judge(ADA, directory, 'groups', GROUP, group({ name: 'Renamed' }), existing)).toBeNull()
-    expect(judge(EVE, directory, 'groups', GROUP, group({ name: 'Renamed' }), existing)).toBe('not-an-admin')
-    expect(judge(EVE, directory, 'groups', GROUP, group({ user_ids: [ADA, BOB] }), existing)).toBeNull()
-    expect(judge(EVE, directory, 'groups', GROUP, group({ user_ids: [ADA, EVE] }), existing)).toBe('not-an-admin')
-    expect(judge(ADA, directory, 'groups', GROUP, group({ created_by: EVE }), existing)).toBe('invalid-value')
-    expect(judge(EVE, directory, 'groups', GROUP, undefined, existing)).toBe('not-an-admin')
-    expect(judge(ADA, directory, 'groups', GROUP, { name: 42 }, existing)).toBe('invalid-value')
-    expect(judge(ADA, directory, 'elsewhere', GROUP, group())).toBe('unknown-entry')
+    const index = conversationRoom(groupConversation(GROUP))
+    expect(judge(EVE, index, 'group', GROUP, group({ created_by: EVE, admin_ids: [EVE] }))).toBeNull()
+    expect(judge(EVE, index, 'group', GROUP, group())).toBe('not-an-admin')
+    const existing = { [`group/${GROUP}`]: group() }
+    expect(judge(ADA, index, 'group', GROUP, group({ name: 'Renamed' }), existing)).toBeNull()
+    expect(judge(EVE, index, 'group', GROUP, group({ name: 'Renamed' }), existing)).toBe('not-an-admin')
+    expect(judge(EVE, index, 'group', GROUP, group({ admin_ids: [ADA, EVE] }), existing)).toBe('not-an-admin')
+    expect(judge(EVE, index, 'group', GROUP, group({ user_ids: [ADA, BOB] }), existing)).toBeNull()
+    expect(judge(EVE, index, 'group', GROUP, group({ user_ids: [ADA, EVE] }), existing)).toBe('not-an-admin')
+    expect(judge(ADA, index, 'group', GROUP, group({ created_by: EVE }), existing)).toBe('invalid-value')
+    expect(judge(ADA, index, 'group', GROUP, group({ created_at: '2026-11-25T10:00:00.000Z' }), existing)).toBe('invalid-value')
+    expect(judge(EVE, index, 'group', GROUP, undefined, existing)).toBe('not-an-admin')
+    expect(judge(ADA, index, 'group', GROUP, undefined, existing)).toBeNull()
+    expect(judge(ADA, index, 'group', GROUP, { name: 42 }, existing)).toBe('invalid-value')
+    expect(judge(ADA, index, 'elsewhere', GROUP, group())).toBe('unknown-entry')
+  })
+
+  it('a group\'s record only in its own index room, under its own id; none in the directory', () => {
+    const own = group({ created_by: EVE, admin_ids: [EVE] })
+    // A direct conversation's index, a bucket of the group, and one's own room hold no group.
+    expect(judge(EVE, conversationRoom(directConversation(ADA, EVE)), 'group', GROUP, own)).toBe('unknown-entry')
+    expect(judge(EVE, bucketRoom(groupConversation(GROUP), 0), 'group', GROUP, own)).toBe('unknown-entry')
+    expect(judge(EVE, userRoom(EVE), 'group', GROUP, own)).toBe('unknown-entry')
+    // Another group's room, or another key in this one: not even its creator may put it there.
+    const other = 'H'.repeat(22)
+    expect(judge(EVE, conversationRoom(groupConversation(other)), 'group', GROUP, own)).toBe('unknown-entry')
+    expect(judge(EVE, conversationRoom(groupConversation(GROUP)), 'group', other, { ...own, group_id: other })).toBe('unknown-entry')
+    // Nor its removal, by an admin of the group it names.
+    expect(judge(ADA, conversationRoom(groupConversation(other)), 'group', GROUP, undefined, { [`group/${GROUP}`]: group() })).toBe('unknown-entry')
+    // The directory holds profiles only: 'groups', where every group was before, is no entry of it,
+    // whether a new group of one's own, an admin's change, or a removal.
+    expect(judge(EVE, 'directory', 'groups', GROUP, own)).toBe('unknown-entry')
+    expect(judge(ADA, 'directory', 'groups', GROUP, group({ name: 'Renamed' }), { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
+    expect(judge(ADA, 'directory', 'groups', GROUP, undefined, { [`groups/${GROUP}`]: group() })).toBe('unknown-entry')
+    expect(judge(EVE, 'directory', 'group', GROUP, own)).toBe('unknown-entry')
   })
 
   it('messages: the sender\'s own, in the conversation of their bucket, within the length limit', () => {
@@ -66,12 +89,12 @@ describe('judgeWrite', () => {
   })
 
   it('nothing comes back from deletion: a deleted group, a message taken out, a bucket entry', () => {
-    const directory = 'directory'
-    const gone = [`groups/${GROUP}`]
-    expect(judge(EVE, directory, 'groups', GROUP, group({ created_by: EVE, admin_ids: [EVE], user_ids: [EVE] }), {}, gone)).toBe('deleted-for-good')
-    const deleted = { [`groups/${GROUP}`]: group({ deleted_at: NOW }) }
-    expect(judge(ADA, directory, 'groups', GROUP, group({ deleted_at: null }), deleted)).toBe('deleted-for-good')
-    expect(judge(ADA, directory, 'groups', GROUP, group({ deleted_at: NOW, name: 'Again' }), deleted)).toBe('deleted-for-good')
+    const index = conversationRoom(groupConversation(GROUP))
+    const gone = [`group/${GROUP}`]
+    expect(judge(EVE, index, 'group', GROUP, group({ created_by: EVE, admin_ids: [EVE], user_ids: [EVE] }), {}, gone)).toBe('deleted-for-good')
+    const deleted = { [`group/${GROUP}`]: group({ deleted_at: NOW }) }
+    expect(judge(ADA, index, 'group', GROUP, group({ deleted_at: null }), deleted)).toBe('deleted-for-good')
+    expect(judge(ADA, index, 'group', GROUP, group({ deleted_at: NOW, name: 'Again' }), deleted)).toBe('deleted-for-good')
     const bucket = bucketRoom(groupConversation(GROUP), 0)
     const id = 'M'.repeat(22)
     expect(judge(EVE, bucket, 'messages', id, message(), {}, [`messages/${id}`])).toBe('deleted-for-good')
@@ -85,7 +108,7 @@ describe('judgeWrite', () => {
   it('refuses fields no parser knows, at any depth, which would be stored and served unchecked', () => {
     const bucket = bucketRoom(groupConversation(GROUP), 0)
     expect(judge(EVE, bucket, 'messages', 'M'.repeat(22), { ...message(), padding: 'x'.repeat(1000) })).toBe('unknown-field')
-    expect(judge(EVE, 'directory', 'groups', GROUP, { ...group({ created_by: EVE, admin_ids: [EVE] }), extra: 1 })).toBe('unknown-field')
+    expect(judge(EVE, conversationRoom(groupConversation(GROUP)), 'group', GROUP, { ...group({ created_by: EVE, admin_ids: [EVE] }), extra: 1 })).toBe('unknown-field')
     expect(judge(ADA, userRoom(ADA), 'reads', conversationRoom(groupConversation(GROUP)), { counts: {}, more: [1] })).toBe('unknown-field')
     expect(hasUnknownField({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 }, derived: 3 })).toBe(false)
     expect(hasUnknownField({ a: 1, b: { c: 2, d: 3 } }, { a: 1, b: { c: 2 } })).toBe(true)

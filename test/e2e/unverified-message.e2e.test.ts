@@ -9,8 +9,8 @@ import { createIdentity } from '../../shared/identity'
 import { bucketRoom, directConversation } from '../../shared/protocol'
 import { bucketMessages } from '../../shared/schema'
 import type { Message } from '../../shared/model'
-import { SYNC_TIMEOUT_MS, expectAbsentFor, expectMessage, expectStatus, openUser, ownUserId, useBrowserFixture } from './harness'
-import { openWidget, widgetUserId } from './widget-page'
+import { SYNC_TIMEOUT_MS, expectAbsentFor, expectMessage, expectStatus, openUser, useBrowserFixture } from './harness'
+import { appUserId, openWidget, widgetUserId } from './widget-page'
 
 const browsers = useBrowserFixture()
 
@@ -41,8 +41,8 @@ test('the app and the widget show Mallory’s genuine message, and only a notice
   }
   const notice = '1 message could not be verified and is hidden.'
 
-  // Alice is a stranger to Mallory, who writes to her by the id she gives out (Settings shows it).
-  await writeTo(await ownUserId(alice.page))
+  // Mallory knows Alice's id (as one is given an id to write to: nobody sees everyone on the relay).
+  await writeTo(await appUserId(alice.page))
   await openUser(alice.page, 'Mallory')
   await expectMessage(alice.page, 'Mallory', 'a genuine hello')
   await alice.page.getByRole('status').filter({ hasText: notice }).waitFor({ state: 'visible', timeout: SYNC_TIMEOUT_MS })

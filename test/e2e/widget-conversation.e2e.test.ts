@@ -1,5 +1,5 @@
-// <parley-chat>'s attributes are live: `conversation` switches the log; a bad value or a group
-// one is not in says so; with no `name` it asks for a display name first.
+// <parley-chat>'s attributes are live: `conversation` switches the log; a bad value, an id nobody
+// has or a group one cannot see says so; with no `name` it asks for a display name first.
 import { expect, test } from 'vitest'
 import { conversationLog, displayNameBox, expectConversation, expectMessage, expectStatus, openUser, send, useBrowserFixture } from './harness'
 import { appUserId, heardEvents, openWidget, setWidgetAttribute } from './widget-page'
@@ -52,8 +52,14 @@ test('changing the conversation attribute switches the log; invalid values are e
   await setWidgetAttribute(widget, 'conversation', 'support')
   await expect.poll(() => problem.innerText()).toContain('is not a conversation')
   expect(await conversationLog(widget).count()).toBe(0)
+  // NOTE: said only once the relay answered: a person after looking them up, a group after the
+  // widget's own room synced and the group had its chance to load (GROUP_WAIT_MS).
+  await setWidgetAttribute(widget, 'conversation', 'user:AAAAAAAAAAAAAAAAAAAAAA')
+  await expect.poll(() => problem.innerText(), { timeout: 10_000 }).toContain('There is no Parley user with this id.')
+  expect(await conversationLog(widget).count()).toBe(0)
   await setWidgetAttribute(widget, 'conversation', 'group:AAAAAAAAAAAAAAAAAAAAAA')
-  await expect.poll(() => problem.innerText()).toContain('There is no such group')
+  await expect.poll(() => problem.innerText()).toContain('Waiting for this group to arrive from the relay')
+  await expect.poll(() => problem.innerText(), { timeout: 10_000 }).toContain('This group doesn\'t exist, or you are not a member.')
   await setWidgetAttribute(widget, 'conversation', null)
   await expect.poll(() => problem.innerText()).toContain('No conversation chosen')
 })

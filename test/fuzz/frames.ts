@@ -162,25 +162,33 @@ const forgeries: Record<string, (random: Random, world: HostileWorld, room: stri
   },
   /** An edit of an entry someone else wrote, after its item (as a client that saw it would write it). */
   'overwrite': (random, world, room) => {
-    const root = rootOf(room)
+    const root = forgedRootOf(random, world, room)
     const entry = someoneElsesEntry(world, random, room, root)
     if (!entry) return null
-    const value = { ...(world.known(room)!.getMap(root).get(entry.key) as object), content: 'forged', name: 'forged' }
+    const current = world.known(room)!.getMap(root).get(entry.key) as object
+    // A group renamed by a member (a group has no `content`: that would be refused as an unknown field instead).
+    const value = root === 'group' ? { ...current, name: 'forged' } : { ...current, content: 'forged', name: 'forged' }
     return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); after(e, entry.client, entry.clock + entry.length - 1, value) },
       deleting(entry.client, [[entry.clock, entry.length]]))
   },
-  /** A deletion of someone else's entry. */
+  /** A deletion of someone else's entry (the group itself, in its room). */
   'delete': (random, world, room) => {
-    const entry = someoneElsesEntry(world, random, room, rootOf(room))
+    const entry = someoneElsesEntry(world, random, room, forgedRootOf(random, world, room))
     return entry && craft(e => uint(e, 0), deleting(entry.client, [[entry.clock, entry.length]]))
   },
-  /** The honest group changed by someone who is no admin of it. */
+  /** The honest group changed, in its own room, by a member who is no admin of it. */
   'group-takeover': (random, world) =>
-    craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'groups', world.group.group_id, { ...world.group.record, name: 'taken', admin_ids: [world.self] }) }),
-  /** A new group in the victim's name. */
+    craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'group', world.group.group_id, { ...world.group.record, name: 'taken', admin_ids: [world.self] }) }),
+  /** A new group in the victim's name, in the honest group's room (which holds that group only). */
   'group-as-victim': (random, world) => {
     const group_id = random.id()
-    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'groups', group_id, { ...world.group.record, group_id, created_by: world.victim }) })
+    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'group', group_id, { ...world.group.record, group_id, created_by: world.victim }) })
+  },
+  /** A group of one's own, or the honest group taken over, written where groups were kept before (the directory has no such map now). */
+  'group-in-directory': (random, world) => {
+    const group_id = random.chance(0.5) ? world.group.group_id : random.id()
+    const group = { ...world.group.record, group_id, name: 'taken', user_ids: [world.self], admin_ids: [world.self], created_by: world.self }
+    return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, 'groups', group_id, group) })
   },
   /**
    * A struct whose clocks overlap what the relay holds of a client: it declares the hostile
@@ -207,7 +215,7 @@ const forgeries: Record<string, (random: Random, world: HostileWorld, room: stri
   },
   /** An entry of the hostile user's own, written under someone else's client id at its next clock. */
   'others-client-id': (random, world, room) => {
-    const entry = someoneElsesEntry(world, random, room, rootOf(room))
+    const entry = someoneElsesEntry(world, random, room, forgedRootOf(random, world, room))
     const doc = world.known(room)
     if (!entry || !doc) return null
     const { root, key, value } = entryFor(random, room, world.self, world)
@@ -240,6 +248,23 @@ const ownForgeries: Record<string, (random: Random, world: HostileWorld, room: s
     return craft(e => { uint(e, 1); run(e, 1, random.clientId(), 0); mapEntry(e, root, key, { ...(value as object), group_id: random.id(), receiver_id: null }) })
   }
 }
+
+/** The group forgeries, each for the one room where it is a forgery of that group. */
+const GROUP_FORGERY_ROOMS: Record<string, (world: HostileWorld, room: string) => boolean> = {
+  'group-takeover': (world, room) => isGroupIndex(world, room),
+  'group-as-victim': (world, room) => isGroupIndex(world, room),
+  'group-in-directory': (_, room) => parseRoom(room)?.kind === 'directory'
+}
+
+/** Whether `room` is the honest group's index room, which holds the group's record. */
+const isGroupIndex = (world: HostileWorld, room: string): boolean => {
+  const ref = parseRoom(room)
+  return ref?.kind === 'conversation' && ref.conversation.kind === 'group' && ref.conversation.group_id === world.group.group_id
+}
+
+/** The root whose entries a forgery of someone else's entry goes for: in the group's own room, its record half the time. */
+const forgedRootOf = (random: Random, world: HostileWorld, room: string): string =>
+  isGroupIndex(world, room) && random.chance(0.5) ? 'group' : rootOf(room)
 
 const rootOf = (room: string): string => {
   switch (parseRoom(room)?.kind) {
@@ -608,7 +633,7 @@ export class HostileFrames {
   private forged (target: FrameTarget, room: string): Frame {
     const random = this.random
     const table = isHonest(this.world, room) ? forgeries : ownForgeries
-    const names = Object.keys(table).filter(name => !name.startsWith('group-') || parseRoom(room)?.kind === 'directory')
+    const names = Object.keys(table).filter(name => GROUP_FORGERY_ROOMS[name]?.(this.world, room) ?? true)
     let name = random.pick(names)
     let update = table[name]!(random, this.world, room)
     if (update === null) {

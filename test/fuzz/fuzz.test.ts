@@ -36,7 +36,7 @@ describe('the frame generators', () => {
   const world: HostileWorld = {
     self: 'EEEEEEEEEEEEEEEEEEEEEE',
     playground: ['user/EEEEEEEEEEEEEEEEEEEEEE'],
-    honest: ['directory', 'group/GGGGGGGGGGGGGGGGGGGGGG/0'],
+    honest: ['directory', 'group/GGGGGGGGGGGGGGGGGGGGGG', 'group/GGGGGGGGGGGGGGGGGGGGGG/0'],
     forbidden: ['user/AAAAAAAAAAAAAAAAAAAAAA'],
     victim: 'AAAAAAAAAAAAAAAAAAAAAA',
     group: { group_id: 'GGGGGGGGGGGGGGGGGGGGGG', record: {} },

@@ -433,18 +433,25 @@ const percentile = (sorted: number[], p: number): number => sorted.length === 0 
 /** Who a client is, for a check's name. */
 const nameOf = (client: ParleyClient): string => client.profile()?.name ?? client.me.user_id
 
-/** Entries of an honest room that no honest client wrote: by their keys, senders and texts. */
-const strangeEntries = (doc: Y.Doc, honestIds: ReadonlySet<string>, group_id: string, sent: ReadonlySet<string>): string[] => {
+/**
+ * Entries of an honest room that no honest client wrote: by their keys, senders and texts. The
+ * honest group's record is in its own index room only, under its id, as its admin wrote it.
+ */
+const strangeEntries = (doc: Y.Doc, room: string, honestIds: ReadonlySet<string>, group: { group_id: string; record: unknown }, sent: ReadonlySet<string>): string[] => {
   const strange: string[] = []
   const entries = (root: string) => doc.share.has(root) ? [...doc.getMap(root).entries()] as Array<[string, Record<string, unknown>]> : []
+  const groupIndex = conversationRoom(groupConversation(group.group_id))
   for (const [key] of entries('users')) if (!honestIds.has(key)) strange.push(`users/${key}`)
-  for (const [key] of entries('groups')) if (key !== group_id) strange.push(`groups/${key}`)
+  for (const [key, value] of entries('group')) {
+    if (room !== groupIndex || key !== group.group_id || canonical(value) !== canonical(group.record)) strange.push(`group/${key}`)
+  }
   for (const [key] of entries('activity')) if (!honestIds.has(key)) strange.push(`activity/${key}`)
   for (const [key] of entries('buckets')) if (key !== '0') strange.push(`buckets/${key}`)
   for (const [key, message] of entries('messages')) {
     if (!honestIds.has(String(message?.sender_id)) || !sent.has(String(message?.content))) strange.push(`messages/${key}`)
   }
-  const known = new Set(['users', 'groups', 'activity', 'buckets', 'messages'])
+  // NOTE: 'groups' (where the directory kept every group before) is no root of any room now.
+  const known = new Set(['users', 'group', 'activity', 'buckets', 'messages'])
   for (const root of doc.share.keys()) if (!known.has(root) && doc.getMap(root).size > 0) strange.push(`${root}/*`)
   return strange
 }
@@ -462,7 +469,8 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
   const tally: Tally = { sent: {}, closes: {}, connections: 0, recent: [] }
   const roundTrips: number[] = []
 
-  // Eve is in the honest group (so she may join its rooms and try forgeries there); Mallory is in nothing.
+  // Eve is in the honest group, no admin (so she may join its rooms and try forgeries there, its record
+  // included); Mallory is in nothing, and is refused its rooms.
   const [eve, mallory] = [await createIdentity(), await createIdentity()]
   const honest = await openHonest(options, eve.user_id)
   const [ada, bob] = honest.clients as [ParleyClient, ParleyClient, ParleyClient]
@@ -575,7 +583,7 @@ export const runFuzz = async (options: FuzzOptions): Promise<FuzzReport> => {
     const foreign = [...stateVectorOf(relayDoc)].filter(([client]) => !clientIds.has(client))
     check(`the relay's ${room} holds changes of honest clients only`, foreign.length === 0,
       foreign.length > 0 ? `${foreign.length} other Yjs clients, e.g. ${foreign.slice(0, 3).map(([client, clock]) => `${client}@${clock}`).join(', ')}` : undefined)
-    const strangers = strangeEntries(relayDoc, honestIds, honest.group_id, allSent)
+    const strangers = strangeEntries(relayDoc, room, honestIds, { group_id: honest.group_id, record: groupRecord }, allSent)
     check(`the relay's ${room} holds honest entries only`, strangers.length === 0, strangers.slice(0, 3).join('; '))
     relayDoc.destroy()
   }

@@ -14,20 +14,23 @@ export const parseTarget = (value: string | null | undefined): ParsedTarget => {
   return { ok: false, problem: `"${given}" is not a conversation: use user:<user id> or group:<group id> (ids are 22 characters).` }
 }
 
+/** A group one cannot see: the relay shows a group to its members only, so the two are one answer. */
+export const GROUP_NOT_VISIBLE = 'This group doesn\'t exist, or you are not a member.'
+
 /**
- * Why `client` cannot open `target` now, or null when it can. `synced` says the directory has
- * reached the relay: until then a missing person or group may simply not have arrived yet.
+ * Why `client` cannot open `target` now, or null when it can. `answered` says the relay has
+ * answered for it (see TargetAnswer): until then a missing person or group may simply not have
+ * arrived yet. NOTE: a person not known yet is no reason to wait: their conversation opens at
+ * once (offline too), and closes only if the relay says there is nobody with this id.
  */
-export const targetProblem = (client: ParleyClient, target: ConversationChoice, synced: boolean): string | null => {
+export const targetProblem = (client: ParleyClient, target: ConversationChoice, answered: boolean): string | null => {
   if (target.kind === 'direct') {
     if (target.user_id === client.me.user_id) return 'This conversation is with yourself: choose another person.'
-    if (client.user(target.user_id) === null && synced) return 'There is no Parley user with this id.'
+    if (client.user(target.user_id) === null && answered) return 'There is no Parley user with this id.'
     return null
   }
-  const group = client.group(target.group_id)
-  if (group === null) return synced ? 'There is no such group.' : 'Waiting for this group to arrive from the relay…'
-  if (!group.user_ids.includes(client.me.user_id)) return 'You are not a member of this group.'
-  return null
+  if (client.group(target.group_id)?.user_ids.includes(client.me.user_id)) return null
+  return answered ? GROUP_NOT_VISIBLE : 'Waiting for this group to arrive from the relay…'
 }
 
 /** The conversation's title: the other person's name or the group's. */

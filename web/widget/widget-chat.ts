@@ -9,6 +9,7 @@ import { Arrivals, pendingIds } from '../core/message-marks'
 import { ReadQueue } from '../core/read-queue'
 import { loadIdentity } from '../identity-store'
 import { parseTarget, targetProblem, targetTitle } from './conversation-target'
+import { TargetAnswer } from './target-answer'
 
 /** Messages shown: the newest of the conversation (the widget has no scroll-back). */
 export const SHOWN_MESSAGES = 100
@@ -27,8 +28,8 @@ export class WidgetChat {
   #failure: string | null = null
   #client: ParleyClient | null = null
   #unsubscribeClient: (() => void) | null = null
-  /** The directory has reached the relay once: a missing person or group is really missing. */
-  #synced = false
+  /** Whether the relay has answered for the chosen person or group: only then is a missing one really missing. */
+  #answer: TargetAnswer | null = null
   #networkUp = true
   #targetValue: string | null = null
   #target: ConversationChoice | null = null
@@ -76,9 +77,12 @@ export class WidgetChat {
       const client = await openBrowserClient({ identity, url })
       if (this.#closed) return void await client.close()
       this.#client = client
+      this.#answer = new TargetAnswer(client, () => {
+        this.#openTarget()
+        this.listener.changed()
+      })
       this.#unsubscribeClient = client.subscribe(change => this.#clientChanged(change))
       if (!this.#networkUp) client.setOnline(false)
-      this.#watchSync()
       await awaitProfile(client, created)
       if (this.#closed) return
       if (client.profile() === null && name?.trim()) client.setProfile({ name })
@@ -131,27 +135,20 @@ export class WidgetChat {
   }
 
   #clientChanged (change: DirectoryChange): void {
-    if (change === 'status' && this.#client?.status === 'connected' && !this.#synced) this.#watchSync()
+    if (change === 'status' && this.#client?.status === 'connected') this.#answer?.connected(this.#target)
     if (change === 'users' || change === 'groups') this.#openTarget()
     if (change !== 'conversations') this.listener.changed()
-  }
-
-  #watchSync (): void {
-    void this.#client?.whenSynced().then(synced => {
-      if (!synced || this.#synced || this.#closed) return
-      this.#synced = true
-      this.#openTarget()
-      this.listener.changed()
-    })
   }
 
   /** Opens the chosen conversation if it can be, else closes the one shown and says why. */
   #openTarget (): void {
     const client = this.#client
-    if (!client || this.#phase !== 'ready' || this.#closed) return
+    const answer = this.#answer
+    if (!client || !answer || this.#phase !== 'ready' || this.#closed) return
     const parsed = parseTarget(this.#targetValue)
-    const problem = parsed.ok ? targetProblem(client, parsed.target, this.#synced) : parsed.problem
     this.#target = parsed.ok ? parsed.target : null
+    answer.choose(this.#target)
+    const problem = parsed.ok ? targetProblem(client, parsed.target, answer.answered) : parsed.problem
     this.#problem = problem
     const key = parsed.ok && problem === null ? choiceKey(parsed.target) : null
     if (key === this.#conversationKey) return
@@ -211,6 +208,7 @@ export class WidgetChat {
     if (this.#closed) return
     this.#closed = true
     this.#opening.cancel()
+    this.#answer?.close()
     this.#reads.close()
     this.#unsubscribeConversation?.()
     this.#unsubscribeClient?.()
