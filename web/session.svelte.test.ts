@@ -3,8 +3,11 @@
 import { flushSync } from 'svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { profileRoom, type ParleyClient } from '../client'
+import { ParleyClient, createIdentity, type User } from '../client'
+import { Hub } from '../client/testing/hub-testing'
 import { openOfflineClient } from '../client/testing/offline-testing'
+import { memoryStorage } from '../client/transport'
+import { profileRoom } from '../shared/protocol'
 import { Session } from './session.svelte'
 
 const sessions: Session[] = []
@@ -29,11 +32,17 @@ const meet = async ({ session, doc: adaDoc }: { session: Session; doc: (room: st
   const { client, doc } = await openOfflineClient()
   others.push(client)
   client.setProfile({ name })
-  // Offline, the look-up opens their profile room and finds nothing yet.
-  expect(await session.client.lookUp(client.me.user_id)).toBeNull()
   const room = profileRoom(client.me.user_id)
+  await session.client.lookUp(client.me.user_id)
   Y.applyUpdate(adaDoc(room), Y.encodeStateAsUpdate(doc(room)))
   return client
+}
+
+/** Someone's profile as the relay's search would give it, without their profile room reaching this device. */
+const stranger = async (name: string): Promise<User> => {
+  const { client } = await openOfflineClient()
+  others.push(client)
+  return client.setProfile({ name })
 }
 
 /** What a component reading `read()` renders each time it re-runs. */
@@ -56,7 +65,7 @@ describe('Session', () => {
     expect(session.nameOf(session.me)).toBe('Ada')
   })
 
-  it('lists the people one looks up as their profiles arrive, by name, offline while no relay says otherwise', async () => {
+  it('lists the people it knows as their profiles arrive, by name, offline while no relay says otherwise', async () => {
     const ada = await openAda()
     const { session } = ada
     const listed = renders(() => session.userEntries.map(entry => entry.user.name))
@@ -149,6 +158,37 @@ describe('Session', () => {
     expect(session.view).toBeNull()
     expect(session.notice).toBe('That group was deleted, or you are no longer in it.')
     expect(session.groupEntries).toEqual([])
+  })
+
+  it('opens a conversation with someone found on the relay, titled with their name before their profile arrives, and empties the search', async () => {
+    const { session } = await openAda()
+    const bob = await stranger('Bob')
+    vi.spyOn(session.client, 'findPeople').mockResolvedValue({ people: [bob], cursor: null })
+    session.people.setQuery('bo')
+    session.people.searchNow()
+    await vi.waitFor(() => expect(session.people.results.people).toEqual([bob]))
+    expect(session.presenceOf(bob.user_id)).toBeNull()
+
+    await session.openPerson(bob)
+    expect(session.title).toBe('Bob')
+    expect(session.view?.conversation.ref).toEqual({ kind: 'direct', user_ids: expect.arrayContaining([bob.user_id]) })
+    expect(session.people.query).toBe('')
+    expect(session.people.searching).toBe(false)
+  })
+
+  it('once connected with a profile, lists everyone on the relay it does not know yet', async () => {
+    const hub = new Hub()
+    const client = await ParleyClient.open({ identity: await createIdentity(), network: hub.network(), storage: memoryStorage })
+    const [bob, carol] = [await stranger('Bob'), await stranger('Carol')]
+    const findPeople = vi.spyOn(client, 'findPeople').mockImplementation(async () => ({ people: [bob, carol, client.profile()!], cursor: null }))
+    const session = new Session(client)
+    sessions.push(session)
+    // No list before the person has joined with a name.
+    expect(findPeople).not.toHaveBeenCalled()
+    session.setName('Ada')
+    await vi.waitFor(() => expect(session.strangers.map(user => user.name)).toEqual(['Bob', 'Carol']))
+    expect(findPeople).toHaveBeenCalledWith('', { cursor: null, limit: 20 })
+    expect(session.people.reach).toBe('everyone')
   })
 
   it('opens nothing once closed', async () => {

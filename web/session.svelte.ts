@@ -6,6 +6,7 @@ import { choiceKey, openChoice, type ConversationChoice } from './core/conversat
 import { describeError, describeRejection, describeReverted } from './core/errors'
 import { LatestOpen } from './core/latest-open'
 import { saveInvite } from './invite'
+import { PeopleSearch } from './people-search.svelte'
 import { groupEntries, userEntries, type GroupEntry, type UserEntry } from './sidebar-entries'
 
 /** What the conversation pane shows: a direct conversation with someone, or a group. */
@@ -28,6 +29,10 @@ export class Session {
   #notice = $state<string | null>(null)
   #rejection = $state<string | null>(null)
   #workingOffline = $state(false)
+  /** People chosen from a search, by id: their names show before their profiles arrive. */
+  #found = $state.raw<ReadonlyMap<string, User>>(new Map())
+  /** The relay was asked whom it lets one find since the link last came up (asked once per connection). */
+  #peopleAsked = false
   /** The page is not parked in the back/forward cache. */
   #pageShown = true
   /** The browser says it has a network (navigator.onLine). */
@@ -41,11 +46,14 @@ export class Session {
   readonly #opening = new LatestOpen()
   #closed = false
   readonly client: ParleyClient
+  /** Finding people on the relay: the sidebar's search and its list of everyone. */
+  readonly people: PeopleSearch
   readonly #unsubscribe: () => void
 
   /** A session over an open client, which it closes with itself; `Session.open` opens the app's. */
   constructor (client: ParleyClient) {
     this.client = client
+    this.people = new PeopleSearch(client)
     this.#refresh()
     this.#unsubscribe = client.subscribe(change => this.#refresh(change))
   }
@@ -83,6 +91,17 @@ export class Session {
     if (change === 'conversations') this.#scheduleSummaries()
     if (change === 'rejected') this.#rejection = describeRejection(client.lastRejection)
     if (change === 'reverted' && client.lastReverted) this.#rejection = describeReverted(client.lastReverted)
+    if (change === undefined || change === 'status' || change === 'users') this.#askPeopleOnConnect()
+  }
+
+  /**
+   * Asks the relay whom it lets one find, and for the first page of everyone, once connected with
+   * a profile, and again on each reconnection, so the list is as fresh as the link.
+   */
+  #askPeopleOnConnect (): void {
+    const ready = this.client.status === 'connected' && this.#profile !== null
+    if (ready && !this.#peopleAsked) void this.people.refresh()
+    this.#peopleAsked = ready
   }
 
   /**
@@ -113,7 +132,9 @@ export class Session {
   get userEntries (): readonly UserEntry[] { return this.#userEntries }
   /** One's groups, recent conversations first, then by name. */
   get groupEntries (): readonly GroupEntry[] { return this.#groupEntries }
-  /** Everyone else, by name. */
+  /** Everyone on the relay this device does not know yet (a page at a time), where the relay lists everyone. */
+  get strangers (): User[] { return this.people.everyone.people.filter(user => !this.#usersById.has(user.user_id)) }
+  /** The people this device knows but oneself (contacts and whoever was looked up), by name. */
   get others (): User[] { return this.#users.filter(user => user.user_id !== this.me) }
   get status (): ConnectionStatus { return this.#status }
   /** Why the relay refused this person ('invite-required', …), or null. */
@@ -168,8 +189,13 @@ export class Session {
 
   isOnline (user_id: string): boolean { return this.#online.has(user_id) }
 
+  /** Whether someone is online; null when this device does not follow them (a stranger found on the relay). */
+  presenceOf (user_id: string): boolean | null {
+    return this.#usersById.has(user_id) ? this.#online.has(user_id) : null
+  }
+
   nameOf (user_id: string): string {
-    return this.#usersById.get(user_id)?.name ?? 'Unknown'
+    return this.#usersById.get(user_id)?.name ?? this.#found.get(user_id)?.name ?? 'Unknown'
   }
 
   summaryOf (room: string): ConversationSummary | null {
@@ -228,6 +254,13 @@ export class Session {
     })
   }
 
+  /** Opens the direct conversation with someone found on the relay (the client looks them up), and empties the search. */
+  openPerson (user: User): Promise<void> {
+    this.#found = new Map(this.#found).set(user.user_id, user)
+    this.people.clear()
+    return this.open({ kind: 'direct', user_id: user.user_id })
+  }
+
   /** Back to no conversation (the list, on a phone). */
   closeConversation (): void {
     this.#opening.cancel()
@@ -247,6 +280,7 @@ export class Session {
     this.#closed = true
     this.#opening.cancel()
     this.#unsubscribe()
+    this.people.close()
     if (this.#summaryTimer !== null) clearTimeout(this.#summaryTimer)
     await this.#view?.close()
     await this.client.close()

@@ -1,6 +1,6 @@
 // Two people in separate browsers exchange direct messages in real time, both ways.
 import { expect, test } from 'vitest'
-import { expectConversation, expectMessage, expectPresence, expectStatus, messageBox, openUser, send, useBrowserFixture } from './harness'
+import { expectConversation, expectMessage, expectPresence, expectStatus, findAndOpen, messageBox, send, useBrowserFixture } from './harness'
 
 const browsers = useBrowserFixture()
 
@@ -9,12 +9,12 @@ test('Alice and Bob exchange direct messages in real time, both ways', async () 
   const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
   await expectStatus(alice.page, ['Connected'])
   await expectStatus(bob.page, ['Connected'])
+
+  // Each finds the other, and both have the conversation open before anything is sent: what follows arrives live.
+  await findAndOpen(alice.page, 'Bob')
+  await findAndOpen(bob.page, 'Alice')
   await expectPresence(alice.page, 'Bob', 'online')
   await expectPresence(bob.page, 'Alice', 'online')
-
-  // Both have the conversation open before anything is sent: what follows arrives live.
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
 
   await send(alice.page, 'good morning, how was the trip?')
   await expectMessage(alice.page, 'Alice', 'good morning, how was the trip?')

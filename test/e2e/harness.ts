@@ -8,10 +8,11 @@ import { afterAll, afterEach, beforeAll, inject, onTestFailed } from 'vitest'
 import { memoryLogger } from '../../relay/log'
 import { startRelay, type Relay } from '../../relay/server'
 import type { AccessMode } from '../../relay/auth/authenticate'
+import type { PeopleMode } from '../../shared/protocol'
 import { LeveldbStore } from '../../relay/storage/leveldb-store'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { launchChromium } from './chromium'
-import { join, openUser } from './parley-app'
+import { findAndOpen, join } from './parley-app'
 
 export * from './parley-app'
 
@@ -78,9 +79,10 @@ export class BrowserFixture {
 
   /**
    * The real relay serving the web app built for this run: storing in memory, or in LevelDB at
-   * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's).
+   * `dataDir`; on a free port unless `port` is given (a restart reuses its predecessor's); finding
+   * everyone unless `people` says otherwise.
    */
-  async relay (options: { dataDir?: string; port?: number; access?: AccessMode; protocolVersion?: number } = {}): Promise<TestRelay> {
+  async relay (options: { dataDir?: string; port?: number; access?: AccessMode; protocolVersion?: number; people?: PeopleMode } = {}): Promise<TestRelay> {
     const log = memoryLogger()
     const dataDir = options.dataDir ?? null
     const store = dataDir === null ? new MemoryStore() : await LeveldbStore.open(dataDir)
@@ -91,6 +93,7 @@ export class BrowserFixture {
       idleUnloadMs: 1000,
       access: options.access,
       protocolVersion: options.protocolVersion,
+      people: options.people,
       log
     })
     this.defer(() => relay.close())
@@ -139,11 +142,14 @@ export class BrowserFixture {
     return person
   }
 
-  /** Alice and Bob, joined, each with their direct conversation with the other open. */
+  /**
+   * Alice and Bob, joined, each with their direct conversation with the other open: each found the
+   * other with the search (strangers until then), so each follows the other's presence.
+   */
   async aliceAndBobChatting (relay: TestRelay): Promise<[Person, Person]> {
     const [alice, bob] = await Promise.all([this.joined(relay, 'Alice'), this.joined(relay, 'Bob')])
-    await openUser(alice.page, 'Bob')
-    await openUser(bob.page, 'Alice')
+    await findAndOpen(alice.page, 'Bob')
+    await findAndOpen(bob.page, 'Alice')
     return [alice, bob]
   }
 }

@@ -3,7 +3,7 @@ import { expect, test } from 'vitest'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { Admissions } from '../../relay/auth/admissions'
 import { createInvite, createInviteSecret } from '../../relay/auth/invites'
-import { expectPresence, expectStatus, join, useBrowserFixture } from './harness'
+import { expectPresence, expectStatus, findAndOpen, join, useBrowserFixture } from './harness'
 
 const browsers = useBrowserFixture()
 
@@ -30,6 +30,9 @@ test('Alice enters an invitation after being refused; Bob follows an invitation 
   await bob.page.goto(`${relay.url}/?invite=${encodeURIComponent(invite)}`)
   await join(bob.page, 'Bob')
   await expectStatus(bob.page, ['Connected'])
+  // Each finds the other, and so follows the other's presence.
+  await findAndOpen(alice.page, 'Bob')
+  await findAndOpen(bob.page, 'Alice')
   await expectPresence(alice.page, 'Bob', 'online')
 
   // Admitted for good: a reload needs no invitation.

@@ -1,8 +1,12 @@
 // What a person does in the Parley web app and what they see, through its accessibility contract
 // only (roles and accessible names, never CSS classes, ids or test ids):
 // - first visit: textbox "Display name", button "Join";
-// - navigation "Conversations" holding list "Users" (an entry's name: the person's name and
-//   "online" or "offline") and list "Groups" (an entry's name contains the group's name);
+// - navigation "Conversations" holding list "Users" (the people one knows; an entry's name: the
+//   person's name and "online" or "offline") and list "Groups" (an entry's name contains the
+//   group's name); searchbox "Find people" above them: once something is typed, list "People
+//   found" (an entry's name starts with the person's name) takes their place, with button "More"
+//   while the relay has more, and Escape empties it; below the groups, list "Everyone on this
+//   relay" (those one does not know yet) where the relay lists everyone;
 // - button "New group" opens a dialog: textbox "Group name", a checkbox per person, button "Create";
 // - the open conversation is a role="log" region; each message (a list item) shows its sender's
 //   name and its content; textbox "Message" and button "Send" (Enter sends, Shift+Enter is a new line);
@@ -13,6 +17,7 @@
 //   and a deleted one reads "Message deleted"; the line under the log reads "Bob is typing…";
 //   button "Group settings" opens dialog "Group settings" (textbox "Group name", button "Rename",
 //   buttons "Remove <name>");
+// - button "Settings" opens dialog "Settings", which shows "Your user id: <id>";
 // - the header reads "Relay: <host:port>"; a page opened with ?relay= naming another relay first
 //   shows dialog "Switch relay?" (buttons "Stay" and "Switch"), and nothing connects until answered.
 import type { Locator, Page } from 'playwright-core'
@@ -49,6 +54,11 @@ export const groupsList = (page: Page): Locator => conversations(page).getByRole
 export const userEntry = (page: Page, name: string, presence?: 'online' | 'offline'): Locator =>
   entryIn(usersList(page), presence ? nameWith(name, presence) : nameWith(name))
 export const groupEntry = (page: Page, name: string): Locator => entryIn(groupsList(page), nameWith(name))
+export const findPeopleBox = (page: Page): Locator => conversations(page).getByRole('searchbox', { name: 'Find people', exact: true })
+export const peopleFound = (page: Page): Locator => conversations(page).getByRole('list', { name: 'People found', exact: true })
+export const everyoneList = (page: Page): Locator => conversations(page).getByRole('list', { name: 'Everyone on this relay', exact: true })
+/** The entry of person `name` among the people the search found. */
+export const foundEntry = (page: Page, name: string): Locator => entryIn(peopleFound(page), nameWith(name))
 /** The open conversation. */
 export const conversationLog = (page: Page): Locator => page.getByRole('log')
 export const messageBox = (page: Page): Locator => page.getByRole('textbox', { name: 'Message', exact: true })
@@ -73,6 +83,28 @@ export const openUser = async (page: Page, name: string): Promise<void> => {
   await entry.waitFor({ state: 'visible', timeout: SYNC_TIMEOUT_MS })
   await entry.click()
   await conversationLog(page).waitFor({ state: 'visible' })
+}
+
+/**
+ * Finds `name` with the sidebar's search (by `query`, their name unless given) and opens the
+ * direct conversation with them: how one reaches someone one has never talked to.
+ */
+export const findAndOpen = async (page: Page, name: string, query = name): Promise<void> => {
+  await findPeopleBox(page).fill(query)
+  const entry = foundEntry(page, name)
+  await entry.waitFor({ state: 'visible', timeout: SYNC_TIMEOUT_MS })
+  await entry.click()
+  await conversationLog(page).waitFor({ state: 'visible' })
+}
+
+/** The person's own user id, as Settings shows it (what they give someone to be found by id). */
+export const ownUserId = async (page: Page): Promise<string> => {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: 'Settings', exact: true })
+  const id = (await dialog.locator('p', { hasText: 'Your user id:' }).locator('code').first().innerText()).trim()
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'hidden' })
+  return id
 }
 
 /** Opens group `name` from the Groups list, waiting for it to appear there first. */

@@ -1,12 +1,15 @@
 // Presence: closing the app shows one as offline to others within seconds; opening it again, online.
 import { expect, test } from 'vitest'
-import { appStarted, expectPresence, useBrowserFixture } from './harness'
+import { appStarted, expectPresence, findAndOpen, useBrowserFixture } from './harness'
 
 const browsers = useBrowserFixture()
 
 test('when Bob closes his page, Alice sees him go offline; when he comes back, online', async () => {
   const relay = await browsers.relay()
   const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
+  // Each finds the other: one follows the presence of the people one knows.
+  await findAndOpen(alice.page, 'Bob')
+  await findAndOpen(bob.page, 'Alice')
   await expectPresence(alice.page, 'Bob', 'online')
   await expectPresence(bob.page, 'Alice', 'online')
 

@@ -13,7 +13,7 @@ import type { GroupBook } from '../../client/views/group-book'
 import { memoryStorage } from '../../client/transport'
 import type { Group } from '../../shared/model'
 import { axeViolations } from './axe'
-import { expectStatus, groupEntry, openGroup, useBrowserFixture } from './harness'
+import { expectStatus, groupEntry, openGroup, ownUserId, useBrowserFixture } from './harness'
 
 const browsers = useBrowserFixture()
 
@@ -34,10 +34,7 @@ test('a refused rename is undone in Bob\'s app, which tells him in an alert with
   const ada = await ParleyClient.open({ identity, network: muxNetwork({ url: relay.wsUrl, identity, WebSocket }), storage: memoryStorage })
   browsers.defer(() => ada.close())
   ada.setProfile({ name: 'Ada' })
-  // Ada finds Bob by his name, as the relay answers searches once his app has published his profile.
-  const findBob = async () => (await ada.findPeople('Bob')).people.find(user => user.name === 'Bob')?.user_id
-  await expect.poll(findBob, { timeout: 10_000 }).toBeTruthy()
-  const bobId = (await findBob())!
+  const bobId = await ownUserId(bob.page)
   const group = await ada.createGroup({ name: 'Book club', user_ids: [bobId] })
   writeGroup(ada, { ...group, admin_ids: [ada.me.user_id, bobId] })
   await openGroup(bob.page, 'Book club')

@@ -9,8 +9,8 @@ import {
   expectMessage,
   expectPresence,
   expectStatus,
+  findAndOpen,
   nameWith,
-  openUser,
   send,
   useBrowserFixture,
   usersList
@@ -32,8 +32,8 @@ test('a screenshot of Alice\'s conversation with Bob', async () => {
     browsers.joined(relay, 'Alice', { viewport: SIZE }),
     browsers.joined(relay, 'Bob', { viewport: SIZE })
   ])
-  await openUser(alice.page, 'Bob')
-  await openUser(bob.page, 'Alice')
+  await findAndOpen(alice.page, 'Bob')
+  await findAndOpen(bob.page, 'Alice')
   const conversation = [
     { from: 'Alice', text: 'Hi Bob! Are we still on for lunch tomorrow?' },
     { from: 'Bob', text: 'Yes! The usual place at 12:30?' },

@@ -7,6 +7,7 @@ import {
   expectMessage,
   expectPresence,
   expectUnread,
+  findAndOpen,
   openUser,
   previewOf,
   send,
@@ -23,14 +24,15 @@ test("Bob's messages reach both of Alice's tabs; reading in one tab clears the u
   const tab2 = await alice.context.newPage()
   await tab2.goto(relay.url)
   expect(await appStarted(tab2)).toBe('conversations')
-  await expectPresence(tab1, 'Bob', 'online')
-  await expectPresence(tab2, 'Bob', 'online')
 
-  // Neither tab has Bob's conversation open: both count his message as unread, with its preview.
-  await openUser(bob.page, 'Alice')
+  // Bob finds Alice and writes. Neither tab has his conversation open: both count his message as
+  // unread, with its preview, and show him online (he is one of Alice's people now).
+  await findAndOpen(bob.page, 'Alice')
   await send(bob.page, 'are you free for lunch?')
   await expectUnread(tab1, 'Bob', 1)
   await expectUnread(tab2, 'Bob', 1)
+  await expectPresence(tab1, 'Bob', 'online')
+  await expectPresence(tab2, 'Bob', 'online')
   await expect.poll(() => previewOf(tab2, 'Bob'), { timeout: 10_000, message: 'the entry describes itself with the last message' }).toBe('are you free for lunch?')
 
   // Alice reads it in tab 1, the tab in front; tab 2 learns that it is read.

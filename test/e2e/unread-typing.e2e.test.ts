@@ -5,6 +5,7 @@ import {
   expectConversation,
   expectPresence,
   expectUnread,
+  findAndOpen,
   messageBox,
   openUser,
   send,
@@ -17,14 +18,14 @@ const browsers = useBrowserFixture()
 test("Bob's messages count as unread for Alice until she opens the conversation; she sees him typing until he sends", async () => {
   const relay = await browsers.relay()
   const [alice, bob] = await Promise.all([browsers.joined(relay, 'Alice'), browsers.joined(relay, 'Bob')])
-  await expectPresence(alice.page, 'Bob', 'online')
-  await expectUnread(alice.page, 'Bob', 0)
 
-  // Alice has no conversation open: both messages are unread.
-  await openUser(bob.page, 'Alice')
+  // Bob finds Alice and writes; Alice has no conversation open: both messages are unread, and
+  // Bob, now one of her people, shows with his presence.
+  await findAndOpen(bob.page, 'Alice')
   await send(bob.page, 'guess what')
   await send(bob.page, 'I got the job!')
   await expectUnread(alice.page, 'Bob', 2)
+  await expectPresence(alice.page, 'Bob', 'online')
 
   await openUser(alice.page, 'Bob')
   await expectConversation(alice.page, [

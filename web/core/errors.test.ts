@@ -9,6 +9,11 @@ describe('describeError', () => {
     expect(describeError(new RangeError('not a relay address'))).toBe('not a relay address')
   })
 
+  it('says that the relay cannot be asked now in a sentence of its own', () => {
+    expect(describeError(new ParleyError('unavailable', 'too many searches: try again in a moment'))).toBe('Too many searches: try again in a moment.')
+    expect(describeError(new ParleyError('unavailable', 'the relay cannot be reached now'))).toBe('The relay cannot be reached now.')
+  })
+
   it('shows anything else thrown as text', () => {
     expect(describeError('offline')).toBe('offline')
     expect(describeError(undefined)).toBe('undefined')

@@ -1,9 +1,22 @@
 // What a person is told when something fails: an error thrown, or a change the relay refused.
 import type { RevertedChange } from '../../client'
+import { ParleyError } from '../../shared/errors'
 
-/** An error's message, for a person to read (whatever was thrown, not only Errors). */
-export const describeError = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error)
+/** A message as a sentence of its own: a capital first letter, a full stop at the end. */
+const asSentence = (text: string): string => {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1)
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`
+}
+
+/**
+ * An error's message, for a person to read (whatever was thrown, not only Errors). The relay
+ * being out of reach for now ('unavailable': offline, too many searches) reads as a sentence of
+ * its own ("Too many searches: try again in a moment."), since nothing else explains it.
+ */
+export const describeError = (error: unknown): string => {
+  if (error instanceof ParleyError && error.reason === 'unavailable') return asSentence(error.message)
+  return error instanceof Error ? error.message : String(error)
+}
 
 /** What a person is told when the relay refused one of their changes. */
 export const describeRejection = (reason: string | null): string => {
