@@ -1,6 +1,5 @@
 // Forgeries found by reviewing the judge of what Yjs does: tombstones left by a write and a delete in one update, fields hidden under __proto__, client ids taken from presence.
 import { afterEach, describe, expect, it } from 'vitest'
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -13,7 +12,7 @@ import { MAX_BUCKET_ENTRIES } from '../relay/writes/judge-update'
 import { after, craft, deleting, mapEntry, run } from './hand-updates'
 import { parseGroup } from '../shared/model'
 import { groupRecord } from '../shared/schema'
-import { relayDoc } from './hand-socket'
+import { notePresence, relayDoc } from './hand-socket'
 import { Fixture, authenticatedSocket, readMuxMessage, readMuxRefusal, updateFrame, waitFor } from './helpers'
 
 const fixture = new Fixture('mux')
@@ -35,16 +34,7 @@ const rawSocket = async (relay: Relay, identity: Identity, room: string) => {
     const { refusal } = readMuxRefusal(data)
     if (refusal !== null) { refusals.push(refusal); return }
     synced = true
-    const { payload } = readMuxMessage(data)
-    const decoder = decoding.createDecoder(payload)
-    if (decoding.readVarUint(decoder) !== MessageType.awareness) return
-    const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
-    for (let count = decoding.readVarUint(update); count > 0; count--) {
-      const client = decoding.readVarUint(update)
-      decoding.readVarUint(update)
-      const state = JSON.parse(decoding.readVarString(update)) as { user_id?: string } | null
-      if (state?.user_id) heard.set(client, state.user_id)
-    }
+    notePresence(readMuxMessage(data).payload, heard, { keepRemoved: true })
   })
   await new Promise(resolve => socket.once('open', resolve))
   socket.send(encodeMuxFrame({ kind: 'join', room }))

@@ -4,15 +4,14 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { createIdentity, type Identity } from '../shared/identity'
 import type { Group, Message, User } from '../shared/model'
-import * as decoding from 'lib0/decoding'
-import { CloseCode, MUX_PATH, MessageType, V1_DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, encodeAwarenessEntries, encodeMuxFrame, groupConversation, profileRoom } from '../shared/protocol'
+import { CloseCode, MUX_PATH, V1_DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, encodeAwarenessEntries, encodeMuxFrame, groupConversation, profileRoom } from '../shared/protocol'
 import { bucketMessages, directoryGroupsOfV1, directoryUsersOfV1, groupRecord, profileRecord } from '../shared/schema'
 import { signMessage } from '../shared/message-signature'
 import { randomId } from '../shared/ids'
 import { muxNetwork } from '../client/network/mux-network'
 import type { Relay } from '../relay/server'
 import { Fixture, groupWithMessage, authenticatedSocket, readMuxMessage, readMuxRefusal, contents, waitFor } from './helpers'
-import { joinRefusal } from './hand-socket'
+import { joinRefusal, notePresence } from './hand-socket'
 
 const fixture = new Fixture('mux')
 afterEach(() => fixture.cleanup())
@@ -232,16 +231,7 @@ describe('forged presence', () => {
       const { refusal } = readMuxRefusal(data)
       if (refusal !== null) { refusals.push(refusal); return }
       synced = true
-      const decoder = decoding.createDecoder(readMuxMessage(data).payload)
-      if (decoding.readVarUint(decoder) !== MessageType.awareness) return
-      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
-      for (let count = decoding.readVarUint(update); count > 0; count--) {
-        const client = decoding.readVarUint(update)
-        decoding.readVarUint(update)
-        const state = JSON.parse(decoding.readVarString(update)) as { user_id?: string } | null
-        if (state?.user_id) heard.set(client, state.user_id)
-        else heard.delete(client)
-      }
+      notePresence(readMuxMessage(data).payload, heard)
     })
     await new Promise(resolve => socket.once('open', resolve))
     socket.send(encodeMuxFrame({ kind: 'join', room }))

@@ -1,4 +1,5 @@
 // A hand-held client for attack tests: a raw mux socket sending hand-made updates, and the relay's own copy of a room.
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -87,4 +88,21 @@ export const joinRefusal = async (fixture: Fixture, relay: Relay, identity: Iden
   await new Promise(resolve => socket.once('open', resolve))
   socket.send(encodeMuxFrame({ kind: 'join', room }))
   return { refusal: await waitFor(`${room} to refuse the join`, () => refusal, timeoutMs), received }
+}
+
+/**
+ * Notes the presence a room's message carries, if it is an awareness message: each client id with
+ * the user its state names; a removal forgets its client id unless `keepRemoved`.
+ */
+export const notePresence = (message: Uint8Array, heard: Map<number, string>, { keepRemoved = false } = {}): void => {
+  const decoder = decoding.createDecoder(message)
+  if (decoding.readVarUint(decoder) !== MessageType.awareness) return
+  const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+  for (let count = decoding.readVarUint(update); count > 0; count--) {
+    const client = decoding.readVarUint(update)
+    decoding.readVarUint(update)
+    const state = JSON.parse(decoding.readVarString(update)) as { user_id?: string } | null
+    if (state?.user_id) heard.set(client, state.user_id)
+    else if (!keepRemoved) heard.delete(client)
+  }
 }

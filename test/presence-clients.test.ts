@@ -13,14 +13,19 @@ const fixture = new Fixture()
 afterEach(() => fixture.cleanup())
 
 describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
-  it('keeps others online past y-protocols\' 30 s timeout while the relay forwards no renewals', async () => {
+  /** Ada and Bob, contacts on a relay of its own process: each holds the other's profile, whose presence is their online state. */
+  const contactsOnline = async () => {
     const relay = await spawnRelay({ dataDir: await fixture.tempDir() })
     fixture.defer(() => relay.stop())
     const ada = await fixture.client(relay, 'Ada', { transport })
     const bob = await fixture.client(relay, 'Bob', { transport })
-    // Contacts: each holds the other's profile, whose presence is their online state.
     await sendConfirmed(await ada.openDirect(bob.me.user_id), ['hi Bob'])
     await waitFor('both see each other online', () => ada.isOnline(bob.me.user_id) && bob.isOnline(ada.me.user_id))
+    return { ada, bob }
+  }
+
+  it('keeps others online past y-protocols\' 30 s timeout while the relay forwards no renewals', async () => {
+    const { ada, bob } = await contactsOnline()
     // 45 s for the clients (each renews twice), a moment for the relay.
     const offlineAt: number[] = []
     for (let second = 0; second < 45; second++) {
@@ -38,12 +43,7 @@ describe.each(TRANSPORTS)('a client of the relay (%s)', transport => {
     await waitFor('Bob sees Ada leave', () => !bob.isOnline(ada.me.user_id), 2000)
   })
   it('shows the people it knows online again as soon as it is back from working offline', async () => {
-    const relay = await spawnRelay({ dataDir: await fixture.tempDir() })
-    fixture.defer(() => relay.stop())
-    const ada = await fixture.client(relay, 'Ada', { transport })
-    const bob = await fixture.client(relay, 'Bob', { transport })
-    await sendConfirmed(await ada.openDirect(bob.me.user_id), ['hi Bob'])
-    await waitFor('both see each other online', () => ada.isOnline(bob.me.user_id) && bob.isOnline(ada.me.user_id))
+    const { ada, bob } = await contactsOnline()
     bob.setOnline(false)
     await waitFor('Bob, offline, sees nobody online', () => bob.status === 'offline' && !bob.isOnline(ada.me.user_id))
     await waitFor('Ada sees Bob leave', () => !ada.isOnline(bob.me.user_id), 2000)
