@@ -3,8 +3,6 @@ import { consoleLogger } from '../../relay/log'
 import { startRelay } from '../../relay/server'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from '../../relay/limits/limits'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
-import { DIRECTORY_PROFILES_ENV, seedDirectory } from '../lib/judge-rooms'
 import { announcePort } from './announce'
 
 /**
@@ -33,9 +31,7 @@ for (const name of Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>) {
 
 // Warnings and errors only: an info line per connection would cost the relay more than the benchmark's own work.
 const log = { ...consoleLogger, info: () => {} }
-const profiles = Number(process.env[DIRECTORY_PROFILES_ENV] ?? 0)
-const seed = profiles > 0 ? new Map([[DIRECTORY_ROOM, seedDirectory(profiles).seed]]) : new Map<string, Uint8Array>()
-const relay = await startRelay({ store: new MemoryStore(seed), port: Number(process.env.PORT ?? 0), staticDir: null, limits, log })
+const relay = await startRelay({ store: new MemoryStore(), port: Number(process.env.PORT ?? 0), staticDir: null, limits, log })
 announcePort(relay.port)
 
 // Exit (rather than die) on SIGTERM, so that profiles asked for with --cpu-prof (ServerOptions.nodeArgs) get written.
