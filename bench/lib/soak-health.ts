@@ -2,7 +2,7 @@
 import type { RunningServer } from '../servers'
 
 export interface ParleyHealth {
-  /** Rooms the relay holds in memory, the directory included. */
+  /** Rooms the relay holds in memory. */
   rooms: number
   /** Of those, the rooms whose Y.Doc is in memory (the others rest: relay/rooms.ts). */
   documents: number
