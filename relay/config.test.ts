@@ -7,7 +7,7 @@ describe('parseConfig', () => {
   it('has working defaults', () => {
     expect(parseConfig([], {})).toEqual({
       port: 1234, host: '127.0.0.1', publicUrls: [], dataDir: 'data', staticDir: 'dist', idleUnloadMs: 5000, docRestMs: 10_000,
-      inviteOnly: false, inviteSecret: null, limits: DEFAULT_LIMITS
+      inviteOnly: false, inviteSecret: null, people: 'everyone', limits: DEFAULT_LIMITS
     })
   })
 
@@ -88,6 +88,21 @@ describe('parseConfig', () => {
     for (const loopback of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
       expect(parseConfig(['--host', loopback], {}), loopback).toMatchObject({ host: loopback, publicUrls: [] })
     }
+  })
+
+  it('reads whom searches find, flags over the environment, and says what is wrong with a mode', () => {
+    expect(parseConfig(['--people', 'search'], {})).toMatchObject({ people: 'search' })
+    expect(parseConfig([], { PARLEY_PEOPLE: 'off' })).toMatchObject({ people: 'off' })
+    expect(parseConfig(['--people', 'everyone'], { PARLEY_PEOPLE: 'off' })).toMatchObject({ people: 'everyone' })
+    expect(() => parseConfig(['--people', 'nobody'], {})).toThrow(/people must be one of everyone, search, off, not "nobody"/)
+    expect(() => parseConfig([], { PARLEY_PEOPLE: 'Search' })).toThrow(ConfigError)
+    expect(USAGE).toMatch(/--people MODE +PARLEY_PEOPLE/)
+  })
+
+  it('reads the rate of searches for people and their burst', () => {
+    expect(parseConfig(['--searches-per-minute', '10'], { PARLEY_SEARCH_BURST: '3' })).toMatchObject({ limits: { searchesPerMinute: 10, searchBurst: 3 } })
+    expect(() => parseConfig(['--search-burst', '0'], {})).toThrow(/search burst must be an integer from 1/)
+    expect(USAGE).toContain('--searches-per-minute')
   })
 
   it('answers --help', () => {

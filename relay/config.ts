@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from './limits/limits'
 import { parsePublicUrl, requirePublicUrl, RelayAddressError } from './auth/relay-address'
+import { PEOPLE_MODES, type PeopleMode } from '../shared/protocol'
 
 export interface RelayConfig {
   port: number
@@ -18,6 +19,8 @@ export interface RelayConfig {
   inviteOnly: boolean
   /** The secret that seals invitations (base64url); null: kept in the data directory. */
   inviteSecret: string | null
+  /** Whom searches find: everyone (also listed page by page), by name only (search), or nobody (off). */
+  people: PeopleMode
   limits: RelayLimits
 }
 
@@ -42,6 +45,9 @@ export const USAGE = `Usage: parley-relay [options]
                                               write or sync, even with clients connected (default 10000)
   --invite-only       PARLEY_INVITE_ONLY=1    only admitted people and invitation holders may connect
                       PARLEY_INVITE_SECRET    secret sealing invitations (default: kept in the data directory)
+  --people MODE       PARLEY_PEOPLE           whom searches find: everyone (default; the whole list too, page
+                                              by page), search (by name only) or off (nobody: people are
+                                              reached by their id)
   --help
 
 Limits (see docs/trust.md):
@@ -71,6 +77,8 @@ const publicUrlsOf = (flags: string[] | undefined, variable: string | undefined)
   })
 }
 
+const isPeopleMode = (text: string): text is PeopleMode => (PEOPLE_MODES as readonly string[]).includes(text)
+
 const limitOptions = Object.fromEntries(Object.values(LIMIT_SETTINGS).map(({ flag }) => [flag, { type: 'string' as const }]))
 
 export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig | 'help' => {
@@ -86,6 +94,7 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
       'idle-unload-ms': { type: 'string' },
       'doc-rest-ms': { type: 'string' },
       'invite-only': { type: 'boolean' },
+      people: { type: 'string' },
       help: { type: 'boolean' },
       ...limitOptions
     },
@@ -107,6 +116,8 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
   if (inviteSecret !== null && !/^[A-Za-z0-9_-]{43,}$/.test(inviteSecret)) {
     throw new ConfigError('PARLEY_INVITE_SECRET must be at least 32 bytes in base64url (43 characters or more)')
   }
+  const people = values.people ?? env.PARLEY_PEOPLE ?? 'everyone'
+  if (!isPeopleMode(people)) throw new ConfigError(`people must be one of ${PEOPLE_MODES.join(', ')}, not "${people}"`)
   const host = values.host ?? env.HOST ?? '127.0.0.1'
   const publicUrls = [...new Set(publicUrlsOf(values['public-url'], env.PARLEY_PUBLIC_URL))]
   try {
@@ -124,6 +135,7 @@ export const parseConfig = (argv: string[], env: NodeJS.ProcessEnv): RelayConfig
     docRestMs: integer('doc rest ms', values['doc-rest-ms'] ?? env.PARLEY_DOC_REST_MS ?? '10000', 100, 3_600_000),
     inviteOnly: values['invite-only'] ?? env.PARLEY_INVITE_ONLY === '1',
     inviteSecret,
+    people,
     limits
   }
 }

@@ -1,13 +1,37 @@
 // Many rooms on one WebSocket (path /mux), so that a client in hundreds of conversations holds one socket.
-import { MAX_MUX_ROOMS, decodeMuxFrame, encodeMuxFrame, encodeRefusalMessage, parseRoom, type RoomRefusal } from '../shared/protocol'
-import { Connection } from './connection'
+import type { Duplex } from 'node:stream'
+import type WebSocket from 'ws'
+import {
+  MAX_MUX_ROOMS, decodeMuxFrame, encodeMuxFrame, encodeRefusalMessage, parseRoom, type PeopleAnswer, type PeopleQuery, type RoomRefusal
+} from '../shared/protocol'
+import type { AuthenticatedUser } from './auth/authenticate'
+import { Connection, type ConnectionContext } from './connection'
+import { TokenBucket } from './limits/token-bucket'
 import { RoomMembership, type Carrier } from './membership'
+import type { PeopleDirectory } from './people/people-directory'
 
-/** Each frame joins or leaves a room, or carries one message of a joined room (shared/protocol/mux-frames.ts). */
+export interface MuxConnectionContext extends ConnectionContext {
+  /** Answers searches for people; only the mux socket carries them. */
+  people: PeopleDirectory
+}
+
+/**
+ * Each frame joins or leaves a room, or carries one message of a joined room, or is a search for
+ * people (shared/protocol/mux-frames.ts).
+ */
 export class MuxConnection extends Connection {
   private readonly joined = new Map<string, RoomMembership>()
   /** Rooms refused on this socket (bounded like memberships), whose late frames are ignored. */
   private readonly refused = new Set<string>()
+  private readonly people: PeopleDirectory
+  /** The searches this socket may make (limits.searchesPerMinute, searchBurst). */
+  private readonly searches: TokenBucket
+
+  constructor (socket: WebSocket, stream: Duplex, address: string, user: AuthenticatedUser, context: MuxConnectionContext) {
+    super(socket, stream, address, user, context)
+    this.people = context.people
+    this.searches = new TokenBucket(context.limits.searchesPerMinute / 60, context.limits.searchBurst)
+  }
 
   rooms (): Iterable<string> { return this.joined.keys() }
   memberships (): Iterable<RoomMembership> { return this.joined.values() }
@@ -25,11 +49,22 @@ export class MuxConnection extends Connection {
         membership.receive(frame.payload)
         return
       }
-      // Searches are answered once the relay keeps a people index (relay/people/).
-      case 'search': return this.fail('unknown-message-type')
-      // Only the relay answers.
+      case 'search': return this.answerSearch(frame.query)
+      // Only the relay answers searches.
       case 'people': return this.fail('unknown-message-type')
     }
+  }
+
+  /** Answers a search with a page of people, or why not: searching too often is refused, never closed. */
+  private answerSearch (query: PeopleQuery): void {
+    let answer: PeopleAnswer
+    if (this.searches.waitFor(1) > 0) {
+      answer = { id: query.id, ok: false, reason: 'rate-limited' }
+    } else {
+      this.searches.take(1)
+      answer = this.people.answer(query)
+    }
+    this.sendFrame(encodeMuxFrame({ kind: 'people', answer }))
   }
 
   private join (room: string): void {

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
-  MUX_PATH, PROTOCOL_VERSION, closeCodeOf, conversationOfRoom, parleyProtocolOf, parseRoom, versionRefusal
+  MUX_PATH, PROTOCOL_VERSION, closeCodeOf, conversationOfRoom, parleyProtocolOf, parseRoom, versionRefusal, type PeopleMode
 } from '../shared/protocol'
 import { RoomConnection, type Connection } from './connection'
 import { MuxConnection } from './mux-connection'
@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS, type RelayLimits } from './limits/limits'
 import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-address'
 import { SocketAdmission } from './limits/socket-admission'
 import { UsageLedger } from './writes/usage-ledger'
+import { PeopleDirectory } from './people/people-directory'
 
 export interface RelayOptions {
   store: RoomStore
@@ -52,6 +53,8 @@ export interface RelayOptions {
   log?: Logger
   /** The protocol version this relay speaks (shared/protocol/version.ts); tests set another to play an older or newer relay. */
   protocolVersion?: number
+  /** Whom searches find: everyone (default; also listed page by page), by name only, or nobody. */
+  people?: PeopleMode
 }
 
 export interface Relay {
@@ -64,6 +67,8 @@ export interface Relay {
   readonly hosts: readonly string[]
   readonly registry: RoomRegistry
   readonly health: StorageHealth
+  /** The people searches find; the relay notes each accepted profile with `people.noteProfile`. */
+  readonly people: PeopleDirectory
   connectionCount(): number
   /** Bytes queued for clients that the kernel has not taken yet, over every connection. */
   unsentBytes(): number
@@ -100,6 +105,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   }
   const store = watchStore(options.store, health)
   const usage = await UsageLedger.open(store)
+  const people = await PeopleDirectory.open(store, { mode: options.people ?? 'everyone' })
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
   // Connections per address are counted from the TCP accept (socket-admission.ts); per user, once the token is checked.
@@ -250,7 +256,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           websocket.close(closeCodeOf(authentication.reason), authentication.reason)
           return
         }
-        const context = { registry, access, limits, roomsPerUser, cpu, log, connections }
+        const context = { registry, access, limits, roomsPerUser, cpu, log, connections, people }
         if ('mux' in target) new MuxConnection(websocket, socket, address, authentication.user, context)
         else new RoomConnection(websocket, socket, target.room, address, authentication.user, context)
       })
@@ -295,6 +301,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     hosts: [...hosts],
     registry,
     health,
+    people,
     connectionCount: () => connections.size,
     unsentBytes: () => {
       let bytes = 0
@@ -310,6 +317,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         server.closeAllConnections()
         await registry.close()
         await usage.close().catch(error => log.error('usage-write-failed', { error: (error as Error).message }))
+        await people.close().catch(error => log.error('people-write-failed', { error: (error as Error).message }))
         await options.store.close()
         for (const connection of connections) connection.terminate()
         sockets.close()

@@ -8,7 +8,7 @@ import { connectProtocols, createConnectToken } from '../../shared/connect-token
 import type { Identity } from '../../shared/identity'
 import {
   MUX_PATH, MessageType, SyncStep, decodeMuxFrame, encodeAwarenessMessage, encodeMuxFrame, encodeSyncMessage, encodeSyncStep,
-  readClose, readRefusal, type PresenceRefusal, type UpdateRefusal
+  isWithinBounds, readClose, readRefusal, type PeopleAnswer, type PresenceRefusal, type UpdateRefusal
 } from '../../shared/protocol'
 import { RefusedChanges } from './refused-changes'
 import { holdRemoteStates } from './relay-presence'
@@ -26,10 +26,17 @@ export interface MuxNetworkOptions {
   WebSocket?: unknown
   /** Longest pause between reconnection attempts. */
   maxBackoffMs?: number
+  /** How long a search waits for the relay's answer before it resolves 'offline' (default 10 s). */
+  searchTimeoutMs?: number
 }
 
 /** Failed attempts in a row after which "connecting" is shown as "offline". */
 const ATTEMPTS_BEFORE_OFFLINE = 3
+
+const SEARCH_TIMEOUT_MS = 10_000
+
+const pageOfAnswer = (answer: PeopleAnswer): PeoplePage =>
+  answer.ok ? { ok: true, people: answer.people, cursor: answer.cursor } : { ok: false, reason: answer.reason }
 
 class MuxRoomLink implements RoomLink {
   private isSynced = false
@@ -219,6 +226,9 @@ class MuxNetwork implements Network {
   private online = true
   private failures = 0
   private retry: ReturnType<typeof setTimeout> | null = null
+  /** Searches sent and not yet answered, by their id: each settles its promise once. */
+  private readonly searches = new Map<number, (page: PeoplePage) => void>()
+  private lastSearchId = 0
 
   constructor (private readonly options: MuxNetworkOptions) {
     this.WebSocketClass = (options.WebSocket ?? globalThis.WebSocket) as typeof WebSocket
@@ -256,8 +266,26 @@ class MuxNetwork implements Network {
     if (this.rooms.size === 0) this.closeSocket()
   }
 
-  async findPeople (_query: string, _options: { cursor: string | null; limit: number }): Promise<PeoplePage> {
-    return { ok: false, reason: 'unsupported' }
+  /**
+   * Sends a search on the open socket and resolves with the relay's answer of the same id.
+   * NOTE: a search does not open a socket of its own: with none open (no room joined, offline,
+   * refused), or when it closes first, or after searchTimeoutMs, it resolves 'offline'. One out
+   * of bounds is 'bad-query' at once: sending it would only bring the same answer back.
+   */
+  findPeople (query: string, { cursor, limit }: { cursor: string | null; limit: number }): Promise<PeoplePage> {
+    const id = ++this.lastSearchId
+    if (!isWithinBounds({ id, query, cursor, limit })) return Promise.resolve({ ok: false, reason: 'bad-query' })
+    if (!this.open) return Promise.resolve({ ok: false, reason: 'offline' })
+    return new Promise(resolve => {
+      const timer = setTimeout(() => settle({ ok: false, reason: 'offline' }), this.options.searchTimeoutMs ?? SEARCH_TIMEOUT_MS)
+      const settle = (page: PeoplePage): void => {
+        clearTimeout(timer)
+        this.searches.delete(id)
+        resolve(page)
+      }
+      this.searches.set(id, settle)
+      this.sendFrame(encodeMuxFrame({ kind: 'search', query: { id, query, cursor, limit } }))
+    })
   }
 
   setInvite (invite: string): void {
@@ -322,6 +350,8 @@ class MuxNetwork implements Network {
     try {
       const frame = decodeMuxFrame(bytes)
       if (typeof frame === 'string') throw new Error(`a ${frame} frame`)
+      // An answer to a search no longer waited for (timed out, or of an earlier socket) is dropped.
+      if (frame.kind === 'people') return this.searches.get(frame.answer.id)?.(pageOfAnswer(frame.answer))
       if (frame.kind !== 'message') return
       for (const link of this.rooms.get(frame.room) ?? []) link.receive(decoding.createDecoder(frame.payload))
     } catch (error) {
@@ -339,6 +369,7 @@ class MuxNetwork implements Network {
     this.failures = this.open ? 1 : this.failures + 1
     this.socket = null
     this.open = false
+    this.abandonSearches()
     for (const links of this.rooms.values()) for (const link of links) link.stop()
     if (this.online && this.refused === null && this.rooms.size > 0) {
       const delay = Math.min(100 * 2 ** this.failures, this.options.maxBackoffMs ?? 2500)
@@ -361,7 +392,13 @@ class MuxNetwork implements Network {
     socket.onclose = null
     socket.onmessage = null
     socket.close()
+    this.abandonSearches()
     if (wasOpen) for (const links of this.rooms.values()) for (const link of links) link.stop()
+  }
+
+  /** The socket is gone: no search sent on it will be answered. */
+  private abandonSearches (): void {
+    for (const settle of [...this.searches.values()]) settle({ ok: false, reason: 'offline' })
   }
 
   private notifyAll (): void {

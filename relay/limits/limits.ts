@@ -48,6 +48,10 @@ export interface RelayLimits {
   maxStructsPerUpdate: number
   /** Bytes (of JSON) one user may hold live over all rooms; writes past it are refused (over-quota). */
   maxBytesPerUser: number
+  /** Searches for people one connection may make per minute, sustained; more are refused (rate-limited). */
+  searchesPerMinute: number
+  /** Searches one connection may make at once before searchesPerMinute applies. */
+  searchBurst: number
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -80,7 +84,12 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxBytesPerUserPerRoom: 16 * 1024 * 1024,
   maxStructsPerUpdate: DEFAULT_UPDATE_COST_LIMITS.maxStructs,
   // NOTE: years of a busy person's messages are ~100 MB; room for ten times that.
-  maxBytesPerUser: 1024 * 1024 * 1024
+  maxBytesPerUser: 1024 * 1024 * 1024,
+  // NOTE: a person typing a name searches a few times a word and pages through a few pages;
+  // one a second, with 20 at once, serves that and keeps one socket from reading out the list
+  // of everyone faster than 3,000 profiles a minute.
+  searchesPerMinute: 60,
+  searchBurst: 20
 }
 
 /** Each limit's command-line flag and environment variable, for config.ts and the usage text. */
@@ -115,5 +124,7 @@ export const LIMIT_SETTINGS: Record<keyof RelayLimits, { flag: string; env: stri
   // NOTE: raise it only to let clients send back rooms the relay lost (each of their updates then
   // holds a whole room's history of theirs); every struct costs ~20 µs the whole relay waits for.
   maxStructsPerUpdate: { flag: 'max-structs-per-update', env: 'PARLEY_MAX_STRUCTS_PER_UPDATE', min: 100, max: 1_000_000 },
-  maxBytesPerUser: { flag: 'quota-bytes-per-user', env: 'PARLEY_QUOTA_BYTES_PER_USER', min: 1024, max: 2 ** 50 }
+  maxBytesPerUser: { flag: 'quota-bytes-per-user', env: 'PARLEY_QUOTA_BYTES_PER_USER', min: 1024, max: 2 ** 50 },
+  searchesPerMinute: { flag: 'searches-per-minute', env: 'PARLEY_SEARCHES_PER_MINUTE', min: 1, max: 1_000_000 },
+  searchBurst: { flag: 'search-burst', env: 'PARLEY_SEARCH_BURST', min: 1, max: 1_000_000 }
 }
