@@ -134,13 +134,11 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     },
     onDocument: room => {
       if (room.ref.kind === 'conversation' && room.ref.conversation.kind === 'group') groups.attach(room, room.ref.conversation.group_id)
-      if (room.ref.kind === 'profile') watchProfile(room, room.ref.user_id, people.noteProfile)
+      if (room.ref.kind === 'profile') watchProfile(room, room.ref.user_id, (user_id, value) => people.noteProfile(user_id, value))
     },
     onPeerUpdate: (room, peer) => announcer.noteWrite(room, peer),
     limits
   })
-  // Until the people index lands: profiles are noted nowhere.
-  const people = { noteProfile: (_user_id: string, _value: unknown): void => {} }
   const announcer = new DirectAnnouncer(registry)
   const groups = new GroupRecords(registry)
   const access = new AccessGate(groups)
