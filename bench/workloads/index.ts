@@ -14,7 +14,8 @@ import { bundleWorkload } from './client-bundle'
 import { judgeWorkload } from './judge'
 import { hostile } from './hostile'
 import { directoryOpen } from './directory-open'
+import { directoryPresence } from './directory-presence'
 
 // NOTE: the short, fixed-size workloads come first: the time they leave goes to those after
 // them (bench/run.ts), and the history's long cases need it most.
-export const WORKLOADS: Workload[] = [transport, writeWorkload, receiveWorkload, storageWorkload, bundleWorkload, judgeWorkload, hostile, fanout, historyWorkload, directoryOpen, manyGroups, storms, presence, soak]
+export const WORKLOADS: Workload[] = [transport, writeWorkload, receiveWorkload, storageWorkload, bundleWorkload, judgeWorkload, hostile, fanout, historyWorkload, directoryOpen, manyGroups, storms, presence, directoryPresence, soak]
