@@ -11,6 +11,7 @@ import {
   conversationActivity, conversationBuckets, directoryGroupsOfV1, directoryUsersOfV1, groupRecord, userConversations
 } from '../../shared/schema'
 import { mapEntryUpdate } from './crafted-update'
+import type { StoreSeed } from './store-file'
 import { clientIdOf, fillerGroup, fillerProfile, nameOf } from './directory-people'
 
 /** Direct conversations of the person who opens Parley, and their groups (each of GROUP_SIZE with them). */
@@ -141,12 +142,6 @@ const fillerGroups = (world: World, filler: readonly User[], groups: number): Ar
     return { group, client: clientIdOf(creator) }
   })
 
-/** What a relay's store holds, as protocol v2 lays it out: rooms (one stored update each) and the relay's records. */
-export interface StoreSeed {
-  rooms: Map<string, Uint8Array>
-  records: Map<string, Uint8Array>
-}
-
 /**
  * A v2 relay of `people` people and `groups` groups of 8: every profile in its room and in the
  * people index's records (`people/<user_id>`, as relay/people/people-directory.ts keeps them);
@@ -156,15 +151,9 @@ export interface StoreSeed {
  */
 export const v2StoreSeed = (world: World, people: number, groups: number): StoreSeed => {
   const rooms = new Map<string, Uint8Array>()
-  const records = new Map<string, Uint8Array>()
-  const encoder = new TextEncoder()
-  const addProfile = (user: User, client: number) => {
-    rooms.set(profileRoom(user.user_id), profileUpdate(user, client))
-    records.set(`people/${user.user_id}`, encoder.encode(JSON.stringify(user)))
-  }
-  for (const { user, client } of worldProfiles(world)) addProfile(user, client)
+  for (const { user, client } of worldProfiles(world)) rooms.set(profileRoom(user.user_id), profileUpdate(user, client))
   const filler = fillerPeople(world, people)
-  filler.forEach((user, i) => addProfile(user, clientIdOf(i)))
+  filler.forEach((user, i) => rooms.set(profileRoom(user.user_id), profileUpdate(user, clientIdOf(i))))
   for (const { group, client } of fillerGroups(world, filler, groups)) rooms.set(conversationRoom(groupConversation(group.group_id)), groupUpdate(group, client))
   for (const { room, update } of world.conversations) rooms.set(room, update)
   // The opening person's own room, as their first device and the relay left it: every conversation listed.
@@ -172,7 +161,17 @@ export const v2StoreSeed = (world: World, people: number, groups: number): Store
   own.clientID = clientIdOf(1_000_000)
   own.transact(() => { for (const { room } of world.conversations) userConversations(own).set(room, { added_at: AT(1) }) })
   rooms.set(userRoom(world.me.user_id), Y.encodeStateAsUpdate(own))
-  return { rooms, records }
+  return { rooms, records: peopleRecords(world, people) }
+}
+
+/** The people index's records of a relay of `people` (relay/people/people-directory.ts keeps each profile as `people/<user_id>`, its JSON). */
+export const peopleRecords = (world: World, people: number): Map<string, Uint8Array> => {
+  const encoder = new TextEncoder()
+  const records = new Map<string, Uint8Array>()
+  for (const user of [...worldProfiles(world).map(({ user }) => user), ...fillerPeople(world, people)]) {
+    records.set(`people/${user.user_id}`, encoder.encode(JSON.stringify(user)))
+  }
+  return records
 }
 
 /**
