@@ -1,9 +1,15 @@
 // Workload `directory-open`: a new device opening Parley on a relay of up to 100,000 people and 20,000 groups, until its sidebar shows; against v1's directory of the same relay, downloaded and applied.
-import { CountingStore, benchRelay } from '../lib/client-relay'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { openingWorld, v1Directory, v2StoreSeed, type World } from '../lib/directory-seed'
 import { startFirstOpenChromium, type FirstOpenChromium } from '../lib/first-open-chromium'
 import { Recorder, type MetricSpec } from '../lib/recorder'
+import { whenParleyRoomsAtMost } from '../lib/soak-health'
 import { interleaved } from '../lib/stats'
+import { SEED_FILE_ENV, writeStoreSeed } from '../lib/store-file'
+import { SERVER_CORE } from '../lib/thin-rig'
+import { startServer, type RunningServer } from '../servers'
 import { startV1DirectoryServer, type V1DirectoryServer } from '../lib/v1-directory-server'
 import type { BenchContext, System, Workload } from '../workload'
 
@@ -15,7 +21,7 @@ interface Size {
 }
 
 const FULL_SIZES: readonly Size[] = [{ people: 10_000, groups: 2_000 }, { people: 100_000, groups: 20_000 }]
-const QUICK_SIZES: readonly Size[] = [{ people: 1_000, groups: 200 }, { people: 10_000, groups: 2_000 }]
+const QUICK_SIZES: readonly Size[] = [{ people: 1_000, groups: 200 }]
 
 /** v2: Parley today. v1: the directory room, as protocol v1 laid it out (PARLEY-BEFORE). */
 const SYSTEMS: readonly System[] = ['parley-before', 'parley']
@@ -39,24 +45,32 @@ const GROUPS_AT: MetricSpec = { metric: 'on the way: groups() complete', unit: '
 const USERS_AT: MetricSpec = { metric: 'on the way: users() complete', unit: 'ms', better: 'lower' }
 const CONVERSATIONS_AT: MetricSpec = { metric: 'on the way: conversations() complete, each last message verified', unit: 'ms', better: 'lower' }
 const IN_MEMORY: MetricSpec = { metric: "the same with in-memory storage instead of IndexedDB (what IndexedDB adds; a device keeps its rooms in IndexedDB)", unit: 'ms', better: 'lower' }
-const RELAY_START: MetricSpec = { metric: 'relay start: its people index read from the store (untimed part of each v2 run)', unit: 'ms', better: 'lower' }
+const RELAY_START: MetricSpec = { metric: 'relay start: its process, its store read from the seed file, its people index built (once per size, untimed)', unit: 'ms', better: 'lower' }
 
-/** Rough time of a size: seeding both layouts, then per repetition two relay starts and openings (with IndexedDB, in memory) and a download. */
+/** Rough time of a size: seeding both layouts, the relay's start, then per repetition two openings (each after the relay's rooms unloaded: 5–6 s) and a download. */
 const estimateMs = ({ people }: Size, repetitions: number): number =>
-  people * 0.3 + repetitions * (people * 0.1 + 5000)
+  people * 0.4 + repetitions * (people * 0.03 + 13_000)
 
 /** One size: the v2 relay and v1's directory seeded, then both openings in turn, `repetitions` times. */
 const measureSize = async (context: BenchContext, recorder: Recorder, chromium: FirstOpenChromium, world: World, size: Size): Promise<void> => {
   const name = caseName(size)
   const started = Date.now()
-  const seed = v2StoreSeed(world, size.people, size.groups)
-  const store = new CountingStore(seed.rooms)
-  await store.writeRecords(seed.records)
-  const v1 = v1Directory(world, size.people, size.groups)
-  context.log(`${name}: seeded in ${((Date.now() - started) / 1000).toFixed(1)} s (v2 store ${(store.bytes() / MB).toFixed(1)} MB in ${seed.rooms.size.toLocaleString('en')} rooms; v1 directory ${(v1.length / MB).toFixed(1)} MB)`)
-  let v1Server: V1DirectoryServer | null = await startV1DirectoryServer(v1)
-  const timeoutMs = 60_000
+  const dir = await mkdtemp(join(tmpdir(), 'parley-bench-open-'))
+  const seedFile = join(dir, 'store.bin')
+  let v1Server: V1DirectoryServer | null = null
+  let relay: RunningServer | null = null
   try {
+    const seed = v2StoreSeed(world, size.people, size.groups)
+    await writeStoreSeed(seedFile, seed)
+    const storeBytes = [...seed.rooms.values()].reduce((sum, update) => sum + update.byteLength, 0)
+    const v1 = v1Directory(world, size.people, size.groups)
+    context.log(`${name}: seeded in ${((Date.now() - started) / 1000).toFixed(1)} s (v2 store ${(storeBytes / MB).toFixed(1)} MB in ${seed.rooms.size.toLocaleString('en')} rooms; v1 directory ${(v1.length / MB).toFixed(1)} MB)`)
+    v1Server = await startV1DirectoryServer(v1)
+    // The relay in its own process on the relays' core: the bench relay, its store read from the seed file.
+    const relayStart = performance.now()
+    relay = await startServer('parley', { core: SERVER_CORE, env: { [SEED_FILE_ENV]: seedFile }, startTimeoutMs: 120_000 })
+    recorder.add(name, 'parley', RELAY_START, performance.now() - relayStart)
+    const timeoutMs = 60_000
     // NOTE: one untimed opening of each first, so that neither is billed for compiling the page's code.
     const runs = { parley: 0, 'parley-before': 0 } as Record<System, number>
     const run = async (system: System, timed: boolean): Promise<void> => {
@@ -70,22 +84,17 @@ const measureSize = async (context: BenchContext, recorder: Recorder, chromium: 
         recorder.add(name, system, HEAP, heapBytes / MB)
         return
       }
-      // A fresh relay each time, its rooms loaded from its store as the device asks (cold), as on a relay where most people are away.
-      const onFreshRelay = async (inMemory: boolean) => {
-        const relayStart = performance.now()
-        const relay = await benchRelay(store)
-        const relayMs = performance.now() - relayStart
-        try {
-          const prefix = `first-open/${size.people}/${runs[system]++}/`
-          return { relayMs, ...await chromium.openV2({ url: relay.wsUrl, me: world.me, prefix, expected: world.expected, timeoutMs, inMemory }) }
-        } finally {
-          await relay.close()
-        }
+      // NOTE: every opening finds the relay's rooms cold (none loaded: Parley unloads a room 5 s after its
+      // last peer left), as on a relay where most people are away, and its code warm, as a relay's is.
+      const onColdRooms = async (inMemory: boolean) => {
+        await whenParleyRoomsAtMost(relay!, 0, 30_000)
+        const prefix = `first-open/${size.people}/${runs[system]++}/`
+        return chromium.openV2({ url: relay!.wsUrl, me: world.me, prefix, expected: world.expected, timeoutMs, inMemory })
       }
-      const { result, heapBytes, relayMs } = await onFreshRelay(false)
+      const { result, heapBytes } = await onColdRooms(false)
       if (!timed) return
-      // NOTE: the same without IndexedDB, on a fresh relay too: how much of the time is the device's storage.
-      recorder.add(name, system, IN_MEMORY, (await onFreshRelay(true)).result.ms)
+      // NOTE: the same without IndexedDB: how much of the time is the device's storage.
+      recorder.add(name, system, IN_MEMORY, (await onColdRooms(true)).result.ms)
       const kind = result.received.byRoomKind
       recorder.add(name, system, RECEIVED, result.received.bytes / KB)
       recorder.add(name, system, PROFILES, (kind.profile ?? 0) / KB)
@@ -98,7 +107,6 @@ const measureSize = async (context: BenchContext, recorder: Recorder, chromium: 
       recorder.add(name, system, GROUPS_AT, result.groupsAt)
       recorder.add(name, system, USERS_AT, result.usersAt)
       recorder.add(name, system, CONVERSATIONS_AT, result.conversationsAt)
-      recorder.add(name, system, RELAY_START, relayMs)
       const other = Object.keys(kind).filter(room => !['profile', 'group', 'user', 'dm'].includes(room))
       if (other.length > 0) context.log(`${name}: also received frames for ${other.join(', ')}: ${other.map(room => kind[room]).join(', ')} B`)
     }
@@ -115,8 +123,9 @@ const measureSize = async (context: BenchContext, recorder: Recorder, chromium: 
       }
     })
   } finally {
-    await v1Server.close()
-    v1Server = null
+    await relay?.stop()
+    await v1Server?.close()
+    await rm(dir, { recursive: true, force: true })
   }
 }
 
