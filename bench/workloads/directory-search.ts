@@ -41,7 +41,7 @@ const SHAPES: readonly QueryShape[] = [
 const caseName = (people: number, shape: QueryShape): string => `${people.toLocaleString('en')} people, ${shape.label}`
 
 const ROUND_TRIP: MetricSpec = { metric: 'findPeople, round trip over the mux socket (values: p99 per run)', unit: 'ms', better: 'lower' }
-const P95: MetricSpec = { metric: 'findPeople, round trip: p95 of each run', unit: 'ms', better: 'lower' }
+const P95: MetricSpec = { metric: 'findPeople, round trip: p95 over every search of every run (one value)', unit: 'ms', better: 'lower' }
 const RELAY_CPU: MetricSpec = { metric: 'relay CPU per search', unit: 'ms', better: 'lower' }
 const FOUND: MetricSpec = { metric: 'people in the page', unit: 'people', better: 'higher' }
 
@@ -88,10 +88,14 @@ export const directorySearch: Workload = {
           }
           const cpuAfter = await server.cpuMs()
           recorder.add(name, 'parley', ROUND_TRIP, percentile(samples, 99), samples)
-          recorder.add(name, 'parley', P95, percentile(samples, 95))
           recorder.add(name, 'parley', RELAY_CPU, (cpuAfter - cpuBefore) / searches)
           recorder.add(name, 'parley', FOUND, found)
         }
+      }
+      // NOTE: the runner reports p50, p99 and p99.9 over all samples; the issue asks for p95 too.
+      for (const shape of SHAPES) {
+        const name = caseName(people, shape)
+        recorder.add(name, 'parley', P95, percentile(recorder.samples(name, 'parley', ROUND_TRIP.metric), 95))
       }
     } catch (error) {
       context.log(`${(error as Error).stack ?? error}`)
