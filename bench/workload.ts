@@ -13,7 +13,8 @@ export type System =
   | 'naive'
   /**
    * Parley before a change, kept in bench/baselines/: the relay's judge before commit da2278b,
-   * which read an update's encoding (`judge`); the view re-reading its pages on every change (`receive`).
+   * which read an update's encoding (`judge`); the view re-reading its pages on every change
+   * (`receive`); protocol v1's directory room of every profile and group (`directory-*`).
    */
   | 'parley-before'
 

@@ -1,5 +1,5 @@
 // Baseline (the relay before da2278b): who may write which entry of which room, judged per entry write the encoding declares.
-import { parseGroup, parseMessage, parseUser, type Group } from '../../shared/model'
+import { parseMessage, parseUser } from '../../shared/model'
 import type { RoomRef } from '../../shared/protocol'
 import { parseActivity, parseBucketEntry, parseConversationEntry, parseReadMark } from '../../shared/schema'
 import type { EntryWrite } from './encoding-inspection'
@@ -32,10 +32,12 @@ export interface WriteContext {
 export const judgeWrite = (write: EntryWrite, context: WriteContext): WriteRefusal | null => {
   const { room } = context
   switch (room.kind) {
-    case 'directory':
-      if (write.root === 'users') return judgeProfile(write, context)
-      if (write.root === 'groups') return judgeGroup(write, context)
-      return 'unknown-entry'
+    // NOTE: protocol v2 moved each profile from v1's directory (root 'users', where this judge
+    // applied judgeProfile) to a room of its own (root 'profile'): the same rule, under the new
+    // room and root, so that the benchmark can still compare the judges on a profile. Groups
+    // left the directory for their index rooms, which this judge never knew: its rule for them is gone.
+    case 'profile':
+      return write.root === 'profile' ? judgeProfile(write, context) : 'unknown-entry'
     case 'user': {
       // One's own room: only its owner writes (the relay adds direct conversations itself).
       if (context.writer !== room.user_id) return 'not-yours'
@@ -84,34 +86,4 @@ const judgeMessage = (write: EntryWrite, context: WriteContext, room: Extract<Ro
     return message.group_id === null && message.receiver_id === other ? null : 'wrong-conversation'
   }
   return message.group_id === conversation.group_id ? null : 'wrong-conversation'
-}
-
-/**
- * Groups: anyone creates one with themself as creator and admin; its admins change it; a
- * member may only take themself out (leave). Its creator and creation time never change.
- */
-const judgeGroup = (write: EntryWrite, { writer, current }: WriteContext): WriteRefusal | null => {
-  const existing = current('groups', write.key)
-  const before = existing === undefined ? null : parseGroup(existing, write.key)
-  if (before !== null && !before.ok) return 'invalid-value'
-  const group = before?.value ?? null
-  if (write.deleted) return group !== null && group.admin_ids.includes(writer) ? null : 'not-an-admin'
-  const parsed = parseGroup(write.value, write.key)
-  if (!parsed.ok) return 'invalid-value'
-  const next = parsed.value
-  if (group === null) return next.created_by === writer && next.admin_ids.includes(writer) ? null : 'not-an-admin'
-  if (next.created_by !== group.created_by || next.created_at !== group.created_at) return 'invalid-value'
-  if (group.admin_ids.includes(writer)) return null
-  return isLeaving(group, next, writer) ? null : 'not-an-admin'
-}
-
-/** Whether `next` is `group` with only `member` taken out. */
-const isLeaving = (group: Group, next: Group, member: string): boolean => {
-  const without = (ids: string[]) => ids.filter(id => id !== member)
-  const same = (a: string[], b: string[]) => a.length === b.length && a.every((id, i) => id === b[i])
-  return group.user_ids.includes(member) &&
-    same(next.user_ids, without(group.user_ids)) &&
-    same(next.admin_ids, without(group.admin_ids)) &&
-    next.name === group.name &&
-    next.deleted_at === group.deleted_at
 }

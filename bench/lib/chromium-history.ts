@@ -17,8 +17,8 @@ import { startPageServer, type PageServer } from './chromium-page-server'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const CHROMIUM_SOURCE = 'Chromium IndexedDB'
 
-/** Bundles the page script (Parley's client modules, y-indexeddb, Yjs) as the app's build would: Vite, minified. */
-export const buildPage = async (): Promise<string> => {
+/** Bundles a page script (Parley's client modules, y-indexeddb, Yjs) as the app's build would: Vite, minified. */
+export const buildPage = async (entry = 'bench/lib/chromium-history-page.ts'): Promise<string> => {
   const { build } = await import('vite')
   const outDir = await mkdtemp(join(tmpdir(), 'parley-bench-page-'))
   try {
@@ -29,14 +29,14 @@ export const buildPage = async (): Promise<string> => {
       publicDir: false,
       define: { 'process.env.NODE_ENV': JSON.stringify('production') },
       build: {
-        lib: { entry: join(ROOT, 'bench/lib/chromium-history-page.ts'), formats: ['es'], fileName: () => 'history-page.js' },
+        lib: { entry: join(ROOT, entry), formats: ['es'], fileName: () => 'page.js' },
         outDir,
         emptyOutDir: true,
         target: 'es2022',
         minify: true
       }
     })
-    return await readFile(join(outDir, 'history-page.js'), 'utf8')
+    return await readFile(join(outDir, 'page.js'), 'utf8')
   } finally {
     await rm(outDir, { recursive: true, force: true })
   }

@@ -5,10 +5,11 @@ import type { Relay } from '../../relay/server'
 import { ParleyClient } from '../../client/parley'
 import { indexeddbStorage } from '../../client/storage/indexeddb-storage'
 import { offlineNetwork, type Network } from '../../client/transport'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
+import { profileRoom } from '../../shared/protocol'
 import type { Message } from '../../shared/model'
 import { naiveNewest, openNaive } from './client-naive'
 import { benchNetwork } from './client-relay'
+import { whenKnown } from './client-known'
 import type { ChatSeed } from './client-seed'
 
 export const PAGE = 50
@@ -21,15 +22,16 @@ export const assertNewestPage = (seed: ChatSeed, messages: readonly Message[]): 
 }
 
 /**
- * Parley, as the app opens a conversation: Bob's client already running (directory loaded,
- * so senders' keys known), then the timed part: open the conversation (its index and newest
- * bucket) and read the newest page (which waits for the bucket's signatures to be checked).
+ * Parley, as the app opens a conversation: Bob's client already running (his contacts' profiles
+ * loaded, so senders' keys known), then the timed part: open the conversation (its index and
+ * newest bucket) and read the newest page (which waits for the bucket's signatures to be checked).
  */
 export const openParley = async (seed: ChatSeed, network: Network, prefix: string, beforeTiming?: (client: ParleyClient) => Promise<void>): Promise<number> => {
   const { chat } = seed
   const client = await ParleyClient.open({ identity: chat.bob, network, storage: indexeddbStorage({ prefix }), syncWaitMs: 30_000 })
   try {
     await beforeTiming?.(client)
+    await whenKnown(client, chat.alice.user_id)
     const start = performance.now()
     const conversation = await client.openDirect(chat.alice.user_id)
     const page = await conversation.history({ limit: PAGE })
@@ -45,10 +47,10 @@ export const openParley = async (seed: ChatSeed, network: Network, prefix: strin
 /** Parley from this device's IndexedDB (seeded under `prefix`), offline. */
 export const openParleyLocal = (seed: ChatSeed, prefix: string): Promise<number> => openParley(seed, offlineNetwork, prefix)
 
-/** Parley from the relay into an empty cache (a fresh IndexedDB prefix), the client connected and its directory synced first. */
+/** Parley from the relay into an empty cache (a fresh IndexedDB prefix), the client connected, its own rooms and contacts' profiles synced first. */
 export const openParleyFromRelay = (seed: ChatSeed, relay: Relay, prefix: string): Promise<number> =>
   openParley(seed, benchNetwork(relay, seed.chat.bob), prefix, async client => {
-    if (!await client.whenSynced(30_000)) throw new Error('the directory did not sync')
+    if (!await client.whenSynced(30_000)) throw new Error('the own rooms did not sync')
   })
 
 /** The naive log from IndexedDB: load the whole document, then read and check the newest page. */
@@ -67,17 +69,18 @@ export const openNaiveLocal = async (seed: ChatSeed, name: string): Promise<numb
 
 /**
  * The naive log from the relay (its room `room`) into an empty cache (IndexedDB `name`), on a
- * socket already open (as Parley's is: its directory is synced before timing).
+ * socket already open (as Parley's is: its own rooms are synced before timing; here the reader's
+ * profile room keeps the socket open).
  */
 export const openNaiveFromRelay = async (seed: ChatSeed, relay: Relay, room: string, name: string): Promise<number> => {
   const network = benchNetwork(relay, seed.chat.bob)
-  const directory = new Y.Doc()
-  const directoryLink = network.connect(DIRECTORY_ROOM, directory)
+  const profile = new Y.Doc()
+  const profileLink = network.connect(profileRoom(seed.chat.bob.user_id), profile)
   const doc = new Y.Doc()
   let persistence: IndexeddbPersistence | null = null
   let link: ReturnType<Network['connect']> | null = null
   try {
-    if (!await directoryLink.whenSynced(30_000)) throw new Error('the directory did not sync')
+    if (!await profileLink.whenSynced(30_000)) throw new Error('the profile room did not sync')
     const start = performance.now()
     persistence = new IndexeddbPersistence(name, doc)
     await persistence.whenSynced
@@ -89,9 +92,9 @@ export const openNaiveFromRelay = async (seed: ChatSeed, relay: Relay, room: str
     return elapsed
   } finally {
     link?.destroy()
-    directoryLink.destroy()
+    profileLink.destroy()
     await persistence?.destroy()
     doc.destroy()
-    directory.destroy()
+    profile.destroy()
   }
 }

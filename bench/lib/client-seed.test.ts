@@ -1,19 +1,23 @@
 // The client benchmarks' seeds: Parley and the naive reader both find the newest page, genuine, where the benchmark looks for it.
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom } from '../../shared/protocol'
+import { BUCKET_CAPACITY, bucketRoom, profileRoom, userRoom } from '../../shared/protocol'
 import { bucketMessages } from '../../shared/schema'
 import { openNaiveLocal, openParleyLocal } from './client-open'
-import { NAIVE_LIMIT, SIGNED_TAIL, chatSeed, dropSeeds } from './client-seed'
+import { NAIVE_LIMIT, SIGNED_TAIL, chatSeed, dropSeeds, type Chat } from './client-seed'
 import { deleteDatabases, seedIndexeddb } from './client-storage'
 import { naiveLog, naiveNewest } from './client-naive'
 
 afterAll(() => { dropSeeds() })
 
+/** Each person's profile and own room. */
+const peopleOf = ({ alice, bob }: Chat): string[] =>
+  [profileRoom(alice.user_id), profileRoom(bob.user_id), userRoom(alice.user_id), userRoom(bob.user_id)]
+
 describe('client benchmark seeds', () => {
-  it('lay out a history in full buckets, an index and the directory, and the same log for the naive layout', async () => {
+  it('lay out a history in full buckets and an index, beside both profiles and own rooms, and the same log for the naive layout', async () => {
     const seed = await chatSeed(2_000)
-    expect([...seed.rooms.keys()]).toEqual([DIRECTORY_ROOM, seed.chat.room, bucketRoom(seed.chat.ref, 0), bucketRoom(seed.chat.ref, 1)])
+    expect([...seed.rooms.keys()]).toEqual([...peopleOf(seed.chat), seed.chat.room, bucketRoom(seed.chat.ref, 0), bucketRoom(seed.chat.ref, 1)])
     const bucket = new Y.Doc()
     Y.applyUpdate(bucket, seed.rooms.get(bucketRoom(seed.chat.ref, 1))!)
     expect(bucketMessages(bucket).size).toBe(BUCKET_CAPACITY)
@@ -51,7 +55,7 @@ describe('client benchmark seeds', () => {
     const size = NAIVE_LIMIT * 10
     const seed = await chatSeed(size)
     const head = size / BUCKET_CAPACITY - 1
-    expect([...seed.rooms.keys()]).toEqual([DIRECTORY_ROOM, seed.chat.room, bucketRoom(seed.chat.ref, head)])
+    expect([...seed.rooms.keys()]).toEqual([...peopleOf(seed.chat), seed.chat.room, bucketRoom(seed.chat.ref, head)])
     expect(seed.omittedBuckets).toBe(head)
     expect(seed.naive).toBeNull()
     await seedIndexeddb('seed-test/large/', seed.rooms)

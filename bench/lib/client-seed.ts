@@ -5,8 +5,8 @@ import { createIdentity, type Identity } from '../../shared/identity'
 import { randomId } from '../../shared/ids'
 import { signMessage, type UnsignedMessage } from '../../shared/message-signature'
 import type { Message, User } from '../../shared/model'
-import { BUCKET_CAPACITY, DIRECTORY_ROOM, bucketRoom, conversationRoom, directConversation, type ConversationRef } from '../../shared/protocol'
-import { bucketMessages, conversationActivity, conversationBuckets, directoryUsers } from '../../shared/schema'
+import { BUCKET_CAPACITY, bucketRoom, conversationRoom, directConversation, profileRoom, userRoom, type ConversationRef } from '../../shared/protocol'
+import { bucketMessages, conversationActivity, conversationBuckets, profileRecord, userConversations } from '../../shared/schema'
 import { previewOf, type StoredActivity } from '../../client/conversation/own-writes'
 import { naiveLog } from './client-naive'
 
@@ -17,7 +17,7 @@ export interface Chat {
   readonly ref: ConversationRef
   /** The conversation's index room. */
   readonly room: string
-  /** Public keys by user id, as a client that has loaded the directory knows them. */
+  /** Public keys by user id, as a client that holds both profiles knows them. */
   readonly keys: ReadonlyMap<string, string>
 }
 
@@ -25,7 +25,7 @@ export interface ChatSeed {
   readonly chat: Chat
   /** Messages in the history. */
   readonly size: number
-  /** Parley's rooms as single stored updates: the directory, the conversation's index and its buckets. */
+  /** Parley's rooms as single stored updates: both profiles, both own rooms, the conversation's index and its buckets. */
   readonly rooms: ReadonlyMap<string, Uint8Array>
   /** Buckets of the history left out of `rooms` (only when the naive layout is not built; see buildSeed). */
   readonly omittedBuckets: number
@@ -133,15 +133,33 @@ const profile = (identity: Identity, name: string): User => ({
   deleted_at: null
 })
 
-/** The directory as a client that has synced it holds it: both profiles. */
-export const directoryUpdate = (chat: Chat): Uint8Array => {
+/** A profile room as its owner's device wrote it: one entry, their profile. */
+const profileUpdate = (identity: Identity, name: string, client: number): Uint8Array => {
   const doc = new Y.Doc()
-  doc.transact(() => {
-    directoryUsers(doc).set(chat.alice.user_id, profile(chat.alice, 'Alice'))
-    directoryUsers(doc).set(chat.bob.user_id, profile(chat.bob, 'Bob'))
-  })
+  doc.clientID = client
+  profileRecord(doc).set(identity.user_id, profile(identity, name))
   return Y.encodeStateAsUpdate(doc)
 }
+
+/** Someone's own room listing the conversation, as the relay lists a direct conversation for both its people. */
+const ownRoomUpdate = (chat: Chat, client: number): Uint8Array => {
+  const doc = new Y.Doc()
+  doc.clientID = client
+  userConversations(doc).set(chat.room, { added_at: '2025-01-01T00:00:00.000Z' })
+  return Y.encodeStateAsUpdate(doc)
+}
+
+/**
+ * What a device of either person holds besides the conversation: both profiles (each its own room,
+ * carrying the key its owner's messages are checked with) and both own rooms, each listing the
+ * conversation, so that each client holds the other's profile as a contact's.
+ */
+export const peopleRooms = (chat: Chat): Map<string, Uint8Array> => new Map([
+  [profileRoom(chat.alice.user_id), profileUpdate(chat.alice, 'Alice', CLIENT_IDS[0])],
+  [profileRoom(chat.bob.user_id), profileUpdate(chat.bob, 'Bob', CLIENT_IDS[1])],
+  [userRoom(chat.alice.user_id), ownRoomUpdate(chat, CLIENT_IDS[0])],
+  [userRoom(chat.bob.user_id), ownRoomUpdate(chat, CLIENT_IDS[1])]
+])
 
 const clientIdOf = (chat: Chat, message: Message): number => CLIENT_IDS[message.sender_id === chat.alice.user_id ? 0 : 1]
 
@@ -218,8 +236,7 @@ const buildSeed = async (size: number, withNaive: boolean): Promise<ChatSeed> =>
   const tail = await signAll(chat, unsigned.slice(tailStart))
   const filler = tail[0]!.signature
   const messages: Message[] = [...unsigned.slice(0, tailStart).map(message => ({ ...message, signature: filler })), ...tail]
-  const rooms = new Map<string, Uint8Array>()
-  rooms.set(DIRECTORY_ROOM, directoryUpdate(chat))
+  const rooms = peopleRooms(chat)
   rooms.set(chat.room, await indexUpdate(chat, size, buckets, messages))
   for (let start = 0; start < messages.length; start += BUCKET_CAPACITY) {
     const bucket = (materializedFrom + start) / BUCKET_CAPACITY

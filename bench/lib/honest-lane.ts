@@ -44,8 +44,7 @@ const READY_DRAIN_MS = 20_000
 /**
  * A fresh group of `members` and its bucket room with both connected. NOTE: again with a new
  * group if the relay refuses the room: on a loaded machine the admin's write of the group into
- * its index room can reach the relay (behind 10,000 profiles of the directory to sync first)
- * after the relay's 3 s of grace.
+ * its index room can reach the relay after the relay's 3 s of grace.
  */
 const openRoom = async (server: RunningServer, admin: GroupAdmin, members: readonly [Identity, Identity]): Promise<ThinRoom> => {
   for (let attempt = 1; ; attempt++) {

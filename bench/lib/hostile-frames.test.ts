@@ -4,15 +4,18 @@ import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/writes/judge-update'
 import { RestorePoint } from '../../relay/writes/restore-point'
 import { gcFlood, othersProfileWrite } from './hostile-frames'
-import { JUDGE_DEFAULTS, directory } from './judge-rooms'
+import { JUDGE_DEFAULTS, profile } from './judge-rooms'
 
-const judgeInDirectory = (update: Uint8Array) => {
-  const judged = directory(5, 0)
+/** The victim's profile room, renamed a few times from two devices of theirs. */
+const victimRoom = profile(0, { earlier: 5, devices: 2 })
+
+const judgeInProfileRoom = (update: Uint8Array) => {
+  const judged = victimRoom
   const doc = new Y.Doc({ gc: true })
   Y.applyUpdate(doc, judged.seed)
   const before = Y.encodeStateAsUpdate(doc)
   const restorePoint = RestorePoint.of(doc)
-  // The attacker: a user of its own, not one of the directory's.
+  // The attacker: a user of its own, not the room's owner.
   const { verdict, spoiled } = judgeUpdate(update, {
     doc, origin: null, room: judged.room, writer: 'H'.repeat(22), ownerOf: client => judged.owners.get(client),
     refused: new Map(), newClientsAllowed: MAX_NEW_CLIENTS_PER_USER, maxMessageLength: 4000, ...JUDGE_DEFAULTS
@@ -23,13 +26,13 @@ const judgeInDirectory = (update: Uint8Array) => {
   return { verdict, unchanged }
 }
 
-const victim = { user_id: 'V'.repeat(22), name: 'victim', public_key: 'K'.repeat(43), created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', deleted_at: null }
+const victim = { user_id: victimRoom.writer, name: 'victim', public_key: 'K'.repeat(43), created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', deleted_at: null }
 
 describe('hostile frames', () => {
   it("someone else's profile: a few hundred bytes, refused as not the writer's once applied, and undone", () => {
     const update = othersProfileWrite(victim, 3_100_000_007)
     expect(update.length).toBeLessThan(300)
-    expect(judgeInDirectory(update)).toMatchObject({ verdict: { refused: 'not-yours' }, unchanged: true })
+    expect(judgeInProfileRoom(update)).toMatchObject({ verdict: { refused: 'not-yours' }, unchanged: true })
   })
 
   it('a GC-struct flood fills the frame it is sized for, and is refused', () => {
@@ -37,6 +40,6 @@ describe('hostile frames', () => {
     expect(update.length).toBeLessThanOrEqual(63 * 1024)
     expect(update.length).toBeGreaterThan(60 * 1024)
     expect(Y.parseUpdateMeta(update).to.size).toBeGreaterThan(6000)
-    expect(judgeInDirectory(update)).toEqual({ verdict: { refused: 'gc-struct' }, unchanged: true })
+    expect(judgeInProfileRoom(update)).toEqual({ verdict: { refused: 'gc-struct' }, unchanged: true })
   })
 })

@@ -2,16 +2,16 @@
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import type { User } from '../../shared/model'
-import { directoryUsers } from '../../shared/schema'
+import { profileRecord } from '../../shared/schema'
 import { craft, run } from '../../test/hand-updates'
 
 /** Room left in a frame for the mux header and the sync message around an update. */
 const FRAME_HEADROOM = 1024
 
 /**
- * A new profile under someone else's user id, written from a client id of the sender's: about
- * 240 bytes the relay refuses ('not-yours') only after Yjs has applied them to the room, which it
- * then rebuilds from its restore point. NOTE: the same bytes every time: a refused update leaves the room
+ * A new profile under someone else's user id, written into their profile room from a client id of
+ * the sender's: about 240 bytes the relay refuses ('not-yours') only after Yjs has applied them to
+ * the room, which it then rebuilds from its restore point. NOTE: the same bytes every time: a refused update leaves the room
  * unchanged, so each is tried afresh.
  */
 export const othersProfileWrite = (victim: User, client: number): Uint8Array => {
@@ -19,7 +19,7 @@ export const othersProfileWrite = (victim: User, client: number): Uint8Array => 
   doc.clientID = client
   let update: Uint8Array | null = null
   doc.on('update', (bytes: Uint8Array) => { update = bytes })
-  directoryUsers(doc).set(victim.user_id, { ...victim, name: 'taken over' })
+  profileRecord(doc).set(victim.user_id, { ...victim, name: 'taken over' })
   doc.destroy()
   return update!
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MAX_NEW_CLIENTS_PER_USER, judgeUpdate } from '../../relay/writes/judge-update'
 import { judgeUpdate as judgeByEncoding } from '../baselines/encoding-judge'
-import { JUDGE_DEFAULTS, directory, groupBucket, type JudgedRoom } from './judge-rooms'
+import { JUDGE_DEFAULTS, groupBucket, profile, type JudgedRoom } from './judge-rooms'
 import { cpuClockOverhead, timeRound } from './judge-timing'
 
 /** Every update's verdict from both judges, each applied to the room before the next. */
@@ -42,16 +42,16 @@ describe('judge benchmark rooms', () => {
     ])
   })
 
-  it('the directory: each update renames the writer\'s own profile, one profile per client id', () => {
-    const judged = directory(20, 4)
+  it('a profile room: each update renames its owner, from a device already bound to them', () => {
+    const judged = profile(4, { earlier: 30, devices: 3 })
     const { found, doc } = verdicts(judged)
     for (const { before, now } of found) {
       expect(before).toEqual({ apply: { newClients: 0 } })
       expect(now).toMatchObject({ apply: { newClients: 0, clients: [] } })
     }
-    expect(doc.getMap('users').size).toBe(20)
-    expect(doc.store.clients.size).toBe(20)
-    expect((doc.getMap('users').get(judged.writer) as { name: string }).name).toBe('member 0, renamed 3')
+    expect([...doc.getMap('profile').keys()]).toEqual([judged.writer])
+    expect(doc.store.clients.size).toBe(3)
+    expect((doc.getMap('profile').get(judged.writer) as { name: string }).name).toBe('member, name 34')
   })
 
   it('times a round of every judge, with the restore point\'s cost for today\'s', () => {

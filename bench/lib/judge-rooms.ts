@@ -1,9 +1,9 @@
-// Rooms as the relay holds them for the judge benchmark (a group's bucket, the directory), and a member's honest updates to them.
+// Rooms as the relay holds them for the judge benchmark (a group's bucket, a profile room), and their writer's honest updates to them.
 import * as Y from 'yjs'
 import { randomId, toBase64Url, userIdFromPublicKey } from '../../shared/ids'
 import type { Message, User } from '../../shared/model'
-import { DIRECTORY_ROOM, bucketRoom, groupConversation, parseRoom, type RoomRef } from '../../shared/protocol'
-import { bucketMessages, directoryUsers } from '../../shared/schema'
+import { bucketRoom, groupConversation, parseRoom, profileRoom, type RoomRef } from '../../shared/protocol'
+import { bucketMessages, profileRecord } from '../../shared/schema'
 import { DEFAULT_LIMITS } from '../../relay/limits/limits'
 import type { UpdateJudgement } from '../../relay/writes/judge-update'
 import { contentOf } from './client-seed'
@@ -132,53 +132,30 @@ export const groupBucket = (size: number, count: number): JudgedRoom => {
   }
 }
 
-/** `BENCH_DIRECTORY_PROFILES=10000`: the benchmark's Parley server starts with that many profiles in its directory. */
-export const DIRECTORY_PROFILES_ENV = 'BENCH_DIRECTORY_PROFILES'
-
-/** A directory as the relay would hold it: every profile written from its user's own Yjs client id. */
-export interface SeededDirectory {
-  seed: Uint8Array
-  profiles: User[]
-  /** The Yjs client id each profile was written from. */
-  clients: number[]
-}
-
-/** The directory holding `size` profiles (users whose private keys nobody holds: the relay checks a profile's key, not a signature). */
-export const seedDirectory = (size: number): SeededDirectory => {
-  const clients = clientIds(size, size + 1)
+/**
+ * A profile room as the relay holds it: its owner's profile, renamed `earlier` times before
+ * (from `devices` devices of theirs in turn, each its own Yjs client id: the overwritten values
+ * are what a profile room accumulates), and `count` updates of the owner's first device, each a
+ * rename. NOTE: in protocol v2 a profile room is the only room a stranger's client opens on its
+ * own (to look someone up), and only its owner writes it; v1's directory of every profile is gone.
+ */
+export const profile = (count: number, { earlier = 0, devices = 1 }: { earlier?: number; devices?: number } = {}): JudgedRoom => {
+  const own = userOfKey(randomBytes(32))
+  const room = parseRoom(profileRoom(own.user_id))!
+  const clients = clientIds(devices, earlier + devices)
   const created = new Date(Date.UTC(2025, 0, 1)).toISOString()
-  const keys = randomBytes(size * 32)
-  const profiles: User[] = []
-  const doc = new Y.Doc()
-  // NOTE: one transaction: each reads the document's whole state vector, so one per profile
-  // made 10,000 profiles (10,000 client ids) take ~25 s to write.
-  doc.transact(() => {
-    for (let i = 0; i < size; i++) {
-      const profile: User = { ...userOfKey(keys.subarray(32 * i, 32 * i + 32)), name: `member ${i}`, created_at: created, updated_at: created, deleted_at: null }
-      profiles.push(profile)
-      doc.clientID = clients[i]!
-      directoryUsers(doc).set(profile.user_id, profile)
-    }
-  })
-  const seed = Y.encodeStateAsUpdate(doc)
-  doc.destroy()
-  return { seed, profiles, clients }
-}
-
-/** The directory holding `size` profiles (at least 1), and `count` updates of the first user, each a rename of their own profile. */
-export const directory = (size: number, count: number): JudgedRoom => {
-  const { seed, profiles, clients } = seedDirectory(size)
-  const own = profiles[0]!
+  const renamed = (i: number): User => ({ ...own, name: `member, name ${i}`, created_at: created, updated_at: new Date(Date.UTC(2025, 0, 1) + (i + 1) * 1000).toISOString(), deleted_at: null })
+  const seedDoc = new Y.Doc()
+  for (let i = 0; i <= earlier; i++) {
+    seedDoc.clientID = clients[i % devices]!
+    seedDoc.transact(() => profileRecord(seedDoc).set(own.user_id, renamed(i)))
+  }
+  const seed = Y.encodeStateAsUpdate(seedDoc)
+  seedDoc.destroy()
   const writer = writerDoc(seed, clients[0]!)
   const updates = updatesOf(writer, transact => {
-    for (let i = 0; i < count; i++) {
-      const renamed: User = { ...own, name: `member 0, renamed ${i}`, updated_at: new Date(Date.UTC(2025, 5, 1) + i * 1000).toISOString() }
-      transact(() => directoryUsers(writer).set(own.user_id, renamed))
-    }
+    for (let i = 0; i < count; i++) transact(() => profileRecord(writer).set(own.user_id, renamed(earlier + 1 + i)))
   })
   writer.destroy()
-  return {
-    room: parseRoom(DIRECTORY_ROOM)!, seed, writer: own.user_id, writerClient: clients[0]!, updates,
-    owners: new Map(clients.map((client, index) => [client, profiles[index]!.user_id]))
-  }
+  return { room, seed, writer: own.user_id, writerClient: clients[0]!, updates, owners: new Map(clients.map(client => [client, own.user_id])) }
 }

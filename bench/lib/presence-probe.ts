@@ -1,6 +1,6 @@
-// How long one user's coming online (or going offline) takes to show: a probe user joins the directory, publishes presence, leaves; every online user's socket watches for it.
+// How long one user's coming online (or going offline) takes to show: a probe user joins its own profile room, publishes presence, leaves; its contacts' sockets in that room watch for it.
 import type { Identity } from '../../shared/identity'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
+import { profileRoom } from '../../shared/protocol'
 import type { RunningServer } from '../servers'
 import { MESSAGE_AWARENESS, type ThinClient } from './thin-client'
 import { connectThin } from './thin-connect'
@@ -14,9 +14,9 @@ export interface ProbeResult {
 }
 
 /**
- * Watches `watchers` (directory sockets of online users) for one probe at a time. NOTE: one
- * listener per watcher for the whole run, parsing awareness only while a probe is in flight, so
- * that thousands of renewals a second cost the generator nothing in between.
+ * Watches `watchers` (sockets in a probe's profile room: its contacts, who hold its profile) for
+ * one probe at a time. NOTE: one listener per watcher for the whole run, parsing awareness only
+ * while a probe is in flight, so that renewals cost the generator nothing in between.
  */
 export class PresenceWatch {
   private target: { client: number; left: boolean; startedAt: number; samples: number[]; seen: Set<number>; done: () => void } | null = null
@@ -56,14 +56,14 @@ export class PresenceWatch {
 }
 
 /**
- * One probe: `identity` connects to the directory and publishes its presence (online, timed from
+ * One probe: `identity` connects to its profile room and publishes its presence (online, timed from
  * the start of its connect), then closes its socket (offline, timed from the close: the relay
  * must say it left, as y-websocket servers do when a socket closes).
  */
 export const probePresence = async (server: Pick<RunningServer, 'system' | 'wsUrl'>, watch: PresenceWatch, identity: Identity, { expectOffline, timeoutMs }: { expectOffline: boolean; timeoutMs: number }): Promise<ProbeResult> => {
   const presence = new PresenceState({ user_id: identity.user_id })
   const online = watch.expect(presence.client, false, timeoutMs)
-  const client = await connectThin(server, { room: DIRECTORY_ROOM, identity })
+  const client = await connectThin(server, { room: profileRoom(identity.user_id), identity })
   try {
     await client.synced
     client.sendAwareness(presence.next())

@@ -2,17 +2,32 @@
 import type { RunningServer } from '../servers'
 
 export interface ParleyHealth {
-  /** Rooms the relay holds in memory, the directory included. */
+  /** Rooms the relay holds in memory. */
   rooms: number
   /** Of those, the rooms whose Y.Doc is in memory (the others rest: relay/rooms.ts). */
   documents: number
   connections: number
 }
 
+/**
+ * NOTE: Node's fetch keeps the connection for the next request, and the relay closes an idle one
+ * after 5 s: a request made just then fails ('fetch failed', the other side closed), as one did
+ * after a 3 s download elsewhere in the benchmark. Such a failure is tried again, twice at most.
+ */
+const fetchRetrying = async (url: string): Promise<Response> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url)
+    } catch (error) {
+      if (attempt >= 3) throw error
+    }
+  }
+}
+
 /** Parley's /healthz; null for the other systems, which have no such endpoint. */
 export const parleyHealth = async (server: Pick<RunningServer, 'system' | 'wsUrl'>): Promise<ParleyHealth | null> => {
   if (server.system !== 'parley') return null
-  const response = await fetch(`${server.wsUrl.replace(/^ws/, 'http')}/healthz`)
+  const response = await fetchRetrying(`${server.wsUrl.replace(/^ws/, 'http')}/healthz`)
   const body = await response.json() as { rooms?: unknown; documents?: unknown; connections?: unknown }
   if (typeof body.rooms !== 'number' || typeof body.documents !== 'number' || typeof body.connections !== 'number') {
     throw new Error(`unexpected /healthz answer: ${JSON.stringify(body)}`)

@@ -1,10 +1,12 @@
 // What Parley needs before thin clients can talk: identities, a group (its record in its own index room), and profiles for readers that verify.
-import { connectParley } from '../../cli/connect'
-import type { ParleyClient } from '../../client/parley'
+import WebSocket from 'ws'
+import { muxNetwork } from '../../client/network/mux-network'
+import { ParleyClient } from '../../client/parley'
+import { memoryStorage } from '../../client/transport'
 import { createIdentity, type Identity } from '../../shared/identity'
-import { DIRECTORY_ROOM, bucketRoom, groupConversation } from '../../shared/protocol'
+import { bucketRoom, groupConversation, profileRoom } from '../../shared/protocol'
 import type { User } from '../../shared/model'
-import { directoryUsers } from '../../shared/schema'
+import { profileRecord } from '../../shared/schema'
 import * as Y from 'yjs'
 import { MESSAGE_SYNC, SYNC_UPDATE } from './thin-client'
 import { ParleyThinClient } from './thin-parley'
@@ -26,9 +28,21 @@ export const groupBucketRoom = (group_id: string): string => bucketRoom(groupCon
 export class GroupAdmin {
   private constructor (readonly client: ParleyClient, readonly identity: Identity) {}
 
+  /**
+   * NOTE: opened here rather than with the CLI's connectParley, which waits for a change of the
+   * connection's status after which both own rooms are in sync: when the own room syncs after the
+   * profile room, no such change follows, and on a loaded machine it gave up after 15 s.
+   */
   static async open (wsUrl: string, identity?: Identity): Promise<GroupAdmin> {
     const admin = identity ?? await createIdentity()
-    const client = await connectParley({ relay: wsUrl, identity: admin, name: 'bench admin', timeoutMs: 15_000 })
+    const client = await ParleyClient.open({ identity: admin, network: muxNetwork({ url: wsUrl, identity: admin, WebSocket }), storage: memoryStorage })
+    try {
+      if (!await client.whenSynced(15_000)) throw new Error(`the relay at ${wsUrl} did not sync the admin's own rooms within 15 s: ${client.status} ${client.refusal ?? ''}`)
+      client.setProfile({ name: 'bench admin' })
+    } catch (error) {
+      await client.close()
+      throw error
+    }
     return new GroupAdmin(client, admin)
   }
 
@@ -46,12 +60,12 @@ export class GroupAdmin {
 }
 
 /**
- * Publishes a profile for each identity (a thin client in the directory writing its own entry,
- * closed once the relay has echoed it), so that full clients can verify their messages.
+ * Publishes a profile for each identity (a thin client in its own profile room writing it, closed
+ * once the relay has echoed it), so that full clients can verify their messages.
  */
 export const publishProfiles = async (wsUrl: string, identities: readonly Identity[], timeoutMs = 10_000): Promise<void> => {
   await Promise.all(identities.map(async (identity, index) => {
-    const client = await ParleyThinClient.connect(wsUrl, DIRECTORY_ROOM, identity)
+    const client = await ParleyThinClient.connect(wsUrl, profileRoom(identity.user_id), identity)
     try {
       await client.synced
       const now = new Date().toISOString()
@@ -59,7 +73,7 @@ export const publishProfiles = async (wsUrl: string, identities: readonly Identi
       const doc = new Y.Doc()
       let update: Uint8Array | null = null
       doc.on('update', (bytes: Uint8Array) => { update = bytes })
-      directoryUsers(doc).set(identity.user_id, user)
+      profileRecord(doc).set(identity.user_id, user)
       doc.destroy()
       const marker = Buffer.from(identity.public_key)
       const echoed = new Promise<void>((resolve, reject) => {

@@ -19,6 +19,8 @@ export interface ServerOptions {
   env?: Record<string, string>
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/profiles'] (written when stop() ends it). */
   nodeArgs?: string[]
+  /** How long it may take to listen (default 20 s; a relay seeded with 100,000 people reads them first). */
+  startTimeoutMs?: number
 }
 
 export interface RunningServer {
@@ -112,7 +114,8 @@ export const startServer = async (system: ServerSystem, options: ServerOptions =
 
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${system} server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output.text}`)), START_TIMEOUT_MS)
+      const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS
+      const timer = setTimeout(() => reject(new Error(`${system} server did not start within ${startTimeoutMs / 1000} s:\n${output.text}`)), startTimeoutMs)
       const check = () => {
         const match = new RegExp(`${LISTENING}(\\d+)`).exec(output.text)
         if (!match) return

@@ -3,8 +3,7 @@ import { consoleLogger } from '../../relay/log'
 import { startRelay } from '../../relay/server'
 import { MemoryStore } from '../../relay/storage/memory-store'
 import { DEFAULT_LIMITS, LIMIT_SETTINGS, type RelayLimits } from '../../relay/limits/limits'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
-import { DIRECTORY_PROFILES_ENV, seedDirectory } from '../lib/judge-rooms'
+import { SEED_FILE_ENV, readStoreSeed } from '../lib/store-file'
 import { announcePort } from './announce'
 
 /**
@@ -22,7 +21,10 @@ const BENCH_LIMITS: Partial<RelayLimits> = {
   cpuMsPerSecond: 1000,
   relayCpuMsPerSecond: 1000,
   // A generator at full load may read a busy socket late; the byte cap stays.
-  sendTimeoutMs: 3_600_000
+  sendTimeoutMs: 3_600_000,
+  // One connection makes every search of the search benchmark, one after another.
+  searchesPerMinute: 1_000_000,
+  searchBurst: 1_000_000
 }
 
 const limits: RelayLimits = { ...DEFAULT_LIMITS, ...BENCH_LIMITS }
@@ -33,9 +35,12 @@ for (const name of Object.keys(LIMIT_SETTINGS) as Array<keyof RelayLimits>) {
 
 // Warnings and errors only: an info line per connection would cost the relay more than the benchmark's own work.
 const log = { ...consoleLogger, info: () => {} }
-const profiles = Number(process.env[DIRECTORY_PROFILES_ENV] ?? 0)
-const seed = profiles > 0 ? new Map([[DIRECTORY_ROOM, seedDirectory(profiles).seed]]) : new Map<string, Uint8Array>()
-const relay = await startRelay({ store: new MemoryStore(seed), port: Number(process.env.PORT ?? 0), staticDir: null, limits, log })
+// `BENCH_SEED_FILE`: a store seeded by the benchmark (bench/lib/store-file.ts), e.g. 100,000 people for the people index.
+const seedFile = process.env[SEED_FILE_ENV]
+const seed = seedFile ? await readStoreSeed(seedFile) : null
+const store = new MemoryStore(seed?.rooms)
+if (seed) await store.writeRecords(seed.records)
+const relay = await startRelay({ store, port: Number(process.env.PORT ?? 0), staticDir: null, limits, log })
 announcePort(relay.port)
 
 // Exit (rather than die) on SIGTERM, so that profiles asked for with --cpu-prof (ServerOptions.nodeArgs) get written.

@@ -4,10 +4,9 @@ import type { BenchContext, Measurement, Workload } from '../workload'
 import { compare, fits, guarded, notRun, type ClientSystem } from '../lib/client-cases'
 import { openNaiveFromRelay, openNaiveLocal, openParleyFromRelay, openParleyLocal } from '../lib/client-open'
 import { CountingStore, benchRelay } from '../lib/client-relay'
-import { NAIVE_LIMIT, chatSeed, type ChatSeed } from '../lib/client-seed'
+import { NAIVE_LIMIT, chatSeed, peopleRooms, type ChatSeed } from '../lib/client-seed'
 import { deleteDatabases, seedIndexeddb } from '../lib/client-storage'
 import { CHROMIUM_SOURCE, startChromiumHistory, type ChromiumHistory } from '../lib/chromium-history'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
 import { HISTORY_WORKLOAD, historyCase, sizeLabel as label } from '../lib/client-history-case'
 
 export const historySizes = (quick: boolean): number[] => quick ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000]
@@ -47,7 +46,7 @@ const fromRelay = async (context: BenchContext, seed: ChatSeed, warmUp: boolean)
   // NOTE: the naive log is stored as the conversation's own room, on a relay of its own.
   const stores = {
     parley: new CountingStore(seed.rooms),
-    naive: new CountingStore(new Map([[DIRECTORY_ROOM, seed.rooms.get(DIRECTORY_ROOM)!], [seed.chat.room, seed.naive ?? new Uint8Array([0, 0])]]))
+    naive: new CountingStore(new Map([...peopleRooms(seed.chat), [seed.chat.room, seed.naive ?? new Uint8Array([0, 0])]]))
   }
   const measured = await compare(context, [info], systems, async (system, repetition) => {
     // A fresh relay each time: its rooms are loaded from its store (cold), as after a restart or an idle unload.

@@ -6,14 +6,15 @@ import * as Y from 'yjs'
 import { ParleyClient } from '../../client/parley'
 import { indexeddbStorage } from '../../client/storage/indexeddb-storage'
 import { offlineNetwork } from '../../client/transport'
-import { DIRECTORY_ROOM, MessageType } from '../../shared/protocol'
+import { MessageType } from '../../shared/protocol'
 import type { Message } from '../../shared/model'
 import type { BenchContext, Measurement, Workload } from '../workload'
 import { compare, fits, guarded, notRun, type CaseInfo, type ClientSystem } from '../lib/client-cases'
+import { whenKnown } from '../lib/client-known'
 import { naiveNewest, naiveSend, openNaive } from '../lib/client-naive'
 import { PAGE } from '../lib/client-open'
 import { CountingStore, benchNetwork, benchRelay, clientFrameHeader, countingWebSocket, type WireCounter } from '../lib/client-relay'
-import { benchChat, chatSeed, contentOf, directoryUpdate, unsignedMessage, type Chat, type ChatSeed } from '../lib/client-seed'
+import { benchChat, chatSeed, contentOf, peopleRooms, unsignedMessage, type Chat, type ChatSeed } from '../lib/client-seed'
 import { WatchedIndexeddbStorage, countIndexeddbWrites, deleteDatabases, seedIndexeddb, storedBytes } from '../lib/client-storage'
 
 const WORKLOAD = 'storage'
@@ -81,7 +82,7 @@ const waitFor = async (what: string, check: () => boolean, timeoutMs = 60_000): 
  * finally holds, what the relay's store is handed and holds, after appends and after compacting.
  */
 const parleySends = async (chat: Chat, seed: ChatSeed | null, sends: number, prefix: string): Promise<SendFigures> => {
-  const store = new CountingStore(seed?.rooms ?? new Map([[DIRECTORY_ROOM, directoryUpdate(chat)]]))
+  const store = new CountingStore(seed?.rooms ?? peopleRooms(chat))
   const relay = await benchRelay(store)
   if (seed) await seedIndexeddb(prefix, seed.rooms)
   const writes = countIndexeddbWrites(prefix)
@@ -91,8 +92,10 @@ const parleySends = async (chat: Chat, seed: ChatSeed | null, sends: number, pre
   const client = await ParleyClient.open({ identity: chat.alice, network: benchNetwork(relay, chat.alice, countingWebSocket(wire)), storage })
   const conversationRooms = (room: string) => room === chat.room || room.startsWith(`${chat.room}/`)
   try {
-    if (!await client.whenSynced(30_000)) throw new Error('the directory did not sync')
+    if (!await client.whenSynced(30_000)) throw new Error('the own rooms did not sync')
     const conversation = await client.openDirect(chat.bob.user_id)
+    // Bob's profile (a contact's, opened on its own) is in before anything is counted.
+    await whenKnown(client, chat.bob.user_id)
     await settled(storage, writes)
     const before = { wire: wire.bytes, written: writes.bytes, stored: (await storedBytes(prefix)).bytes, store: store.bytes(conversationRooms), storeWritten: store.written }
     const sent: Message[] = []

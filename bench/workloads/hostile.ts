@@ -2,13 +2,12 @@
 import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../../relay/limits/limits'
 import type { Identity } from '../../shared/identity'
 import type { User } from '../../shared/model'
-import { DIRECTORY_ROOM } from '../../shared/protocol'
+import { profileRoom } from '../../shared/protocol'
 import { coreBusyMs } from '../lib/core-load'
 import { pinGenerator } from '../lib/generator'
 import { openHonestLane, type HonestLane } from '../lib/honest-lane'
 import { gcFlood, othersProfileWrite } from '../lib/hostile-frames'
 import { HostileSender } from '../lib/hostile-sender'
-import { DIRECTORY_PROFILES_ENV } from '../lib/judge-rooms'
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { interleaved, percentile } from '../lib/stats'
 import { createIdentities } from '../lib/thin-parley-setup'
@@ -18,8 +17,6 @@ import type { Workload } from '../workload'
 
 const WORKLOAD = 'hostile'
 
-/** Profiles in the relay's directory, where the hostile client sends: a relay of 10,000 users. */
-const DIRECTORY_PROFILES = 10_000
 /** Honest messages per second, one sender (a busy group chat). */
 const HONEST_RATE = 100
 /** How long a run waits for the last honest echoes (a GC-struct flood stalls the relay ~5 s). */
@@ -30,14 +27,16 @@ const ATTACKS: readonly Attack[] = ['none', 'refused-writes', 'refused-writes-re
 
 const CASE_OF: Record<Attack, string> = {
   none: 'no hostile client (a relay it never reached)',
-  'refused-writes': "hostile: refused writes into the directory (someone else's profile, ~240 B), one connection",
+  'refused-writes': "hostile: refused writes into someone else's profile room (~240 B), one connection",
   'refused-writes-reconnecting': 'hostile: the same, on a new connection whenever the relay pauses the old one',
   'gc-flood': 'hostile: GC-struct floods (one struct per new client id, ~4 MB), a new connection after each'
 }
 
 /**
- * No answer for this long, with frames outstanding, means the relay has paused the socket: a
- * refusal in the 10,000-profile directory takes ~110–190 ms, two are in flight.
+ * No answer for this long, with frames outstanding, means the relay has paused the socket (its
+ * CPU budget spent): a refusal in a profile room is a rebuild of a few hundred bytes, so a
+ * socket that stays silent this long has been paused. (In v1's 10,000-profile directory a
+ * refusal took ~110–190 ms, two in flight.)
  */
 const SILENCE_MS = 400
 
@@ -84,7 +83,6 @@ const profileOf = (identity: Identity): User => {
  * every Parley server here (one address plays every user).
  */
 const SERVER_ENV: Record<string, string> = {
-  [DIRECTORY_PROFILES_ENV]: String(DIRECTORY_PROFILES),
   [LIMIT_SETTINGS.cpuMsPerSecond.env]: String(DEFAULT_LIMITS.cpuMsPerSecond)
 }
 
@@ -99,7 +97,7 @@ const readRun = async (lane: HonestLane, lanes: readonly HonestLane[]): Promise<
 /** Starts the attacker and waits (20 s at most) until it is connected and has sent its first frame. */
 const startAttack = async (attack: Exclude<Attack, 'none'>, lane: HonestLane, attacker: Identity, victim: User): Promise<HostileSender> => {
   const sender = new HostileSender({
-    wsUrl: lane.server.wsUrl, room: DIRECTORY_ROOM, identity: attacker, update: updateFor(attack, victim),
+    wsUrl: lane.server.wsUrl, room: profileRoom(victim.user_id), identity: attacker, update: updateFor(attack, victim),
     // A flood's connection is closed by the relay once judged (too costly): no reason to leave it earlier.
     inFlight: 2, reconnectAfterSilenceMs: attack === 'refused-writes-reconnecting' ? SILENCE_MS : null
   })
@@ -167,7 +165,7 @@ const measureRun = async (recorder: Recorder, { attack, lane, lanes, attacker, v
 
 export const hostile: Workload = {
   id: WORKLOAD,
-  title: 'Honest round trips while a hostile client sends its most expensive frames (relay with 10,000 profiles, its default CPU budget per user)',
+  title: "Honest round trips while a hostile client sends its most expensive frames into an honest member's profile room (the relay's default CPU budget per user)",
   weight: 0.75,
   async run (context) {
     const recorder = new Recorder(WORKLOAD)

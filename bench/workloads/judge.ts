@@ -1,6 +1,6 @@
 // Workload `judge`: the relay's CPU per honest update to judge and apply it (judged where it lands, against the judge that read the encoding before, and no judge at all), in this process.
 import { Recorder, type MetricSpec } from '../lib/recorder'
-import { directory, groupBucket, type JudgedRoom } from '../lib/judge-rooms'
+import { groupBucket, profile, type JudgedRoom } from '../lib/judge-rooms'
 import { JUDGES, cpuClockOverhead, timeRound, type Judge } from '../lib/judge-timing'
 import { median, percentile } from '../lib/stats'
 import type { System, Workload } from '../workload'
@@ -32,9 +32,10 @@ interface JudgeCase {
 const CASES: readonly JudgeCase[] = [
   { name: 'group bucket, empty, a new message', build: () => groupBucket(0, ROUND_UPDATES), rounds: 6 },
   { name: 'group bucket, 1,000 messages, a new message', build: () => groupBucket(1000, ROUND_UPDATES), rounds: 6 },
-  { name: 'directory, 1,000 profiles, a rename', build: () => directory(1000, ROUND_UPDATES), rounds: 6 },
-  // NOTE: fewer rounds: every transaction on a document of 10,000 client ids costs Yjs ~5 ms, and three judges run each.
-  { name: 'directory, 10,000 profiles, a rename', build: () => directory(10_000, ROUND_UPDATES), rounds: 3 }
+  // NOTE: protocol v2 has no directory (v1's cases were 1,000 and 10,000 profiles in one room):
+  // each profile is a room of its own, written by its owner alone.
+  { name: 'profile room, a rename', build: () => profile(ROUND_UPDATES), rounds: 6 },
+  { name: 'profile room renamed 1,000 times from 4 devices, a rename', build: () => profile(ROUND_UPDATES, { earlier: 1000, devices: 4 }), rounds: 6 }
 ]
 
 /** Per update of a round, `receive` less FLOOR's receive of the same update: what judging added. */

@@ -237,7 +237,7 @@ export const manyGroups: Workload = {
             await sleep(DEFAULT_DOC_REST_MS * 1.5 + 1000)
             const after = await readHeap(lane.server)
             const health = (await parleyHealth(lane.server))!
-            // Every document held is a group bucket's: nobody is in the directory, and the groups' index rooms and their members' own rooms (written at setup) have rested or unloaded too.
+            // Every document held is a group bucket's: the groups' index rooms and their members' own rooms (written at setup) have rested or unloaded.
             recorder.add(name, lane.system, DOCS_HELD, health.documents)
             recorder.add(name, lane.system, HEAP_RESTED, (before.usedBytes - after.usedBytes) / manyCase.groups / 1024)
           }

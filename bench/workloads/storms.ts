@@ -1,14 +1,14 @@
-// Workload `storms`: many clients joining or reconnecting to a room with a long history at once: time to synced, relay CPU and bytes per join, cold and warm.
+// Workload `storms`: many clients joining or reconnecting at once to the newest bucket of a long conversation: time to synced, relay CPU and bytes per join, cold and warm.
 import type { Identity } from '../../shared/identity'
 import { randomId } from '../../shared/ids'
-import { bucketRoom, groupConversation } from '../../shared/protocol'
+import { BUCKET_CAPACITY, bucketRoom, groupConversation } from '../../shared/protocol'
 import { pinGenerator } from '../lib/generator'
 import { prepareGroupWrites, publishGroups } from '../lib/presence-groups'
 import { Recorder, type MetricSpec } from '../lib/recorder'
 import { sleep, whenParleyRoomsAtMost } from '../lib/soak-health'
 import { interleaved, percentile } from '../lib/stats'
 import { StormClient, prepareJoin } from '../lib/storm-client'
-import { buildHistory, seedHistory, type History } from '../lib/storm-history'
+import { buildHistory, seedHistory } from '../lib/storm-history'
 import { createIdentities } from '../lib/thin-parley-setup'
 import { GENERATOR_CORE, SERVER_CORE } from '../lib/thin-rig'
 import { startServer, type RunningServer, type ServerSystem } from '../servers'
@@ -21,53 +21,48 @@ const ALL_SYSTEMS: readonly System[] = ['floor', ...SYSTEMS]
 type Mode = 'cold' | 'warm'
 
 export interface StormCase {
-  history: number
   clients: number
   mode: Mode
 }
 
+/**
+ * Messages in the room the storms join: a full bucket. NOTE: a conversation's history is written
+ * in buckets of BUCKET_CAPACITY messages, each its own room, the writer moving on to the next
+ * once the newest is full (client/conversation/buckets.ts), and the relay refuses a bucket past
+ * 2,000 entries ('bucket-full'). A device reconnecting to a conversation re-joins the buckets it
+ * has open, always the newest; a new device opens the newest first, and older ones only as a
+ * person scrolls. So whatever a conversation's length (1,000 messages or 100,000), what a storm
+ * joins is its newest bucket, at most 1,000 messages: the older buckets are rooms no join touches.
+ */
+const BUCKET_MESSAGES = BUCKET_CAPACITY
+
 /** Cases in order of importance: when the deadline is near, the last ones are dropped. */
 const FULL_CASES: readonly StormCase[] = [
-  { history: 10_000, clients: 100, mode: 'warm' },
-  { history: 10_000, clients: 1, mode: 'cold' },
-  { history: 100_000, clients: 100, mode: 'warm' },
-  { history: 1000, clients: 100, mode: 'warm' },
-  { history: 1000, clients: 100, mode: 'cold' },
-  { history: 10_000, clients: 500, mode: 'warm' },
-  { history: 10_000, clients: 1, mode: 'warm' },
-  { history: 100_000, clients: 1, mode: 'warm' },
-  { history: 100_000, clients: 1, mode: 'cold' },
-  { history: 1000, clients: 1, mode: 'warm' },
-  { history: 100_000, clients: 500, mode: 'warm' },
-  { history: 1000, clients: 500, mode: 'warm' },
-  { history: 1000, clients: 1, mode: 'cold' },
-  // Past the transfer cap below, so reported as not run: every client gets the whole history.
-  { history: 10_000, clients: 100, mode: 'cold' },
-  { history: 1000, clients: 500, mode: 'cold' },
-  { history: 10_000, clients: 500, mode: 'cold' },
-  { history: 100_000, clients: 100, mode: 'cold' },
-  { history: 100_000, clients: 500, mode: 'cold' }
+  { clients: 100, mode: 'warm' },
+  { clients: 1, mode: 'cold' },
+  { clients: 500, mode: 'warm' },
+  { clients: 100, mode: 'cold' },
+  { clients: 1, mode: 'warm' },
+  // Past the transfer cap below, so reported as not run: every client gets the whole bucket.
+  { clients: 500, mode: 'cold' }
 ]
 
-/** NOTE: a single client on 1,000 messages is left out of the quick run (the 10,000-message one tells more for the time). */
 const QUICK_CASES: readonly StormCase[] = [
-  { history: 10_000, clients: 100, mode: 'warm' },
-  { history: 10_000, clients: 1, mode: 'cold' },
-  { history: 1000, clients: 100, mode: 'warm' },
-  { history: 1000, clients: 100, mode: 'cold' },
-  { history: 10_000, clients: 1, mode: 'warm' },
-  { history: 10_000, clients: 100, mode: 'cold' }
+  { clients: 100, mode: 'warm' },
+  { clients: 1, mode: 'cold' },
+  { clients: 100, mode: 'cold' },
+  { clients: 1, mode: 'warm' }
 ]
 
 /** Messages the warm client lacks. */
 const TAIL = 10
 /** Identities the storm's clients take in turn (on Parley each connection still signs its own token). */
 const JOINERS = 100
-/** Authors of the history. */
+/** Authors of the bucket's messages. */
 const SENDERS = 10
-/** Bytes of a message in a history, about (a signed Parley message as a Yjs map entry). */
+/** Bytes of a message in the bucket, about (a signed Parley message as a Yjs map entry). */
 const MESSAGE_BYTES = 410
-/** A storm whose clients would receive more than this in all is not run (cold: each gets the whole history). */
+/** A storm whose clients would receive more than this in all is not run (cold: each gets the whole bucket). */
 const MAX_STORM_BYTES = 50 * 2 ** 20
 /**
  * A single client's join may cost less than the relay's CPU clock (10 ms): it is repeated one
@@ -75,14 +70,14 @@ const MAX_STORM_BYTES = 50 * 2 ** 20
  */
 const SINGLE_JOINS_CPU_MS = 40
 
-/** Rough relay CPU of one join, ms: a cold join encodes the whole history. */
-const joinCpuEstimateMs = ({ history, mode }: StormCase): number => mode === 'cold' ? 1 + history / 150 : 1.5
+/** Rough relay CPU of one join, ms: a cold join encodes the whole bucket. */
+const joinCpuEstimateMs = ({ mode }: StormCase): number => mode === 'cold' ? 1 + BUCKET_MESSAGES / 150 : 1.5
 
 const singleJoins = (stormCase: StormCase): number =>
   Math.max(2, Math.min(20, Math.ceil(SINGLE_JOINS_CPU_MS / joinCpuEstimateMs(stormCase))))
 
-const caseName = ({ history, clients, mode }: StormCase): string =>
-  `${history.toLocaleString('en')} messages, ${clients} client${clients === 1 ? '' : 's'}, ${mode}`
+const caseName = ({ clients, mode }: StormCase): string =>
+  `newest bucket (${BUCKET_MESSAGES.toLocaleString('en')} messages), ${clients} client${clients === 1 ? '' : 's'}, ${mode}`
 
 const SYNCED: MetricSpec = { metric: 'time to synced from connect (values: p99 per storm)', unit: 'ms', better: 'lower' }
 const AFTER_OPEN: MetricSpec = { metric: 'socket open → sync step 2 (values: p99 per storm)', unit: 'ms', better: 'lower' }
@@ -139,7 +134,7 @@ const storm = async (server: RunningServer, room: string, waves: readonly number
 interface Lane {
   system: ServerSystem
   server: RunningServer
-  /** Held open for the whole run: the room of each history (relays without persistence drop a room with its last connection). */
+  /** Held open for the whole run: the bucket's room (relays without persistence drop a room with its last connection). */
   keepers: StormClient[]
 }
 
@@ -154,23 +149,20 @@ const estimateStormMs = (stormCase: StormCase): number => {
   return 150 + joins * 2 * joinCpuEstimateMs(stormCase)
 }
 
-/** Rough time to build a history and send it into every system. */
-const estimateSeedMs = (history: number, systems: number): number => history * (0.04 + 0.08 * systems)
-
 export const storms: Workload = {
   id: 'storms',
   title: 'Join and reconnect storms: time to synced, relay CPU and bytes per join, cold and warm',
   async run (context) {
     const recorder = new Recorder('storms')
     const cases = context.quick ? QUICK_CASES : FULL_CASES
-    const order = [...cases].sort((a, b) => a.history - b.history || a.clients - b.clients || a.mode.localeCompare(b.mode)).map(caseName)
+    const order = [...cases].sort((a, b) => a.clients - b.clients || a.mode.localeCompare(b.mode)).map(caseName)
     const runnable = cases.filter(stormCase => {
-      const bytes = stormCase.clients * stormCase.history * MESSAGE_BYTES
+      const bytes = stormCase.clients * BUCKET_MESSAGES * MESSAGE_BYTES
       if (stormCase.mode === 'warm' || bytes <= MAX_STORM_BYTES) return true
-      for (const system of SYSTEMS) recorder.notRun(caseName(stormCase), system, SYNCED, `would send ${Math.round(bytes / 2 ** 20)} MB (every client gets the whole history); the cap is ${MAX_STORM_BYTES / 2 ** 20} MB per storm`)
+      for (const system of SYSTEMS) recorder.notRun(caseName(stormCase), system, SYNCED, `would send ${Math.round(bytes / 2 ** 20)} MB (every client gets the whole bucket); the cap is ${MAX_STORM_BYTES / 2 ** 20} MB per storm`)
       return false
     })
-    for (const stormCase of cases) recorder.notRun(caseName(stormCase), 'floor', SYNCED, 'keeps no state: there is no history to sync')
+    for (const stormCase of cases) recorder.notRun(caseName(stormCase), 'floor', SYNCED, 'keeps no state: there are no messages to sync')
 
     const unpin = pinGenerator(GENERATOR_CORE)
     const lanes: Lane[] = []
@@ -178,9 +170,8 @@ export const storms: Workload = {
       const identities = await createIdentities(1 + SENDERS + JOINERS)
       const [creator, senders, joiners] = [identities[0]!, identities.slice(1, 1 + SENDERS), identities.slice(1 + SENDERS)]
       const group_id = randomId()
-      // One room (a bucket of one group) per history size.
-      const sizes = [...new Set(runnable.map(c => c.history))].sort((a, b) => a - b)
-      const roomOf = (history: number) => bucketRoom(groupConversation(group_id), sizes.indexOf(history))
+      // The newest bucket of a group's conversation of 10,000 messages (buckets 0 to 9).
+      const room = bucketRoom(groupConversation(group_id), 10_000 / BUCKET_CAPACITY - 1)
 
       for (const system of SYSTEMS) {
         let lane: Lane | null = null
@@ -200,50 +191,42 @@ export const storms: Workload = {
         }
       }
 
-      const histories = new Map<number, History>()
-      /** `${system} ${history}` for every room seeded. */
-      const seeded = new Set<string>()
-      /** Builds a history and sends it into every system, the first time a case needs it. */
-      const seed = async (size: number): Promise<History> => {
-        const started = Date.now()
-        const built = await buildHistory(size, senders, group_id, { tail: TAIL })
-        for (const lane of lanes) {
-          try {
-            const keeper = new StormClient(await prepareJoin(lane.server, roomOf(size), creator), Uint8Array.of(0))
-            lane.keepers.push(keeper)
-            await keeper.synced
-            await seedHistory(lane.server, roomOf(size), built, senders)
-            seeded.add(`${lane.system} ${size}`)
-          } catch (error) {
-            context.log(`${lane.system}: could not seed ${size} messages: ${(error as Error).message.split('\n')[0]}`)
-            for (const stormCase of runnable.filter(c => c.history === size)) recorder.notRun(caseName(stormCase), lane.system, SYNCED, `history not seeded: ${(error as Error).message.split('\n')[0]}`)
-          }
+      // The bucket's messages, built once and sent into every system (a keeper holding the room).
+      const started = Date.now()
+      const bucket = await buildHistory(BUCKET_MESSAGES, senders, group_id, { tail: TAIL })
+      const seeded = new Set<ServerSystem>()
+      for (const lane of lanes) {
+        try {
+          const keeper = new StormClient(await prepareJoin(lane.server, room, creator), Uint8Array.of(0))
+          lane.keepers.push(keeper)
+          await keeper.synced
+          await seedHistory(lane.server, room, bucket, senders)
+          seeded.add(lane.system)
+        } catch (error) {
+          context.log(`${lane.system}: could not seed the bucket: ${(error as Error).message.split('\n')[0]}`)
+          for (const stormCase of runnable) recorder.notRun(caseName(stormCase), lane.system, SYNCED, `bucket not seeded: ${(error as Error).message.split('\n')[0]}`)
         }
-        histories.set(size, built)
-        context.log(`${size.toLocaleString('en')}-message history built and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-        return built
       }
+      context.log(`a bucket of ${BUCKET_MESSAGES.toLocaleString('en')} messages built and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
-      // Cases in order of importance; a history is seeded when the first case needing it comes up, if that still fits.
+      // Cases in order of importance, while they fit.
       for (const stormCase of runnable) {
         const name = caseName(stormCase)
         const stormsMs = estimateStormMs(stormCase) * lanes.length * context.repetitions
-        const seedMs = histories.has(stormCase.history) ? 0 : estimateSeedMs(stormCase.history, lanes.length)
         // NOTE: the first case always runs, so a tight budget still gives figures.
-        if (stormCase !== runnable[0] && Date.now() + seedMs + stormsMs > context.deadline) {
+        if (stormCase !== runnable[0] && Date.now() + stormsMs > context.deadline) {
           for (const lane of lanes) recorder.notRun(name, lane.system, SYNCED, 'time budget exhausted')
           continue
         }
-        const history = histories.get(stormCase.history) ?? await seed(stormCase.history)
-        const stateVector = stormCase.mode === 'warm' ? history.warmStateVector : Uint8Array.of(0)
+        const stateVector = stormCase.mode === 'warm' ? bucket.warmStateVector : Uint8Array.of(0)
         const timeoutMs = context.quick ? 20_000 : 60_000
         // A single client's join is repeated one after another (see SINGLE_JOINS_CPU_MS); a storm is one wave.
         const waves = stormCase.clients === 1 ? Array.from({ length: singleJoins(stormCase) }, () => 1) : [stormCase.clients]
         const failed = new Set<ServerSystem>()
         await interleaved(lanes, context.repetitions, async lane => {
-          if (failed.has(lane.system) || !seeded.has(`${lane.system} ${stormCase.history}`)) return
+          if (failed.has(lane.system) || !seeded.has(lane.system)) return
           try {
-            const result = await storm(lane.server, roomOf(stormCase.history), waves, stateVector, joiners, timeoutMs)
+            const result = await storm(lane.server, room, waves, stateVector, joiners, timeoutMs)
             recorder.add(name, lane.system, SYNCED, percentile(result.synced, 99), result.synced)
             recorder.add(name, lane.system, AFTER_OPEN, percentile(result.afterOpen, 99), result.afterOpen)
             recorder.add(name, lane.system, { ...RELAY_CPU, target: cpuTarget(stormCase) }, result.relayCpuMs / result.joins)
