@@ -6,13 +6,15 @@ import {
 } from '../shared/protocol'
 import type { AuthenticatedUser } from './auth/authenticate'
 import { Connection, type ConnectionContext } from './connection'
-import { TokenBucket } from './limits/token-bucket'
+import type { SearchAllowance } from './limits/search-allowance'
 import { RoomMembership, type Carrier } from './membership'
 import type { PeopleDirectory } from './people/people-directory'
 
 export interface MuxConnectionContext extends ConnectionContext {
   /** Answers searches for people; only the mux socket carries them. */
   people: PeopleDirectory
+  /** How often each user may search, over all their connections. */
+  searches: SearchAllowance
 }
 
 /**
@@ -24,13 +26,12 @@ export class MuxConnection extends Connection {
   /** Rooms refused on this socket (bounded like memberships), whose late frames are ignored. */
   private readonly refused = new Set<string>()
   private readonly people: PeopleDirectory
-  /** The searches this socket may make (limits.searchesPerMinute, searchBurst). */
-  private readonly searches: TokenBucket
+  private readonly searches: SearchAllowance
 
   constructor (socket: WebSocket, stream: Duplex, address: string, user: AuthenticatedUser, context: MuxConnectionContext) {
     super(socket, stream, address, user, context)
     this.people = context.people
-    this.searches = new TokenBucket(context.limits.searchesPerMinute / 60, context.limits.searchBurst)
+    this.searches = context.searches
   }
 
   rooms (): Iterable<string> { return this.joined.keys() }
@@ -57,13 +58,9 @@ export class MuxConnection extends Connection {
 
   /** Answers a search with a page of people, or why not: searching too often is refused, never closed. */
   private answerSearch (query: PeopleQuery): void {
-    let answer: PeopleAnswer
-    if (this.searches.waitFor(1) > 0) {
-      answer = { id: query.id, ok: false, reason: 'rate-limited' }
-    } else {
-      this.searches.take(1)
-      answer = this.people.answer(query)
-    }
+    const answer: PeopleAnswer = this.searches.take(this.user.user_id)
+      ? this.people.answer(query)
+      : { id: query.id, ok: false, reason: 'rate-limited' }
     this.sendFrame(encodeMuxFrame({ kind: 'people', answer }))
   }
 

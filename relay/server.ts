@@ -29,6 +29,7 @@ import { parsePublicUrl, relayHosts, requirePublicUrl } from './auth/relay-addre
 import { SocketAdmission } from './limits/socket-admission'
 import { UsageLedger } from './writes/usage-ledger'
 import { PeopleDirectory } from './people/people-directory'
+import { SearchAllowance } from './limits/search-allowance'
 
 export interface RelayOptions {
   store: RoomStore
@@ -106,6 +107,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   const store = watchStore(options.store, health)
   const usage = await UsageLedger.open(store)
   const people = await PeopleDirectory.open(store, { mode: options.people ?? 'everyone' })
+  const searches = new SearchAllowance(limits.searchesPerMinute, limits.searchBurst)
   const connections = new Set<Connection>()
   const roomsPerUser = new Map<string, number>()
   // Connections per address are counted from the TCP accept (socket-admission.ts); per user, once the token is checked.
@@ -255,7 +257,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
           websocket.close(closeCodeOf(authentication.reason), authentication.reason)
           return
         }
-        const context = { registry, access, limits, roomsPerUser, cpu, log, connections, people }
+        const context = { registry, access, limits, roomsPerUser, cpu, log, connections, people, searches }
         if ('mux' in target) new MuxConnection(websocket, socket, address, authentication.user, context)
         else new RoomConnection(websocket, socket, target.room, address, authentication.user, context)
       })

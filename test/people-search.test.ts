@@ -32,8 +32,8 @@ const seed = (relay: { people: { noteProfile(user_id: string, value: unknown): v
   })
 
 /** The mux network of a fresh identity, its socket open (held by the user's own room). */
-const searcher = async (url: string, options: { searchTimeoutMs?: number } = {}): Promise<Network> => {
-  const identity = await createIdentity()
+const searcher = async (url: string, { identity, ...options }: { searchTimeoutMs?: number; identity?: Identity } = {}): Promise<Network> => {
+  identity ??= await createIdentity()
   const network = muxNetwork({ url, identity, WebSocket, maxBackoffMs: 300, ...options })
   const link = network.connect(userRoom(identity.user_id), new Y.Doc())
   fixture.defer(() => link.destroy())
@@ -127,6 +127,19 @@ describe('finding people', () => {
     expect(burst.map(page => page.ok ? 'ok' : page.reason)).toEqual(['ok', 'ok', 'ok', 'rate-limited'])
     await new Promise(resolve => setTimeout(resolve, 700))
     expect(namesOf(await network.findPeople('ada', first))).toEqual(['Ada'])
+  })
+
+  it('counts searches per user: a second connection of the same person brings no new allowance', async () => {
+    const relay = await fixture.relay({ limits: { searchesPerMinute: 1, searchBurst: 2 } })
+    seed(relay, ['Ada'])
+    const identity = await createIdentity()
+    const [one, two] = await Promise.all([searcher(relay.wsUrl, { identity }), searcher(relay.wsUrl, { identity })])
+    expect((await one.findPeople('ada', first)).ok).toBe(true)
+    expect((await two.findPeople('ada', first)).ok).toBe(true)
+    expect(await two.findPeople('ada', first)).toEqual({ ok: false, reason: 'rate-limited' })
+    expect(await one.findPeople('ada', first)).toEqual({ ok: false, reason: 'rate-limited' })
+    // Someone else is not held back by her.
+    expect((await (await searcher(relay.wsUrl)).findPeople('ada', first)).ok).toBe(true)
   })
 
   it('lists nobody without a query on a relay that finds by name only, and nobody at all on one that finds nobody', async () => {

@@ -48,9 +48,9 @@ export interface RelayLimits {
   maxStructsPerUpdate: number
   /** Bytes (of JSON) one user may hold live over all rooms; writes past it are refused (over-quota). */
   maxBytesPerUser: number
-  /** Searches for people one connection may make per minute, sustained; more are refused (rate-limited). */
+  /** Searches for people one user may make per minute over all their connections, sustained; more are refused (rate-limited). */
   searchesPerMinute: number
-  /** Searches one connection may make at once before searchesPerMinute applies. */
+  /** Searches one user may make at once before searchesPerMinute applies. */
   searchBurst: number
 }
 
