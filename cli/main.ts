@@ -95,7 +95,7 @@ const COMMANDS: Record<string, Command> = {
           for (const user of people) console.log(personLine(user, presenceOf(client, user.user_id), values.json === true))
         }
       } catch (error) {
-        throw searchFailure(error, query)
+        throw searchFailure(error)
       }
     })
   },
@@ -215,10 +215,10 @@ const confirmed = (conversation: Conversation, message_id: string, timeoutMs: nu
 })
 
 /** Why the relay would not search, for a person: refused (1), cannot now (1), or a bad --search (2). */
-const searchFailure = (error: unknown, query: string): unknown => {
+const searchFailure = (error: unknown): unknown => {
   if (!(error instanceof ParleyError)) return error
   switch (error.reason) {
-    case 'not-allowed': return new CommandFailure(`${error.message}${query === '' ? ' (--search TEXT)' : ''}`)
+    case 'not-allowed': return new CommandFailure(`${error.message}${error.detail === 'list-off' ? ' (--search TEXT)' : ''}`)
     case 'unavailable': return new CommandFailure(`cannot search for people now: ${error.message}`)
     case 'invalid-input': return new UsageError(`--search: ${error.message}`)
     default: return error

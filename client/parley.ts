@@ -58,12 +58,12 @@ const GROUP_CONTACTS_MAX = 64
 /** Why findPeople found nobody, for the caller. */
 const searchError = (reason: PeoplePage & { ok: false } extends { reason: infer R } ? R : never): ParleyError => {
   switch (reason) {
-    case 'list-off': return new ParleyError('not-allowed', 'this relay does not list everyone: search by name')
-    case 'search-off': return new ParleyError('not-allowed', 'this relay does not let people be searched: ask for their id')
-    case 'bad-query': return new ParleyError('invalid-input', 'that search is too long')
-    case 'rate-limited': return new ParleyError('unavailable', 'too many searches: try again in a moment')
-    case 'offline': return new ParleyError('unavailable', 'the relay cannot be reached now')
-    case 'unsupported': return new ParleyError('unavailable', 'this connection cannot search for people')
+    case 'list-off': return new ParleyError('not-allowed', 'this relay does not list everyone: search by name', reason)
+    case 'search-off': return new ParleyError('not-allowed', 'this relay does not let people be searched: ask for their id', reason)
+    case 'bad-query': return new ParleyError('invalid-input', 'the relay could not take that search (too long, or a page it did not give)', reason)
+    case 'rate-limited': return new ParleyError('unavailable', 'too many searches: try again in a moment', reason)
+    case 'offline': return new ParleyError('unavailable', 'the relay cannot be reached now', reason)
+    case 'unsupported': return new ParleyError('unavailable', 'this connection cannot search for people', reason)
   }
 }
 

@@ -9,7 +9,12 @@ export type ParleyErrorReason =
   | 'unavailable'
 
 export class ParleyError extends Error {
-  constructor (readonly reason: ParleyErrorReason, message: string) {
+  constructor (
+    readonly reason: ParleyErrorReason,
+    message: string,
+    /** The relay's own word for it, where it gave one (e.g. a SearchRefusal: 'list-off', 'search-off'). */
+    readonly detail: string | null = null
+  ) {
     super(message)
     this.name = 'ParleyError'
   }

@@ -24,6 +24,8 @@ export class PeoplePages {
   #cursor = $state<string | null>(null)
   #loading = $state(false)
   #problem = $state<string | null>(null)
+  /** The relay's reason for its last refusal ('list-off', 'search-off'), or null. */
+  #refusal: string | null = null
   #query = ''
   /** The number of the latest ask: an answer to an older one is dropped. */
   #asked = 0
@@ -46,6 +48,9 @@ export class PeoplePages {
   get loading (): boolean { return this.#loading }
   /** Why the last ask failed, in words; null when it did not. */
   get problem (): string | null { return this.#problem }
+
+  /** Why the relay refused the last ask ('list-off': it lists nobody; 'search-off': it searches nobody), or null. */
+  get refusal (): string | null { return this.#refusal }
 
   /** Asks for the first page of `query`; what is shown stays until it arrives, then gives way to it. */
   load (query: string): Promise<PageOutcome> {
@@ -84,10 +89,12 @@ export class PeoplePages {
       }
       this.#cursor = page.cursor
       this.#problem = null
+      this.#refusal = null
       return 'found'
     } catch (error) {
       if (asked !== this.#asked) return 'dropped'
       const refused = error instanceof ParleyError && error.reason === 'not-allowed'
+      this.#refusal = refused ? error.detail : null
       // A failed next page keeps what is shown, and its cursor to try again; a failed first page shows nobody.
       if (cursor === null) {
         this.#people = []

@@ -30,8 +30,8 @@ class FakeRelay implements PeopleFinder {
     this.asked.push(cursor === null ? query : `${query} from ${cursor}`)
     if (this.held !== null) await new Promise<void>(resolve => this.held!.push(resolve))
     if (this.failure) throw this.failure
-    if (this.allows === 'off') throw new ParleyError('not-allowed', 'this relay does not let people be searched: ask for their id')
-    if (query === '' && this.allows === 'search') throw new ParleyError('not-allowed', 'this relay does not list everyone: search by name')
+    if (this.allows === 'off') throw new ParleyError('not-allowed', 'this relay does not let people be searched: ask for their id', 'search-off')
+    if (query === '' && this.allows === 'search') throw new ParleyError('not-allowed', 'this relay does not list everyone: search by name', 'list-off')
     const found = this.people
       .filter(user => fold(query).split(/\s+/).filter(Boolean).every(start => fold(user.name).split(/\s+/).some(word => word.startsWith(start))))
       .sort((a, b) => a.name.localeCompare(b.name))

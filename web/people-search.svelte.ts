@@ -1,6 +1,5 @@
 // Finding people to talk to: the relay's search as one types, and everyone on the relay a page at a time where it lists them.
 import type { User } from '../client'
-import { ParleyError } from '../shared/errors'
 import { isId } from '../shared/ids'
 import { PeoplePages, type FindPage } from './people-pages.svelte'
 
@@ -105,15 +104,8 @@ export class PeopleSearch {
     if (this.#closed || outcome === 'dropped') return
     if (outcome === 'found') this.#reach = 'everyone'
     if (outcome !== 'refused') return
+    this.#reach = this.everyone.refusal === 'search-off' ? 'by-id' : 'search'
     this.everyone.clear()
-    // NOTE: the client names both of the relay's refusals 'not-allowed' (no list; no search at
-    // all): one search for any name tells them apart, once per connection.
-    try {
-      await this.#finder.findPeople('a', { limit: 1 })
-      this.#reach = 'search'
-    } catch (error) {
-      if (error instanceof ParleyError && error.reason === 'not-allowed') this.#reach = 'by-id'
-    }
   }
 
   async #search (): Promise<void> {

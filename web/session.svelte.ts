@@ -38,6 +38,7 @@ export class Session {
   /** The browser says it has a network (navigator.onLine). */
   #networkUp = true
   #usersById = $derived(new Map(this.#users.map(user => [user.user_id, user])))
+  #strangers = $derived.by(() => this.people.everyone.people.filter(user => !this.#usersById.has(user.user_id)))
   #summariesByRoom = $derived(new Map(this.#summaries.map(summary => [summary.room, summary])))
   #userEntries = $derived(userEntries(this.#users, this.me, this.#online, this.#summaries))
   #groupEntries = $derived(groupEntries(this.#groups, this.#summaries))
@@ -133,7 +134,7 @@ export class Session {
   /** One's groups, recent conversations first, then by name. */
   get groupEntries (): readonly GroupEntry[] { return this.#groupEntries }
   /** Everyone on the relay this device does not know yet (a page at a time), where the relay lists everyone. */
-  get strangers (): User[] { return this.people.everyone.people.filter(user => !this.#usersById.has(user.user_id)) }
+  get strangers (): User[] { return this.#strangers }
   /** The people this device knows but oneself (contacts and whoever was looked up), by name. */
   get others (): User[] { return this.#users.filter(user => user.user_id !== this.me) }
   get status (): ConnectionStatus { return this.#status }

@@ -86,7 +86,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   // NOTE: years of a busy person's messages are ~100 MB; room for ten times that.
   maxBytesPerUser: 1024 * 1024 * 1024,
   // NOTE: a person typing a name searches a few times a word and pages through a few pages;
-  // one a second, with 20 at once, serves that and keeps one socket from reading out the list
+  // one a second, with 20 at once, serves that and keeps one person from reading out the list
   // of everyone faster than 3,000 profiles a minute.
   searchesPerMinute: 60,
   searchBurst: 20
