@@ -1,6 +1,6 @@
 // What arrives after one's own rooms are in sync: the relay lists one's groups in one's own room,
 // then the client opens each group's room, and the profiles of one's contacts, in theirs.
-import type { DirectoryChange, ParleyClient } from '../client/parley'
+import { DEFAULT_SYNC_WAIT_MS, type DirectoryChange, type ParleyClient } from '../client/parley'
 import type { Group } from '../shared/model'
 
 /**
@@ -8,7 +8,7 @@ import type { Group } from '../shared/model'
  * long (its default syncWaitMs) for the first sync of the group's room before showing what it has,
  * so a group still missing after it is not one of one's groups.
  */
-export const GROUP_WAIT_MS = 5000
+export const GROUP_WAIT_MS = DEFAULT_SYNC_WAIT_MS
 
 /** How long without news counts as "everything has arrived" in untilQuiet. */
 export const QUIET_MS = 500

@@ -20,12 +20,15 @@ import type { ConnectionStatus, Network, PeoplePage, Storage } from './transport
 import { GroupBook } from './views/group-book'
 import { ProfileBook } from './views/profile-book'
 
+/** How long a room's first sync is waited for, by default, when the relay is reachable. */
+export const DEFAULT_SYNC_WAIT_MS = 5000
+
 export interface ParleyOptions {
   identity: Identity
   network: Network
   storage: Storage
   clock?: Clock
-  /** Longest wait for a room's first sync when the relay is reachable (default 5 s). */
+  /** Longest wait for a room's first sync when the relay is reachable (default DEFAULT_SYNC_WAIT_MS). */
   syncWaitMs?: number
 }
 
@@ -91,7 +94,7 @@ export class ParleyClient {
   ) {
     this.me = options.identity
     this.clock = monotonicClock(options.clock ?? systemClock)
-    this.syncWaitMs = options.syncWaitMs ?? 5000
+    this.syncWaitMs = options.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS
     this.profiles = new ProfileBook(this.me, ownProfile, pool, {
       onUsers: () => this.emit('users'),
       onPresence: () => this.emit('presence')
@@ -144,7 +147,7 @@ export class ParleyClient {
     const pool = new ReplicaPool({
       ...options,
       onReverted,
-      syncWaitMs: options.syncWaitMs ?? 5000,
+      syncWaitMs: options.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS,
       relayReachable: () => ownProfile?.link.status === 'connected'
     })
     // NOTE: the three local databases are opened together: one after another, a first visit

@@ -1,6 +1,6 @@
 // Whether the relay has answered for the widget's chosen person or group: until it has, one that
 // is missing may only not have arrived yet (the widget is offline, or a room is still loading).
-import type { ParleyClient } from '../../client'
+import { DEFAULT_SYNC_WAIT_MS, type ParleyClient } from '../../client'
 import { choiceKey, type ConversationChoice } from '../core/conversation-choice'
 
 /**
@@ -9,7 +9,7 @@ import { choiceKey, type ConversationChoice } from '../core/conversation-choice'
  * for its first sync as long as for any room (ParleyClient's syncWaitMs, 5 s by default), so a
  * group still missing after this is not one of one's groups.
  */
-export const GROUP_WAIT_MS = 5000
+export const GROUP_WAIT_MS = DEFAULT_SYNC_WAIT_MS
 
 export class TargetAnswer {
   #key: string | null = null
